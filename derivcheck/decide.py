@@ -1,0 +1,199 @@
+"""Where a step is decided: two expressions, every instantiation, an exact verdict.
+
+For every value of every free index (restricted by the block's assumptions) and every value of
+every class label the step reads, both sides are evaluated (evaluate.py), expanded to the
+declared variables, and compared exactly (identity.py). The first instantiation that is not
+proved is searched for a counterexample (refute.py). The outcome says which of: proved, refuted
+(with the counterexample), shapes differ, or agreed at sampled points without a proof.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from . import nodes as n
+from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Value, format_key, instances, \
+    is_matrix, is_vector, shape_text
+from .findings import Counterexample
+from .identity import Rationalizer, is_nonnegative, is_zero
+from .notation import Notation
+from .refute import Point, find_difference
+
+#: Random points tried per unproved instantiation before calling it undecided.
+ATTEMPTS = 4
+
+
+@dataclass
+class Outcome:
+    status: str                     # "proved" | "refuted" | "shape" | "unproved"
+    instances: str                  # what was covered, in words
+    counterexample: Counterexample | None = None
+
+
+@dataclass
+class Context:
+    """Everything one document's steps share: notation, atoms per label assignment, caches."""
+    notation: Notation
+    names: Rationalizer = field(default_factory=Rationalizer)
+    notes: list[str] = field(default_factory=list)
+    _atoms: dict[tuple, AtomTable] = field(default_factory=dict)
+    _values: dict[tuple, tuple[n.Node, Value]] = field(default_factory=dict)
+    _needs: dict[tuple, tuple[n.Node, dict]] = field(default_factory=dict)
+
+    def atoms(self, labels: tuple) -> AtomTable:
+        if labels not in self._atoms:
+            self._atoms[labels] = AtomTable()
+        return self._atoms[labels]
+
+    def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
+        """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
+        key = (id(node), tuple(sorted(env.items())), labels)
+        hit = self._values.get(key)
+        if hit is not None:
+            return hit[1]
+        ev = Evaluator(self.notation, Labels(dict(labels)), self.atoms(labels))
+        value = ev.atoms.expand(ev.value(node, env))
+        for note in ev.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        self._values[key] = (node, value)
+        return value
+
+    def labels_read(self, node: n.Node, env: dict[str, int]) -> dict[tuple, int]:
+        """Which labels ``node`` reads at ``env`` (and how many classes each has)."""
+        key = (id(node), tuple(sorted(env.items())))
+        hit = self._needs.get(key)
+        if hit is not None:
+            return hit[1]
+        labels = Labels(probe=True)
+        Evaluator(self.notation, labels, AtomTable(), probe=True).value(node, env)
+        self._needs[key] = (node, labels.read)
+        return labels.read
+
+
+def free_indices(node: n.Node, notation: Notation) -> set[str]:
+    """Index letters used in ``node`` and not bound by a sum inside it."""
+    return n.free_indices(node, notation.indices)
+
+
+def shadowed_indices(node: n.Node, free: set[str]) -> set[str]:
+    """Sum indices that reuse a letter free in the step (``∇_{θ^{(k)}} Σ_k …``)."""
+    return {x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free}
+
+
+def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: tuple[n.Rel, ...] = (),
+            letters: list[str] | None = None) -> Outcome:
+    """Decide ``lhs relation rhs`` at every instantiation."""
+    notation = ctx.notation
+    if letters is None:
+        letters = sorted(free_indices(lhs, notation) | free_indices(rhs, notation)
+                         | set().union(*(free_indices(a, notation) for a in assumptions)))
+    checker = Evaluator(notation, Labels(), AtomTable())
+    total = 0
+    unproved: list[str] = []
+    label_keys: set[tuple] = set()
+    for env in instances(letters, notation):
+        if not all(checker.holds(a, env) for a in assumptions):
+            continue
+        needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+        label_keys |= set(needs)
+        for labels in _label_assignments(needs):
+            total += 1
+            try:
+                a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
+            except OutOfRange as err:
+                return Outcome("refuted", _describe(letters, notation, label_keys, total),
+                               Counterexample(_items(env), _label_items(labels), (), "", "", None, None, str(err)))
+            shapes = _shapes_differ(a, b)
+            if shapes:
+                return Outcome("shape", _describe(letters, notation, label_keys, total),
+                               Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
+            if _holds(a, b, relation, ctx.names):
+                continue
+            point = _refute(a, b, relation)
+            if point is not None:
+                return Outcome("refuted", _describe(letters, notation, label_keys, total),
+                               Counterexample(_items(env), _label_items(labels), point.inputs, point.lhs,
+                                              point.rhs, point.entry))
+            unproved.append(_instance_text(env, labels))
+    covered = _describe(letters, notation, label_keys, total)
+    if unproved:
+        return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
+                       + (" …" if len(unproved) > 3 else ""))
+    return Outcome("proved", covered)
+
+
+def _label_assignments(needs: dict[tuple, int]):
+    keys = sorted(needs)
+    for combo in itertools.product(*[range(1, needs[k] + 1) for k in keys]):
+        yield tuple(zip(keys, combo))
+
+
+def _shapes_differ(a: Value, b: Value) -> tuple[str, str] | None:
+    if is_matrix(a) != is_matrix(b):
+        return (shape_text(a), shape_text(b))
+    if is_matrix(a) and a.shape != b.shape:
+        if is_vector(a) and is_vector(b) and len(a) == len(b):
+            return None  # a row and a column with the same entries: orientation is not judged
+        return (shape_text(a), shape_text(b))
+    return None
+
+
+def _entries(a: Value, b: Value):
+    if is_matrix(a):
+        return list(zip(list(a), list(b)))
+    return [(a, b)]
+
+
+def _holds(a: Value, b: Value, relation: str, names: Rationalizer) -> bool:
+    for x, y in _entries(a, b):
+        if relation == "=":
+            ok = is_zero(x - y, names)
+        elif relation in ("\\leq", "<"):
+            ok = is_nonnegative(y - x, names)
+        elif relation in ("\\geq", ">"):
+            ok = is_nonnegative(x - y, names)
+        else:
+            raise ShapeError(f"the relation {relation} is not checked")
+        if not ok:
+            return False
+    return True
+
+
+def _refute(a: Value, b: Value, relation: str) -> Point | None:
+    if relation == "=":
+        return find_difference(a, b, ATTEMPTS)
+    flipped = relation in ("\\geq", ">")
+    lo, hi = (b, a) if flipped else (a, b)
+    return find_difference(lo, hi, ATTEMPTS, violates=lambda x, y: x > y)
+
+
+def _items(env: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(env.items()))
+
+
+def _label_items(labels: tuple) -> tuple[tuple[str, int], ...]:
+    return tuple((format_key(k), v) for k, v in labels)
+
+
+def _instance_text(env: dict[str, int], labels: tuple) -> str:
+    parts = [f"{k}={v}" for k, v in sorted(env.items())] + [f"{format_key(k)}={v}" for k, v in labels]
+    return "(" + ", ".join(parts) + ")" if parts else "()"
+
+
+def _describe(letters: list[str], notation: Notation, label_keys: set[tuple], total: int) -> str:
+    parts = [f"{x} ∈ 1..{notation.size_of_index(x)}" for x in letters]
+    if label_keys:
+        parts.append("label" + ("s " if len(label_keys) > 1 else " ")
+                     + ", ".join(sorted(format_key(k) for k in label_keys)) + " over every class")
+    what = "; ".join(parts) if parts else "no free index"
+    return f"{what}: {total} case{'s' if total != 1 else ''}"
+
+
+def values_equal(a: Value, b: Value, names: Rationalizer) -> bool:
+    """Exact equality of two already expanded values (used by the repair search)."""
+    if _shapes_differ(a, b):
+        return False
+    return all(is_zero(x - y, names) for x, y in _entries(a, b))
+

@@ -1,0 +1,821 @@
+"""Nodes -> SymPy values at concrete sizes: the meaning of a step at one instantiation.
+
+A value is a SymPy scalar or an ImmutableMatrix (a vector is n×1 or 1×n). Symbols the notation
+declares become real variables (``\\Theta_{1,2}``); a use of a *defined* symbol (``z_j``,
+``g_k(z)``, the loss) becomes an *atom*: a symbol whose expansion is kept in an AtomTable. Atoms
+let ``∂ log g_k(z) / ∂ g_k(z)`` and ``∂ℓ/∂a`` mean what their authors meant: the derivative with
+respect to the intermediate quantity, everything upstream of it held as a variable.
+
+Nothing here decides equality (decide.py does) and nothing reads text (parse.py does).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy import ImmutableMatrix
+
+from . import nodes as n
+from .notation import LABEL_ROLES, Definition, Family, Notation
+from .parse import INDICATOR
+
+Value = sp.Expr | ImmutableMatrix
+
+
+class EvaluationError(Exception):
+    """The step cannot be given a meaning; ``kind`` says how to report it."""
+
+    kind = "unsupported"
+
+
+class Unsupported(EvaluationError):
+    """Notation the engine cannot interpret, named precisely."""
+
+
+class ShapeError(EvaluationError):
+    """Sizes that do not fit: a vector added to a scalar, a 2×3 times a 2×3 ..."""
+
+
+class OutOfRange(EvaluationError):
+    """An index value outside its symbol's range at one instantiation (``x_j`` with j = 3 and
+    x of length 2): the step is wrong there, which is a counterexample, not a notation problem."""
+
+    kind = "invalid"
+
+
+# ----------------------------------------------------------------------------- variables and atoms
+
+_VARIABLES: dict[tuple[str, bool], sp.Symbol] = {}
+
+
+def variable(name: str, positive: bool = False) -> sp.Symbol:
+    """The real (or positive) variable called ``name``; one object per name."""
+    key = (name, positive)
+    if key not in _VARIABLES:
+        _VARIABLES[key] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+    return _VARIABLES[key]
+
+
+@dataclass
+class AtomTable:
+    """Defined quantities at one label assignment: atom -> the value of its definition."""
+    expansion: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    by_key: dict[tuple, Value] = field(default_factory=dict)
+    _full: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+
+    def new_atom(self, display: str) -> sp.Symbol:
+        name = display
+        while variable(name) in self.expansion:
+            name += "'"
+        return variable(name)
+
+    def expand(self, value: Value, stop: frozenset = frozenset()) -> Value:
+        """``value`` with every atom not in ``stop`` replaced by its definition, recursively."""
+        if isinstance(value, ImmutableMatrix):
+            return value.applyfunc(lambda e: self.expand(e, stop))
+        atoms = [a for a in value.free_symbols if a in self.expansion and a not in stop]
+        if not atoms:
+            return value
+        return value.xreplace({a: self._expanded(a, stop) for a in atoms})
+
+    def _expanded(self, atom: sp.Symbol, stop: frozenset) -> sp.Expr:
+        if not stop:
+            if atom not in self._full:
+                self._full[atom] = self.expand(self.expansion[atom], stop)
+            return self._full[atom]
+        return self.expand(self.expansion[atom], stop)
+
+
+# ----------------------------------------------------------------------------- labels
+
+class Labels:
+    """Values of class labels (a one-hot vector is stored as its class).
+
+    In probe mode every label reads as 1 and the keys read are recorded, so a step can be asked
+    which labels it needs before they are enumerated.
+    """
+
+    def __init__(self, values: Mapping[tuple, int] | None = None, probe: bool = False):
+        self.values = dict(values or {})
+        self.probe = probe
+        self.read: dict[tuple, int] = {}
+
+    def value(self, key: tuple, classes: int) -> int:
+        if self.probe:
+            self.read[key] = classes
+            return self.values.get(key, 1)
+        if key not in self.values:
+            raise Unsupported(f"label {format_key(key)} has no value")
+        return self.values[key]
+
+
+def format_key(key: tuple) -> str:
+    name, *axes = key
+    return name + (f"_{{{','.join(map(str, axes))}}}" if axes else "")
+
+
+# ----------------------------------------------------------------------------- matrices
+
+def is_matrix(v: Value) -> bool:
+    return isinstance(v, ImmutableMatrix)
+
+
+def scalar(v: Value, what: str = "this") -> sp.Expr:
+    if is_matrix(v):
+        if v.shape == (1, 1):
+            return v[0, 0]
+        raise ShapeError(f"{what} must be a scalar but is a {shape_text(v)}")
+    return v
+
+
+def shape_text(v: Value) -> str:
+    if not is_matrix(v):
+        return "scalar"
+    r, c = v.shape
+    if c == 1:
+        return f"column vector of length {r}"
+    if r == 1:
+        return f"row vector of length {c}"
+    return f"{r}×{c} matrix"
+
+
+def is_vector(v: Value) -> bool:
+    return is_matrix(v) and 1 in v.shape
+
+
+def _simplify_shape(v: Value) -> Value:
+    return v[0, 0] if is_matrix(v) and v.shape == (1, 1) else v
+
+
+def add(a: Value, b: Value) -> Value:
+    if is_matrix(a) != is_matrix(b):
+        a2, b2 = _simplify_shape(a), _simplify_shape(b)
+        if is_matrix(a2) or is_matrix(b2):
+            raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
+        return a2 + b2
+    if is_matrix(a):
+        if a.shape != b.shape:
+            if is_vector(a) and is_vector(b) and len(a) == len(b):
+                return ImmutableMatrix(a.shape[0], a.shape[1], [x + y for x, y in zip(a, b)])
+            raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
+        return a + b
+    return a + b
+
+
+def multiply(a: Value, b: Value, notes: list[str] | None = None) -> Value:
+    """Product with the conventions of written math: a vector next to a vector of the same
+    orientation is a dot product (``w_j x_i`` with both columns)."""
+    if not is_matrix(a) or not is_matrix(b):
+        return _simplify_shape(a * b) if (is_matrix(a) or is_matrix(b)) else a * b
+    if a.shape[1] == b.shape[0]:
+        return _simplify_shape(a * b)
+    if is_vector(a) and is_vector(b) and len(a) == len(b):
+        return sum((x * y for x, y in zip(a, b)), sp.Integer(0))
+    raise ShapeError(f"multiplying a {shape_text(a)} by a {shape_text(b)}")
+
+
+def transpose(v: Value) -> Value:
+    return v.T if is_matrix(v) else v
+
+
+def column(entries: list) -> ImmutableMatrix:
+    return ImmutableMatrix(len(entries), 1, entries)
+
+
+def row(entries: list) -> ImmutableMatrix:
+    return ImmutableMatrix(1, len(entries), entries)
+
+
+# ----------------------------------------------------------------------------- the evaluator
+
+Env = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A definition parameter bound to a value in the body's environment."""
+    value: Value
+
+
+class Evaluator:
+    """Gives nodes their value under one notation, one label assignment and one atom table."""
+
+    def __init__(self, notation: Notation, labels: Labels, atoms: AtomTable, probe: bool = False):
+        self.notation = notation
+        self.labels = labels
+        self.atoms = atoms
+        self.probe = probe  # only find which labels are read: skip differentiation
+        self.notes: list[str] = []
+        self._active: list[tuple] = []
+
+    # ---- entry
+    def value(self, node: n.Node, env: Env) -> Value:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node, env)
+
+    def index(self, node: n.Node, env: Env) -> int:
+        v = self.value(node, env)
+        v = scalar(v, "an index")
+        if not v.is_Integer:
+            raise Unsupported(f"index {node_text(node)} does not evaluate to a whole number")
+        return int(v)
+
+    # ---- leaves
+    def _num(self, node: n.Num, env: Env) -> Value:
+        return sp.Rational(node.text)
+
+    def _sym(self, node: n.Sym, env: Env) -> Value:
+        return self.symbol(node.name, (), None, (), env, node)
+
+    def _text(self, node: n.Text, env: Env) -> Value:
+        raise Unsupported(f"text inside the math: '\\text{{{node.text}}}'")
+
+    def _unknown(self, node: n.Unknown, env: Env) -> Value:
+        raise Unsupported(f"unknown LaTeX command {node.name}")
+
+    def _dots(self, node: n.Dots, env: Env) -> Value:
+        raise Unsupported("\\dots outside a vector or matrix (an elided sum or product)")
+
+    def _transpose(self, node: n.Transpose, env: Env) -> Value:
+        raise Unsupported("a transpose sign on its own")
+
+    def _rel(self, node: n.Rel, env: Env) -> Value:
+        raise Unsupported(f"a relation ({node.op}) inside an expression")
+
+    def _given(self, node: n.Given, env: Env) -> Value:
+        raise Unsupported("a conditional bar '|' outside P(…|…)")
+
+    def _underbrace(self, node: n.Underbrace, env: Env) -> Value:
+        return self.value(node.body, env)
+
+    def _group(self, node: n.Group, env: Env) -> Value:
+        return self.value(node.arg, env)
+
+    # ---- arithmetic
+    def _add(self, node: n.Add, env: Env) -> Value:
+        total = self.value(node.terms[0], env)
+        for term in node.terms[1:]:
+            total = add(total, self.value(term, env))
+        return total
+
+    def _neg(self, node: n.Neg, env: Env) -> Value:
+        return -self.value(node.arg, env)
+
+    def _mul(self, node: n.Mul, env: Env) -> Value:
+        acc = self.value(node.factors[0], env)
+        for factor in node.factors[1:]:
+            acc = multiply(acc, self.value(factor, env), self.notes)
+        return acc
+
+    def _hadamard(self, node: n.Hadamard, env: Env) -> Value:
+        a, b = self.value(node.left, env), self.value(node.right, env)
+        if not (is_matrix(a) and is_matrix(b) and a.shape == b.shape):
+            raise ShapeError(f"elementwise product of a {shape_text(a)} and a {shape_text(b)}")
+        return a.multiply_elementwise(b)
+
+    def _div(self, node: n.Div, env: Env) -> Value:
+        num = self.value(node.num, env)
+        den = scalar(self.value(node.den, env), "a denominator")
+        if den == 0 and self.probe:
+            return num
+        if den == 0:
+            raise Unsupported(f"division by zero in {node_text(node)}")
+        return num / den if not is_matrix(num) else num.applyfunc(lambda e: e / den)
+
+    def _sqrt(self, node: n.Sqrt, env: Env) -> Value:
+        return sp.sqrt(scalar(self.value(node.arg, env), "the argument of \\sqrt"))
+
+    def _apply(self, node: n.Apply, env: Env) -> Value:
+        arg = self.value(node.arg, env)
+        func = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
+                "tanh": sp.tanh}.get(node.func)
+        if func is None:
+            raise Unsupported(f"the function \\{node.func}")
+        if is_matrix(arg):
+            raise ShapeError(f"\\{node.func} of a {shape_text(arg)}")
+        return func(arg)
+
+    def _indicator(self, node: n.Indicator, env: Env) -> Value:
+        return sp.Integer(1) if self.holds(node.condition, env) else sp.Integer(0)
+
+    def holds(self, rel: n.Rel, env: Env) -> bool:
+        """Whether an index relation such as ``k = y_i`` or ``k \\neq j`` holds here."""
+        a, b = self.index(rel.lhs, env), self.index(rel.rhs, env)
+        ops = {"=": a == b, "\\neq": a != b, "<": a < b, ">": a > b, "\\leq": a <= b, "\\geq": a >= b}
+        if rel.op not in ops:
+            raise Unsupported(f"the condition {rel.op}")
+        return ops[rel.op]
+
+    # ---- sums
+    def _sum(self, node: n.Sum, env: Env) -> Value:
+        total: Value | None = None
+        for value in self.sum_range(node, env):
+            inner = {**env, node.index: value}
+            if all(self.holds(c, inner) for c in node.conditions):
+                term = self.value(node.body, inner)
+                if total is None:
+                    total = term
+                else:
+                    total = multiply(total, term) if node.product else add(total, term)
+        if total is None:
+            return sp.Integer(1) if node.product else sp.Integer(0)
+        return total
+
+    def sum_range(self, node: n.Sum, env: Env) -> range:
+        lower = 1 if node.lower is None else self.index(node.lower, env)
+        if node.upper is not None:
+            upper = self.index(node.upper, env)
+        else:
+            upper = self.notation.size_of_index(node.index)
+            if upper is None:
+                raise Unsupported(f"the sum over {node.index} has no upper bound and {node.index} "
+                                  "has no declared range")
+        if upper - lower > 10_000:
+            raise Unsupported(f"a sum of {upper - lower + 1} terms")
+        return range(lower, upper + 1)
+
+    # ---- vectors and matrices
+    def _vector(self, node: n.Vector, env: Env) -> Value:
+        from .dots import resolve_vector
+        return resolve_vector(self, node, env)
+
+    def _matrix(self, node: n.Matrix, env: Env) -> Value:
+        from .dots import resolve_matrix
+        return resolve_matrix(self, node, env)
+
+    # ---- scripts, symbols and calls
+    def _scripted(self, node: n.Scripted, env: Env) -> Value:
+        base = node.base
+        sup_index, power, is_transposed = self._split_superscript(node, env)
+        if isinstance(base, n.Sym):
+            if base.name == "e" and not self._declared("e") and node.sub is None and node.sup is not None:
+                return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
+            value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
+        else:
+            if node.sub:
+                raise Unsupported(f"a subscript on {node_text(base)}")
+            if sup_index:
+                raise Unsupported(f"a bracketed superscript on {node_text(base)}")
+            value = self.value(base, env)
+        return self._power(value, power, is_transposed, node)
+
+    def _split_superscript(self, node: n.Scripted, env: Env):
+        """(indices in parentheses, power, transposed?) from a superscript."""
+        sup = node.sup
+        if sup is None:
+            return (), None, False
+        transposed = False
+        if isinstance(sup, n.Transpose):
+            return (), None, True
+        if isinstance(sup, n.Sym) and sup.name == "T" and not self._declared("T"):
+            return (), None, True
+        if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
+            transposed = True
+            rest = sup.factors[:-1]
+            sup = rest[0] if len(rest) == 1 else n.Mul(rest)
+        base_name = node.base.name if isinstance(node.base, n.Sym) else None
+        if isinstance(sup, n.Group) and base_name is not None and self._takes_sup_index(base_name):
+            inner = sup.arg
+            items = inner.entries if isinstance(inner, n.Vector) else (inner,)
+            return tuple(items), None, transposed
+        return (), sup, transposed
+
+    def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node) -> Value:
+        if transposed:
+            value = transpose(value)
+        if power is not None:
+            exponent = scalar(self.value(power, {}), "an exponent") if _constant(power) else None
+            if exponent is None:
+                raise Unsupported(f"the exponent {node_text(power)} of {node_text(node)}")
+            if is_matrix(value):
+                raise ShapeError(f"a power of a {shape_text(value)}")
+            value = value ** exponent
+        return value
+
+    def _takes_sup_index(self, name: str) -> bool:
+        fam = self.notation.families.get(name)
+        if fam is not None:
+            return bool(fam.sup_axes)
+        return any(d.sup_axes for d in self.notation.definitions_of(name))
+
+    def _declared(self, name: str) -> bool:
+        return (name in self.notation.families or bool(self.notation.definitions_of(name))
+                or name in self.notation.sizes or name in self.notation.functions)
+
+    def _call(self, node: n.Call, env: Env) -> Value:
+        head = node.head
+        name, sub, sup_index = _head_parts(head)
+        if name is not None:
+            if self.notation.definitions_of(name):
+                return self.symbol(name, sub, sup_index, node.args, env, node)
+            if name in self.notation.functions:
+                args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
+                return sp.Function(_function_name(name, sub, self, env))(*args)
+            if name in self.notation.families:
+                fam = self.notation.families[name]
+                if fam.role == "function":
+                    args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
+                    return sp.Function(_function_name(name, sub, self, env))(*args)
+        if len(node.args) != 1:
+            raise Unsupported(f"{node_text(head)} is followed by a list of {len(node.args)} items but is "
+                              "not a declared function")
+        return multiply(self.value(head, env), self.value(node.args[0], env), self.notes)
+
+    def symbol(self, name: str, sub: tuple, sup_index: tuple, args: tuple, env: Env, node: n.Node) -> Value:
+        """The value of ``name`` with its indices and arguments (the heart of the notation)."""
+        bound = env.get(name)
+        if isinstance(bound, Bound):
+            return self._entry_of(bound.value, sub, env, name)
+        if isinstance(bound, int) and not sub and not sup_index:
+            return sp.Integer(bound)
+        if self.notation.definitions_of(name):
+            return self._defined_value(name, sub, sup_index, args, env, node)
+        if name in self.notation.families:
+            return self._family_value(self.notation.families[name], sub, sup_index, env)
+        if name in self.notation.sizes and not sub:
+            return sp.Integer(self.notation.sizes[name])
+        if name == "e" and not sub:
+            return sp.E
+        if name == "\\pi" and not sub:
+            return sp.pi
+        if name == "\\delta" and sub:
+            values = self._indices(sub, 2, env, name)
+            return sp.Integer(1) if values[0] == values[1] else sp.Integer(0)
+        if name in self.notation.indices:
+            raise Unsupported(f"the index {name} is used outside any sum and has no value here")
+        if name == INDICATOR:
+            raise Unsupported("\\mathbf{1} without a condition {…}")
+        if name in self.notation.functions:
+            raise Unsupported(f"the function {name} is used without an argument")
+        values = self._indices(sub, len(_flat_items(sub)), env, name) if sub else ()
+        self.note(f"{name} is not declared in the notation; read as a free real variable")
+        return variable(name + (f"_{{{','.join(map(str, values))}}}" if values else ""))
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def _entry_of(self, value: Value, sub: tuple, env: Env, name: str) -> Value:
+        if not sub:
+            return value
+        if not is_matrix(value):
+            raise ShapeError(f"{name} is a scalar here but has a subscript")
+        idx = self._indices(sub, 1 if is_vector(value) else 2, env, name)
+        try:
+            if is_vector(value):
+                return value[idx[0] - 1]
+            return value[idx[0] - 1, idx[1] - 1]
+        except IndexError:
+            raise Unsupported(f"index {idx} is out of range for {name}") from None
+
+    def _indices(self, sub: tuple, count: int, env: Env, name: str) -> list[int]:
+        items = _flat_items(sub)
+        if len(items) != count:
+            if len(items) == 1 and isinstance(items[0], n.Mul) and len(items[0].factors) == count \
+                    and all(isinstance(f, n.Sym) for f in items[0].factors):
+                items = list(items[0].factors)
+            else:
+                raise Unsupported(f"{name} takes {count} ind{'ex' if count == 1 else 'ices'} here, "
+                                  f"but is written with {len(items)}")
+        return [self.index(i, env) for i in items]
+
+    # ---- declared symbols
+    def _family_value(self, fam: Family, sub: tuple, sup_index: tuple, env: Env) -> Value:
+        sizes = self.notation.sizes
+        sup_vals = self._indices(sup_index, len(fam.sup_axes), env, fam.name) if sup_index else None
+        sub_items = _flat_items(sub)
+        n_axes = len(fam.sub_axes)
+        if sub_items and len(sub_items) < n_axes:
+            sub_vals = self._indices(sub, n_axes, env, fam.name)
+            entry_vals: list[int] = []
+        else:
+            sub_vals = [self.index(i, env) for i in sub_items[:n_axes]] if sub_items else None
+            entry_vals = [self.index(i, env) for i in sub_items[n_axes:]]
+        for letter_vals, axes in ((sup_vals, fam.sup_axes), (sub_vals, fam.sub_axes)):
+            if letter_vals is not None:
+                for v, a in zip(letter_vals, axes):
+                    _check_range(v, sizes[self.notation.indices[a]], fam.name)
+        if len(entry_vals) > len(fam.shape):
+            raise Unsupported(f"{fam.name} has {len(fam.shape) + n_axes} ind"
+                              f"{'ex' if len(fam.shape) + n_axes == 1 else 'ices'}, written with more")
+        for v, s in zip(entry_vals, fam.shape):
+            _check_range(v, sizes[s], fam.name)
+        sup_choices = [sup_vals] if sup_vals is not None else (
+            [list(c) for c in itertools.product(*[range(1, sizes[self.notation.indices[a]] + 1)
+                                                  for a in fam.sup_axes])])
+        sub_choices = [sub_vals] if sub_vals is not None else (
+            [list(c) for c in itertools.product(*[range(1, sizes[self.notation.indices[a]] + 1)
+                                                  for a in fam.sub_axes])])
+        members = [[self._member(fam, sv, bv, entry_vals) for bv in sub_choices] for sv in sup_choices]
+        return _stack(members, sup_vals is None and bool(fam.sup_axes), sub_vals is None and bool(fam.sub_axes),
+                      self._axis_lengths(fam.sub_axes) if sub_vals is None else ())
+
+    def _member(self, fam: Family, sup_vals: list[int], sub_vals: list[int], entry: list[int]) -> Value:
+        sizes = self.notation.sizes
+        if fam.role in LABEL_ROLES:
+            return self._label_member(fam, sup_vals, sub_vals, entry)
+        shape = [sizes[s] for s in fam.shape[len(entry):]]
+        prefix = fam.name + (f"^{{({','.join(map(str, sup_vals))})}}" if sup_vals else "") + \
+            (f"_{{{','.join(map(str, sub_vals))}}}" if sub_vals else "")
+        positive = fam.role == "positive"
+
+        def leaf(extra: tuple[int, ...]) -> sp.Symbol:
+            full = list(entry) + list(extra)
+            suffix = f"[{','.join(map(str, full))}]" if full else ""
+            return variable(prefix + suffix, positive)
+
+        if not shape:
+            return leaf(())
+        if len(shape) == 1:
+            return column([leaf((i,)) for i in range(1, shape[0] + 1)])
+        if len(shape) == 2:
+            return ImmutableMatrix(shape[0], shape[1],
+                                   [leaf((i, j)) for i in range(1, shape[0] + 1) for j in range(1, shape[1] + 1)])
+        raise Unsupported(f"{fam.name}: shapes beyond matrices")
+
+    def _label_member(self, fam: Family, sup_vals, sub_vals, entry) -> Value:
+        sizes = self.notation.sizes
+        if fam.role == "class label":
+            classes = self._classes()
+            return sp.Integer(self.labels.value((fam.name, *sup_vals, *sub_vals), classes))
+        # one-hot: the last written index is the entry; the others pick the member
+        indices = list(sup_vals) + list(sub_vals) + list(entry)
+        if fam.shape:
+            n_classes = sizes[fam.shape[-1]]
+            key_axes, position = indices[:len(fam.axes)], indices[len(fam.axes):]
+        else:
+            n_classes = sizes[self.notation.indices[fam.axes[-1]]]
+            key_axes, position = indices[:len(fam.axes) - 1], indices[len(fam.axes) - 1:]
+        label = self.labels.value((fam.name, *key_axes), n_classes)
+        if position:
+            return sp.Integer(1) if position[0] == label else sp.Integer(0)
+        return column([sp.Integer(1) if c == label else sp.Integer(0) for c in range(1, n_classes + 1)])
+
+    def _classes(self) -> int:
+        for name, role in self.notation.size_roles.items():
+            if role == "classes":
+                return self.notation.sizes[name]
+        raise Unsupported("a class label needs a size with role 'classes'")
+
+    # ---- defined symbols
+    def _defined_value(self, name: str, sub: tuple, sup_index: tuple, args: tuple, env: Env,
+                       node: n.Node) -> Value:
+        errors = []
+        for defn in self.notation.definitions_of(name):
+            try:
+                return self._use(defn, sub, sup_index, args, env)
+            except _NoMatch as why:
+                errors.append(str(why))
+        raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
+
+    def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:
+        sizes = self.notation.sizes
+        sub_items = _flat_items(sub)
+        if sub_items and len(sub_items) != len(defn.sub_axes):
+            if len(defn.sub_axes) > 1 and len(sub_items) == 1:
+                sub_vals = self._indices(sub, len(defn.sub_axes), env, defn.name)
+            else:
+                raise _NoMatch(f"{len(defn.sub_axes)} subscript ind{'ex' if len(defn.sub_axes) == 1 else 'ices'} expected")
+        else:
+            sub_vals = [self.index(i, env) for i in sub_items] if sub_items else None
+        sup_vals = self._indices(sup_index, len(defn.sup_axes), env, defn.name) if sup_index else None
+        binding: dict[str, object] = {}
+        if defn.params is not None and args:
+            if len(args) != len(defn.params):
+                raise _NoMatch(f"{len(defn.params)} argument{'s' if len(defn.params) != 1 else ''} expected")
+            for pattern, arg in zip(defn.params, args):
+                self._bind(pattern, _ungroup(arg), env, binding)
+        sub_choices = [sub_vals] if sub_vals is not None else [
+            list(c) for c in itertools.product(*[range(1, sizes[self.notation.indices[a]] + 1) for a in defn.sub_axes])]
+        sup_choices = [sup_vals] if sup_vals is not None else [
+            list(c) for c in itertools.product(*[range(1, sizes[self.notation.indices[a]] + 1) for a in defn.sup_axes])]
+        binding.update(self._context_indices(defn, binding, env))
+        members = [[self._atom(defn, sv, bv, binding) for bv in sub_choices] for sv in sup_choices]
+        return _stack(members, sup_vals is None and bool(defn.sup_axes), sub_vals is None and bool(defn.sub_axes),
+                      self._axis_lengths(defn.sub_axes) if sub_vals is None else ())
+
+    def _axis_lengths(self, axes: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(self.notation.size_of_index(a) for a in axes)
+
+    def _bind(self, pattern: n.Node, arg: n.Node, env: Env, binding: dict) -> None:
+        """Match one definition parameter against the argument of a use."""
+        if pattern == arg:
+            return  # J(θ) used as J(θ): nothing to substitute, and θ keeps its own indexing
+        if isinstance(pattern, n.Sym):
+            if pattern.name in self.notation.indices:
+                binding[pattern.name] = self.index(arg, env)
+            else:
+                binding[pattern.name] = Bound(self.value(arg, env))
+            return
+        if isinstance(pattern, n.Scripted) and isinstance(pattern.base, n.Sym) and pattern.sub \
+                and all(isinstance(i, n.Sym) and i.name in self.notation.indices for i in _flat_items(pattern.sub)):
+            if not (isinstance(arg, n.Scripted) and isinstance(arg.base, n.Sym) and arg.base.name == pattern.base.name
+                    and arg.sub and len(_flat_items(arg.sub)) == len(_flat_items(pattern.sub))):
+                raise _NoMatch(f"argument {node_text(arg)} is not of the form {node_text(pattern)}")
+            for letter, item in zip(_flat_items(pattern.sub), _flat_items(arg.sub)):
+                binding[letter.name] = self.index(item, env)
+            return
+        if isinstance(pattern, n.Given) and isinstance(arg, n.Given):
+            self._bind(pattern.event, arg.event, env, binding)
+            self._bind(pattern.condition, arg.condition, env, binding)
+            return
+        if isinstance(pattern, n.Rel) and isinstance(arg, n.Rel) and pattern.op == arg.op:
+            self._bind(pattern.lhs, arg.lhs, env, binding)
+            self._bind(pattern.rhs, arg.rhs, env, binding)
+            return
+        raise _NoMatch(f"argument {node_text(arg)} does not fit {node_text(pattern)}")
+
+    def _context_indices(self, defn: Definition, binding: dict, env: Env) -> dict[str, int]:
+        """Free indices a definition's body uses besides its own (``f_j = w_j x_i`` uses the
+        sample index i): their values come from where the definition is used."""
+        own = set(defn.sub_axes) | set(defn.sup_axes) | set(binding)
+        needed = self._context_letters(defn, ()) - own
+        values = {}
+        for letter in sorted(needed):
+            value = env.get(letter)
+            if not isinstance(value, int):
+                raise Unsupported(f"the definition of {defn.name} uses the index {letter}, which has no "
+                                  "value where it is used")
+            values[letter] = value
+        return values
+
+    def _context_letters(self, defn: Definition, seen: tuple) -> set[str]:
+        """Free index letters of a definition's body and of the definitions it uses, transitively."""
+        if defn.text in seen:
+            return set()
+        own = set(defn.sub_axes) | set(defn.sup_axes)
+        letters = n.free_indices(defn.rhs, self.notation.indices)
+        for x in n.walk(defn.rhs):
+            if isinstance(x, n.Sym) and x.name != defn.name:
+                for used in self.notation.definitions_of(x.name):
+                    letters |= self._context_letters(used, seen + (defn.text,))
+        return letters - own
+
+    def _atom(self, defn: Definition, sup_vals: list[int], sub_vals: list[int], binding: dict) -> Value:
+        env: dict[str, object] = dict(zip(defn.sup_axes, sup_vals))
+        env.update(zip(defn.sub_axes, sub_vals))
+        env.update(binding)
+        key = (defn.text, tuple(sorted((k, _hashable(v)) for k, v in env.items())))
+        if key in self.atoms.by_key:
+            return self.atoms.by_key[key]
+        if key in self._active:
+            raise Unsupported(f"the definition of {defn.name} refers to itself")
+        self._active.append(key)
+        try:
+            body = self.value(defn.rhs, env)
+        finally:
+            self._active.pop()
+        display = _atom_display(defn, sup_vals, sub_vals, binding, self)
+        if is_matrix(body):
+            entries = []
+            for pos, entry in enumerate(body):
+                atom = self.atoms.new_atom(f"{display}[{pos + 1}]")
+                self.atoms.expansion[atom] = entry
+                entries.append(atom)
+            result: Value = ImmutableMatrix(body.shape[0], body.shape[1], entries)
+        else:
+            atom = self.atoms.new_atom(display)
+            self.atoms.expansion[atom] = body
+            result = atom
+        self.atoms.by_key[key] = result
+        return result
+
+    # ---- derivatives
+    def _deriv(self, node: n.Deriv, env: Env) -> Value:
+        wrt = self.value(node.wrt, env)
+        variables = list(wrt) if is_matrix(wrt) else [wrt]
+        for v in variables:
+            if not isinstance(v, sp.Symbol):
+                raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
+        body = self.value(node.body, env)
+        if not self.probe:  # a probe only needs the shape, which atoms alone give
+            body = self.atoms.expand(body, frozenset(variables))
+        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout)
+
+
+class _NoMatch(Exception):
+    pass
+
+
+def differentiate(body: Value, wrt: Value, gradient: bool, layout: str) -> Value:
+    """d body / d wrt with the layout conventions of the notation.
+
+    Scalar by vector: a column for ∇ and in denominator layout, a row in numerator layout.
+    Scalar by matrix: the shape of the matrix. Vector by vector: the Jacobian, rows following
+    the numerator in numerator layout.
+    """
+    if not is_matrix(wrt):
+        if is_matrix(body):
+            return body.applyfunc(lambda e: sp.diff(e, wrt))
+        return sp.diff(body, wrt)
+    if not is_matrix(body) or body.shape == (1, 1):
+        f = scalar(body)
+        if is_vector(wrt):
+            entries = [sp.diff(f, v) for v in wrt]
+            return column(entries) if (gradient or layout == "denominator") else row(entries)
+        return wrt.applyfunc(lambda v: sp.diff(f, v))
+    if is_vector(body) and is_vector(wrt):
+        jac = ImmutableMatrix(len(body), len(wrt), [sp.diff(f, v) for f in body for v in wrt])
+        return jac.T if (gradient or layout == "denominator") else jac
+    raise Unsupported(f"the derivative of a {shape_text(body)} with respect to a {shape_text(wrt)}")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _check_range(value: int, size: int, name: str) -> None:
+    if not 1 <= value <= size:
+        raise OutOfRange(f"{name} has no entry {value}: its index runs over 1..{size}")
+
+
+def _stack(members: list[list[Value]], over_sup: bool, over_sub: bool, sub_lengths: tuple[int, ...] = ()) -> Value:
+    """Members of a family laid out as the whole: a vector over one free axis, a matrix over two
+    (``\Theta_{ij}`` used as ``\Theta`` is the D×K matrix)."""
+    if not over_sup and not over_sub:
+        return members[0][0]
+    if over_sup and not over_sub:
+        flat = [m[0] for m in members]
+    elif over_sub and not over_sup:
+        flat = members[0]
+        if len(sub_lengths) == 2 and all(not is_matrix(m) for m in flat):
+            return ImmutableMatrix(sub_lengths[0], sub_lengths[1], flat)
+    else:
+        raise Unsupported("a family indexed both above and below, used without indices")
+    if all(not is_matrix(m) for m in flat):
+        return column(flat)
+    if all(is_vector(m) for m in flat):
+        cols = [list(m) for m in flat]
+        return ImmutableMatrix(len(cols[0]), len(cols), [cols[c][r] for r in range(len(cols[0])) for c in range(len(cols))])
+    raise Unsupported("stacking matrices")
+
+
+def _flat_items(sub) -> list[n.Node]:
+    if not sub:
+        return []
+    items = list(sub)
+    if items[:1] == ["substack"]:
+        raise Unsupported("\\substack outside a sum")
+    return items
+
+
+def _head_parts(head: n.Node):
+    if isinstance(head, n.Sym):
+        return head.name, (), ()
+    if isinstance(head, n.Scripted) and isinstance(head.base, n.Sym):
+        sup = head.sup
+        sup_index = (sup.arg,) if isinstance(sup, n.Group) else ()
+        return head.base.name, head.sub or (), sup_index
+    return None, (), ()
+
+
+def _function_name(name: str, sub: tuple, ev: Evaluator, env: Env) -> str:
+    if not sub:
+        return name
+    return name + "_{" + ",".join(str(ev.index(i, env)) for i in _flat_items(sub)) + "}"
+
+
+def _ungroup(node: n.Node) -> n.Node:
+    return node.arg if isinstance(node, n.Group) else node
+
+
+def _hashable(v: object) -> object:
+    if isinstance(v, Bound):
+        value = v.value
+        return ("bound", tuple(value) if is_matrix(value) else value)
+    return v
+
+
+def _atom_display(defn: Definition, sup_vals, sub_vals, binding: dict, ev: Evaluator) -> str:
+    text = defn.name
+    if sup_vals:
+        text += f"^{{({','.join(map(str, sup_vals))})}}"
+    if sub_vals:
+        text += f"_{{{','.join(map(str, sub_vals))}}}"
+    bound = [k for k, v in binding.items() if isinstance(v, Bound)]
+    if bound:
+        text += "(" + ",".join(sorted(bound)) + ")"
+    return text
+
+
+def _constant(node: n.Node) -> bool:
+    return all(isinstance(x, (n.Num, n.Add, n.Neg, n.Mul, n.Div, n.Group)) for x in n.walk(node))
+
+
+def node_text(node: n.Node) -> str:
+    """A short readable rendering of a node, for messages."""
+    from .render import to_latex
+    return to_latex(node)
+
+
+def instances(letters: list[str], notation: Notation) -> Iterator[dict[str, int]]:
+    """Every assignment of values to free index letters, in a fixed order."""
+    ranges = []
+    for letter in letters:
+        size = notation.size_of_index(letter)
+        if size is None:
+            raise Unsupported(f"the free index {letter} has no declared range")
+        ranges.append(range(1, size + 1))
+    for combo in itertools.product(*ranges):
+        yield dict(zip(letters, combo))

@@ -1,0 +1,102 @@
+"""What derivcheck found, as data. Formatting happens only in report.py.
+
+The five verdict words and the JSON field names here are a contract read by graders and CI:
+extend, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .messages import Message
+
+VERDICTS = ("valid", "invalid", "garbled", "unsupported", "undecided")
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Where a step fails: index values, labels, inputs, and both sides' values there."""
+    indices: tuple[tuple[str, int], ...]
+    labels: tuple[tuple[str, int], ...]
+    inputs: tuple[tuple[str, str], ...]
+    lhs: str
+    rhs: str
+    entry: tuple[int, ...] | None = None
+    shapes: tuple[str, str] | None = None
+    note: str | None = None         # when the failure is not a pair of values (an index out of range)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A small change that makes the step check (or, for damage, the reading that was meant)."""
+    kind: str                       # "index" | "sign" | "factor" | "damage"
+    change: str                     # what changed, in the author's notation
+    latex: str                      # the whole step with the change made
+    verdict: str                    # the verdict of the changed step
+    reason: Message | None = None
+    counterexample: Counterexample | None = None
+    repair: "Repair | None" = None  # after a damage repair: a repair of the repaired step
+
+
+@dataclass
+class StepResult:
+    id: str
+    line: int
+    latex: str
+    verdict: str
+    reason: Message
+    counterexample: Counterexample | None = None
+    repair: Repair | None = None
+    notes: list[str] = field(default_factory=list)
+    kind: str = "step"              # "step" | "definition"
+    relation: str = "="
+    lhs_latex: str = ""
+    tag: str | None = None
+    justification: str = ""
+    source_line: int | None = None
+    compared_with: str | None = None  # id of the step whose expression this one was proved equal to
+
+
+@dataclass
+class Display:
+    """A display that is not a step (no relation): kept so nothing is skipped silently."""
+    line: int
+    latex: str
+    reason: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetResult:
+    of: str
+    wrt: str
+    step: str | None
+    verdict: str                    # "correct" | "incorrect" | "undecided" | "unsupported"
+    reason: str
+    counterexample: Counterexample | None = None
+
+
+@dataclass
+class FinalResult:
+    verdict: str                    # "correct" | "incorrect" | "undecided" | "unsupported" | "none"
+    targets: list[TargetResult] = field(default_factory=list)
+
+
+@dataclass
+class DerivationResult:
+    file: str
+    source: str
+    title: str
+    steps: list[StepResult]
+    final: FinalResult
+    displays: list[Display] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+    error: str | None = None        # the file could not be read at all
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for s in self.steps if s.verdict == verdict)
+
+    @property
+    def failed(self) -> bool:
+        return any(s.verdict in ("invalid", "garbled") for s in self.steps)

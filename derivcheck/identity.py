@@ -1,0 +1,157 @@
+"""Exact identity testing for the expressions derivations produce.
+
+After instantiation a step is an expression in real variables, ``exp`` and ``log``. We make it a
+rational function: ``exp`` of a sum becomes a product of ``exp`` of monomials, each named by a
+positive symbol; ``log`` of a product of such symbols folds back to the monomials; ``log`` of a
+factor with positive coefficients in positive symbols becomes a symbol of its own (splitting
+``log(a b) = log a + log b`` only where a factor is provably positive, so the rewriting is an
+identity of functions). Then ``a = b`` holds if the numerator of ``together(a - b)`` expands to
+0: a rational function is zero exactly when its numerator is (no gcd needed, which is where
+``cancel`` spends its time). That is a proof: every rewrite is exact. The converse can fail (two generators with a relation we do not see), which
+is why a non-zero result is only "not proved" and refute.py looks for a counterexample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+@dataclass
+class Rationalizer:
+    """Names exp(monomial), log(positive factor) and anything opaque, consistently."""
+    exp_names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    log_names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    opaque_names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    monomial_of: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    factor_of: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+
+    # ---- naming
+    def _exp_symbol(self, monomial: sp.Expr) -> sp.Symbol:
+        if monomial not in self.exp_names:
+            sym = sp.Symbol(f"E{len(self.exp_names)}", positive=True)
+            self.exp_names[monomial] = sym
+            self.monomial_of[sym] = monomial
+        return self.exp_names[monomial]
+
+    def _log_symbol(self, factor: sp.Expr) -> sp.Symbol:
+        if factor not in self.log_names:
+            sym = sp.Symbol(f"L{len(self.log_names)}", real=True)
+            self.log_names[factor] = sym
+            self.factor_of[sym] = factor
+        return self.log_names[factor]
+
+    def _opaque(self, expr: sp.Expr) -> sp.Symbol:
+        if expr not in self.opaque_names:
+            self.opaque_names[expr] = sp.Symbol(f"Q{len(self.opaque_names)}")
+        return self.opaque_names[expr]
+
+    # ---- rewriting
+    def rational(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` as a rational expression in variables and named generators."""
+        if expr.is_Atom:
+            if expr is sp.E:
+                return self._exp_symbol(sp.Integer(1))
+            if expr.is_Symbol or expr.is_Rational:
+                return expr
+            return self._opaque(expr)
+        if isinstance(expr, sp.exp):
+            return self._exp(self.rational(expr.args[0]))
+        if isinstance(expr, sp.log):
+            return self._log(self.rational(expr.args[0]))
+        if expr.is_Add:
+            return sp.Add(*[self.rational(a) for a in expr.args])
+        if expr.is_Mul:
+            return sp.Mul(*[self.rational(a) for a in expr.args])
+        if expr.is_Pow:
+            base, power = expr.args
+            if power.is_Integer:
+                return self.rational(base) ** power
+            if base is sp.E:
+                return self._exp(self.rational(power))
+            return self._opaque(sp.Pow(self.rational(base), self.rational(power)))
+        return self._opaque(expr)
+
+    def _exp(self, arg: sp.Expr) -> sp.Expr:
+        out = sp.Integer(1)
+        for term in sp.Add.make_args(sp.expand(arg)):
+            coeff, monomial = term.as_coeff_Mul()
+            if monomial in self.factor_of and coeff.is_Integer:
+                out *= self.factor_of[monomial] ** coeff          # exp(k log f) = f^k
+                continue
+            if not coeff.is_Rational:
+                out *= self._exp_symbol(term)
+                continue
+            if coeff.is_Integer:
+                out *= self._exp_symbol(monomial) ** coeff
+            else:
+                out *= self._exp_symbol(monomial / coeff.q) ** coeff.p
+        return out
+
+    def _log(self, arg: sp.Expr) -> sp.Expr:
+        arg = sp.cancel(sp.together(arg))
+        if arg.is_Rational:
+            return self._log_number(arg)
+        num, den = sp.fraction(arg)
+        num_coeff, num_factors = sp.factor_list(num)
+        den_coeff, den_factors = sp.factor_list(den)
+        coeff = num_coeff / den_coeff
+        factors = num_factors + [(f, -k) for f, k in den_factors]
+        out = sp.Integer(0)
+        rest = sp.Integer(1)
+        if coeff > 0:
+            out += self._log_number(coeff)
+        else:
+            rest *= coeff
+        for factor, power in factors:
+            if factor in self.monomial_of:
+                out += power * self.monomial_of[factor]            # log exp(m) = m
+            elif _positive(factor):
+                out += power * self._log_symbol(sp.expand(factor))
+            else:
+                rest *= factor ** power
+        if rest != 1:
+            out += self._log_symbol(sp.expand(rest))
+        return out
+
+    def _log_number(self, q: sp.Rational) -> sp.Expr:
+        if q <= 0:
+            return self._log_symbol(q)
+        out = sp.Integer(0)
+        for prime, power in sp.factorint(q.p).items():
+            out += power * self._log_symbol(sp.Integer(prime))
+        for prime, power in sp.factorint(q.q).items():
+            out -= power * self._log_symbol(sp.Integer(prime))
+        return out
+
+
+def _positive(poly: sp.Expr) -> bool:
+    """A polynomial with positive coefficients in positive symbols is positive."""
+    if not all(s.is_positive for s in poly.free_symbols):
+        return False
+    return all(c.is_positive for c in sp.Poly(poly, *sorted(poly.free_symbols, key=str)).coeffs())
+
+
+def is_zero(expr: sp.Expr, names: Rationalizer) -> bool:
+    """Exactly zero as a function (a proof), after the exp/log rewriting."""
+    numerator, _ = sp.fraction(sp.together(names.rational(expr)))
+    return sp.expand(numerator) == 0
+
+
+def is_nonnegative(expr: sp.Expr, names: Rationalizer) -> bool:
+    """Provably >= 0: numerator and denominator with non-negative coefficients in positive
+    symbols (a sufficient condition, enough for bounds such as softmax <= 1)."""
+    rational = sp.cancel(sp.together(names.rational(expr)))
+    if rational == 0:
+        return True
+    num, den = sp.fraction(rational)
+    return _nonnegative_poly(num) and _nonnegative_poly(den) and den != 0
+
+
+def _nonnegative_poly(p: sp.Expr) -> bool:
+    if p.is_Number:
+        return p >= 0
+    if not all(s.is_positive for s in p.free_symbols):
+        return False
+    return all(c >= 0 for c in sp.Poly(sp.expand(p), *sorted(p.free_symbols, key=str)).coeffs())

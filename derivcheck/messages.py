@@ -1,0 +1,140 @@
+"""One small class per reason a step got its verdict, each with its sentence.
+
+Findings carry these objects; only ``text()`` turns them into words, so the wording lives here and
+nowhere else (the pyflakes model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Message:
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
+class Proved(Message):
+    relation: str
+    instances: str
+
+    def text(self) -> str:
+        what = "equal" if self.relation == "=" else f"related by {self.relation}"
+        return f"proved {what} exactly at every instantiation ({self.instances})"
+
+
+@dataclass(frozen=True)
+class DefinitionAdopted(Message):
+    name: str
+    agrees_with_header: bool
+
+    def text(self) -> str:
+        if self.agrees_with_header:
+            return f"definition of {self.name}; agrees with the notation's definition"
+        return f"definition of {self.name}"
+
+
+@dataclass(frozen=True)
+class DefinitionDiffers(Message):
+    name: str
+
+    def text(self) -> str:
+        return f"this definition of {self.name} differs from the one in the notation header"
+
+
+@dataclass(frozen=True)
+class Refuted(Message):
+    relation: str
+
+    def text(self) -> str:
+        if self.relation == "=":
+            return "not equal to the previous expression (see the counterexample)"
+        return f"the relation {self.relation} fails (see the counterexample)"
+
+
+@dataclass(frozen=True)
+class ShapeMismatch(Message):
+    lhs: str
+    rhs: str
+
+    def text(self) -> str:
+        return f"the two sides have different shapes: {self.lhs} vs {self.rhs}"
+
+
+@dataclass(frozen=True)
+class Recovered(Message):
+    anchor: str
+    wrong: str
+
+    def text(self) -> str:
+        return (f"differs from the previous expression, which was wrong (step {self.wrong}), but is "
+                f"proved equal to {self.anchor}, the last correct expression: the error was not "
+                "carried forward")
+
+
+@dataclass(frozen=True)
+class CarriesError(Message):
+    origin: str
+
+    def text(self) -> str:
+        return (f"follows from the previous expression, but that expression is wrong (since step "
+                f"{self.origin}): the error is carried forward")
+
+
+@dataclass(frozen=True)
+class Damaged(Message):
+    what: str
+
+    def text(self) -> str:
+        return f"damaged LaTeX: {self.what}"
+
+
+@dataclass(frozen=True)
+class Unreadable(Message):
+    what: str
+
+    def text(self) -> str:
+        return f"the LaTeX cannot be read: {self.what}"
+
+
+@dataclass(frozen=True)
+class NotSupported(Message):
+    what: str
+
+    def text(self) -> str:
+        return f"not supported: {self.what}"
+
+
+@dataclass(frozen=True)
+class NotProved(Message):
+    instances: str
+
+    def text(self) -> str:
+        return (f"equal at every sampled point ({self.instances}) but not proved: the exact "
+                "procedure could not reduce the difference to zero")
+
+
+@dataclass(frozen=True)
+class TimeLimit(Message):
+    seconds: float
+
+    def text(self) -> str:
+        return f"undecided: time limit of {self.seconds:g} s reached"
+
+
+@dataclass(frozen=True)
+class MemoryLimit(Message):
+    megabytes: int
+
+    def text(self) -> str:
+        return f"undecided: memory limit of {self.megabytes} MB reached"
+
+
+@dataclass(frozen=True)
+class NoPrevious(Message):
+    def text(self) -> str:
+        return "the chain this step continues could not be read, so there is nothing to compare with"

@@ -1,0 +1,519 @@
+"""LaTeX text -> nodes: the grammar in latex.lark, the semantics of its pieces here.
+
+Prefix operators (``\\sum``, ``\\nabla``, ``\\frac{\\partial}{\\partial x}``, a ``\\log`` without
+parentheses) arrive as markers and are applied to the rest of the product they start. Everything a
+marker needs is known at parse time; what needs the notation (function or product? transpose or
+power?) is left to evaluate.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+
+from . import nodes as n
+from .commands import CommandPostLexer
+
+#: Nesting deeper than this is refused before parsing: LALR itself is iterative, but the
+#: transformer and every later tree walk recurse.
+MAX_NESTING = 60
+
+STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\\mathsf"}
+STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
+                "\\overline", "\\tilde", "\\widetilde"}
+MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
+#: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
+INDICATOR = "\\mathbb{1}"
+
+
+class LatexError(ValueError):
+    """The text is not well-formed math in the subset derivcheck reads."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
+
+
+class MalformedDerivative(LatexError):
+    """A Leibniz fraction whose numerator is a derivative and whose denominator is not ``∂v``."""
+
+
+# ----------------------------------------------------------------------------- parse-time markers
+
+@dataclass(frozen=True)
+class _Partial:
+    """A bare ``\\partial`` (numerator of the operator form)."""
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class _PartialOf:
+    """``\\partial X`` inside a fraction."""
+    arg: n.Node
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class _Prefix:
+    """An operator waiting for its operand: a sum, a gradient, d/dx, a paren-less function."""
+    kind: str                      # "sum" | "prod" | "nabla" | "deriv" | "func" | "brace"
+    name: str = ""
+    sub: tuple | None = None
+    sup: n.Node | None = None
+    wrt: n.Node | None = None
+    first: n.Node | None = None    # operand already seen, as in \sum_k (a_k) b_k
+    span: n.Span = (0, 0)
+
+
+_MARKERS = (_Partial, _PartialOf, _Prefix)
+
+
+def _span(meta) -> n.Span:
+    if getattr(meta, "empty", True):
+        return (0, 0)
+    return (meta.start_pos, meta.end_pos)
+
+
+def _tok_span(tok: Token) -> n.Span:
+    return (tok.start_pos, tok.end_pos)
+
+
+@v_args(meta=True)
+class _ToNodes(Transformer):
+    """Builds nodes bottom-up; every rule that ends a product finishes pending operators."""
+
+    # ---- sums and products
+    def add(self, meta, c):
+        return n.Add(_flatten_add(_done(c[0]), _done(c[2])), span=_span(meta))
+
+    def sub(self, meta, c):
+        return n.Add(_flatten_add(_done(c[0]), n.Neg(_done(c[2]), span=c[2].span)), span=_span(meta))
+
+    def neg(self, meta, c):
+        return n.Neg(_done(c[1]), span=_span(meta))
+
+    def pos(self, meta, c):
+        return _done(c[1])
+
+    def plusminus(self, meta, c):
+        raise LatexError("± (\\pm) has two values; derivcheck checks single-valued steps", _span(meta)[0])
+
+    plusminus_prefix = plusminus
+
+    def mul(self, meta, c):
+        return _combine(c[0], c[1], _span(meta))
+
+    def mulop(self, meta, c):
+        if c[1].value in ("\\odot", "\\circ"):
+            return n.Hadamard(_done(c[0]), _done(c[2]), span=_span(meta))
+        return _combine(c[0], c[2], _span(meta))
+
+    def div(self, meta, c):
+        return n.Div(_done(c[0]), _done(c[2]), span=_span(meta))
+
+    # ---- scripts and calls
+    def subscript(self, meta, c):
+        base, script = c
+        span = _span(meta)
+        if isinstance(base, _Prefix):
+            if base.kind in ("sum", "prod"):
+                return replace(base, sub=_finished(script), span=span)
+            if base.kind == "nabla":
+                return replace(base, wrt=_single(script, "\\nabla subscript"), span=span)
+            if base.kind == "brace":
+                return n.Underbrace(base.first, _label(script), span=span)
+            raise LatexError(f"a subscript on {base.name or base.kind} is not understood", span[0])
+        sub = _finished(script)
+        if isinstance(base, n.Scripted) and base.sub is None:
+            return replace(base, sub=sub, span=span)
+        return n.Scripted(_done(base), sub=sub, span=span)
+
+    def superscript(self, meta, c):
+        base, script = c
+        span = _span(meta)
+        sup = _single(script, "superscript")
+        if isinstance(base, _Prefix):
+            if base.kind in ("sum", "prod"):
+                return replace(base, sup=sup, span=span)
+            if base.kind == "func":
+                raise LatexError(f"a power on {base.name} without an argument is ambiguous", span[0])
+            if base.kind == "brace":
+                return n.Underbrace(base.first, _label(script), span=span)
+            raise LatexError(f"a superscript on {base.kind} is not understood", span[0])
+        if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name == "*":
+            return n.Sym(base.name + "^*", span=span)
+        if isinstance(base, n.Scripted) and base.sup is None:
+            return replace(base, sup=sup, span=span)
+        return n.Scripted(_done(base), sup=sup, span=span)
+
+    def prime(self, meta, c):
+        base = _done(c[0])
+        if isinstance(base, n.Sym):
+            return n.Sym(base.name + "'", span=_span(meta))
+        raise LatexError("a prime is only understood on a single symbol", _span(meta)[0])
+
+    def call(self, meta, c):
+        head, args = c
+        span = _span(meta)
+        if isinstance(head, _Partial):
+            return _PartialOf(_paren_of(args, span), span)
+        if isinstance(head, _Prefix):
+            if head.kind == "func":
+                return n.Apply(head.name, _paren_of(args, span, group=False), span=span)
+            if head.first is None:
+                return replace(head, first=_paren_of(args, span), span=span)
+            return _combine(head, _paren_of(args, span), span)
+        if isinstance(head, n.Num) and head.text == "1" and len(args) == 1 and isinstance(args[0], n.Rel):
+            return n.Indicator(args[0], span=span)
+        head = _done(head)
+        if not isinstance(head, (n.Sym, n.Scripted, n.Call)):
+            return _mul(head, _paren_of(args, (args[0].span[0] - 1, span[1])), span)  # (a)(b), \{…\}(…)
+        return n.Call(head, tuple(args), span=span)
+
+    # ---- script and argument lists
+    def script_body(self, meta, c):
+        if len(c) == 1 and isinstance(c[0], tuple) and c[0][:1] == ("substack",):
+            return c[0]
+        return tuple(c)
+
+    def substack(self, meta, c):
+        return ("substack",) + tuple(_done(x) for x in c[1:])
+
+    def empty_script(self, meta, c):
+        return ()
+
+    def args(self, meta, c):
+        return tuple(_done(x) for x in c)
+
+    def given(self, meta, c):
+        return (n.Given(_done(c[0]), _done(c[2]), span=_span(meta)),)
+
+    def relation(self, meta, c):
+        if len(c) != 3:
+            raise LatexError("chained relations inside an expression are not supported", _span(meta)[0])
+        return n.Rel(c[1].value, _done(c[0]), _done(c[2]), span=_span(meta))
+
+    # ---- primaries
+    def letter(self, meta, c):
+        return n.Sym(c[0].value, span=_tok_span(c[0]))
+
+    def number(self, meta, c):
+        return n.Num(c[0].value, span=_tok_span(c[0]))
+
+    def greek(self, meta, c):
+        return n.Sym(c[0].value, span=_tok_span(c[0]))
+
+    def unknown(self, meta, c):
+        return n.Unknown(c[0].value, span=_tok_span(c[0]))
+
+    def star(self, meta, c):
+        return n.Sym("*", span=_tok_span(c[0]))
+
+    def prime_script(self, meta, c):
+        return n.Sym("'", span=_tok_span(c[0]))
+
+    def top(self, meta, c):
+        return n.Transpose(span=_tok_span(c[0]))
+
+    def text(self, meta, c):
+        tok = c[0]
+        command, _, rest = tok.value.partition("{")
+        content = rest[:-1].strip()
+        if command.strip() in ("\\mathrm", "\\operatorname") and content.isalpha():
+            return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=_tok_span(tok))
+        return n.Text(content, span=_tok_span(tok))
+
+    def styled(self, meta, c):
+        style, inner = c[0].value, _single(c[1], c[0].value)
+        span = _span(meta)
+        if style in STYLE_TRANSPARENT:
+            if isinstance(inner, n.Num) and inner.text == "1":
+                return n.Sym(INDICATOR, span=span)
+            return _respan(inner, span)
+        if style in STYLE_NAMING and isinstance(inner, n.Sym):
+            if style == "\\mathbb" and inner.name in ("1", "I"):
+                return n.Sym(INDICATOR, span=span)
+            canonical = {"\\widehat": "\\hat", "\\overline": "\\bar", "\\widetilde": "\\tilde"}.get(style, style)
+            return n.Sym(f"{canonical}{{{inner.name}}}", span=span)
+        if style == "\\mathbb" and isinstance(inner, n.Num) and inner.text == "1":
+            return n.Sym(INDICATOR, span=span)
+        raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
+
+    def group(self, meta, c):
+        return _done(c[0])
+
+    def empty_group(self, meta, c):
+        return n.Text("", span=_span(meta))
+
+    def paren(self, meta, c):
+        return _paren_of(c[0], _span(meta))
+
+    bracket = paren
+
+    def set_braces(self, meta, c):
+        return _paren_of(c[0], _span(meta))
+
+    def frac(self, meta, c):
+        span = _span(meta)
+        num = _single(c[1], "numerator", keep_markers=True)
+        den = _single(c[2], "denominator", keep_markers=True)
+        return _fraction(num, den, span)
+
+    def sqrt(self, meta, c):
+        return n.Sqrt(_single(c[1], "\\sqrt"), span=_span(meta))
+
+    def bigop(self, meta, c):
+        kind = "prod" if c[0].value == "\\prod" else "sum"
+        return _Prefix(kind, name=c[0].value, span=_tok_span(c[0]))
+
+    def nabla(self, meta, c):
+        return _Prefix("nabla", name="\\nabla", span=_tok_span(c[0]))
+
+    def partial(self, meta, c):
+        return _Partial(_tok_span(c[0]))
+
+    def func(self, meta, c):
+        return _Prefix("func", name=c[0].value.lstrip("\\"), span=_tok_span(c[0]))
+
+    def dots(self, meta, c):
+        return n.Dots(span=_tok_span(c[0]))
+
+    def brace(self, meta, c):
+        return _Prefix("brace", name=c[0].value, first=_single(c[1], c[0].value), span=_span(meta))
+
+    def environment(self, meta, c):
+        begin, rows, end = c
+        name = begin.value[len("\\begin{"):-1]
+        if name != end.value[len("\\end{"):-1]:
+            raise LatexError(f"\\begin{{{name}}} closed by {end.value}", _span(meta)[0])
+        if name.rstrip("*") not in MATRIX_ENVIRONMENTS:
+            return n.Unknown(f"\\begin{{{name}}}", span=_span(meta))
+        return n.Matrix(rows, span=_span(meta))
+
+    def rows(self, meta, c):
+        return tuple(r for r in c if r)
+
+    def row(self, meta, c):
+        return tuple(c)
+
+    def cell(self, meta, c):
+        return _done(c[0])
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _flatten_add(left: n.Node, right: n.Node) -> tuple[n.Node, ...]:
+    head = left.terms if isinstance(left, n.Add) else (left,)
+    return head + (right,)
+
+
+def _respan(node: n.Node, span: n.Span) -> n.Node:
+    return replace(node, span=span)
+
+
+def _single(script, what: str, keep_markers: bool = False) -> n.Node:
+    """The one expression of a script or braced argument."""
+    items = script if isinstance(script, tuple) else (script,)
+    if items[:1] == ("substack",):
+        raise LatexError(f"\\substack is only understood under \\sum ({what})")
+    if len(items) != 1:
+        raise LatexError(f"{what}: expected one expression, found {len(items)}")
+    return items[0] if keep_markers else _done(items[0])
+
+
+def _finished(script) -> tuple:
+    """A script as a tuple of finished nodes (a substack keeps its marker)."""
+    items = script if isinstance(script, tuple) else (script,)
+    if items[:1] == ("substack",):
+        return items
+    return tuple(_done(x) for x in items)
+
+
+def _label(script) -> str:
+    items = script if isinstance(script, tuple) else (script,)
+    return " ".join(x.text if isinstance(x, n.Text) else "…" for x in items)
+
+
+def _paren_of(args: tuple, span: n.Span, group: bool = True) -> n.Node:
+    if len(args) == 1:
+        arg = _done(args[0])
+        return n.Group(arg, span=span) if group else arg
+    return n.Vector(tuple(_done(a) for a in args), span=span)
+
+
+def _combine(left, right, span: n.Span) -> n.Node:
+    """``left right`` inside one product: apply a pending operator to everything after it."""
+    if isinstance(left, _Partial):
+        return _PartialOf(_done(right), span)
+    if isinstance(left, _Prefix) and left.kind == "brace":
+        return _mul(_done(left), _done(right), span)
+    if isinstance(left, _Prefix) and left.kind in ("deriv", "nabla"):
+        # d/dx (a) b: the operator acts on the bracketed group right after it, like a function
+        right = _done(right)
+        if left.first is not None:
+            return _mul(_apply_prefix(left, left.first, left.span), right, span)
+        if isinstance(right, n.Mul) and isinstance(right.factors[0], n.Group):
+            head, rest = right.factors[0], right.factors[1:]
+            applied = _apply_prefix(left, head, (left.span[0], head.span[1]))
+            return _mul(applied, rest[0] if len(rest) == 1 else n.Mul(rest, span=(rest[0].span[0], rest[-1].span[1])), span)
+        return _apply_prefix(left, right, span)
+    if isinstance(left, _Prefix):
+        operand = _done(right) if left.first is None else _mul(left.first, _done(right), span)
+        return _apply_prefix(left, operand, span)
+    left = _done(left)
+    if isinstance(left, n.Sym) and left.name == INDICATOR and isinstance(right, n.Group) \
+            and isinstance(right.arg, n.Rel):
+        return n.Indicator(right.arg, span=span)
+    if isinstance(left, n.Sym) and left.name == INDICATOR and isinstance(right, n.Mul) \
+            and isinstance(right.factors[0], n.Group) and isinstance(right.factors[0].arg, n.Rel):
+        ind = n.Indicator(right.factors[0].arg, span=(left.span[0], right.factors[0].span[1]))
+        return _mul(ind, n.Mul(right.factors[1:]) if len(right.factors) > 2 else right.factors[1], span)
+    return _mul(left, _done(right), span)
+
+
+def _mul(left: n.Node, right: n.Node, span: n.Span) -> n.Node:
+    factors = (left.factors if isinstance(left, n.Mul) else (left,)) + \
+              (right.factors if isinstance(right, n.Mul) else (right,))
+    return n.Mul(factors, span=span)
+
+
+def _done(x) -> n.Node:
+    """Finish a pending operator at the end of its product (or complain that it has no operand)."""
+    if isinstance(x, _Prefix):
+        if x.kind == "brace":
+            return n.Underbrace(x.first, "", span=x.span)
+        if x.first is None:
+            raise LatexError(f"{x.name or x.kind} has nothing to act on", x.span[0])
+        return _apply_prefix(x, x.first, x.span)
+    if isinstance(x, _Partial):
+        raise LatexError("a lone \\partial outside a derivative", x.span[0])
+    if isinstance(x, _PartialOf):
+        raise LatexError("\\partial outside a fraction", x.span[0])
+    return x
+
+
+def _apply_prefix(op: _Prefix, operand: n.Node, span: n.Span) -> n.Node:
+    if op.kind == "func":
+        return n.Apply(op.name, operand, span=span)
+    if op.kind == "nabla":
+        if op.wrt is None:
+            raise LatexError("\\nabla without a subscript: with respect to what?", span[0])
+        return n.Deriv(operand, op.wrt, gradient=True, span=span)
+    if op.kind == "deriv":
+        return n.Deriv(operand, op.wrt, span=span)
+    return _sum(op, operand, span)
+
+
+def _sum(op: _Prefix, body: n.Node, span: n.Span) -> n.Node:
+    product = op.kind == "prod"
+    items = op.sub or ()
+    if items[:1] == ("substack",):
+        items = items[1:]
+    if not items:
+        raise LatexError(f"{op.name} without an index", span[0])
+    first, conditions = items[0], tuple(items[1:])
+    if any(not isinstance(c, n.Rel) for c in conditions):
+        if all(isinstance(c, n.Sym) for c in items):  # \sum_{i,j}: one sum per index
+            inner = body
+            for sym in reversed(items):
+                inner = n.Sum(sym.name, None, op.sup if sym is items[-1] else None, (), inner, product, span)
+            return inner
+        raise LatexError(f"the range of {op.name} is not understood", span[0])
+    if isinstance(first, n.Sym):
+        return n.Sum(first.name, None, op.sup, conditions, body, product, span)
+    if isinstance(first, n.Rel) and isinstance(first.lhs, n.Sym):
+        if first.op == "=":
+            return n.Sum(first.lhs.name, first.rhs, op.sup, conditions, body, product, span)
+        if first.op in ("\\neq",):
+            return n.Sum(first.lhs.name, None, op.sup, (first,) + conditions, body, product, span)
+    raise LatexError(f"the index of {op.name} is not understood", span[0])
+
+
+def _fraction(num, den, span: n.Span) -> n.Node:
+    """A fraction, or a derivative when it is written in Leibniz form."""
+    if isinstance(num, (_Partial, _PartialOf)):
+        if not isinstance(den, _PartialOf):
+            raise MalformedDerivative("the numerator is a derivative (∂…) but the denominator is "
+                                      "not ∂ of a variable", span[0])
+        if isinstance(num, _Partial):
+            return _Prefix("deriv", name="∂", wrt=_ungroup(den.arg), span=span)
+        return n.Deriv(_ungroup(num.arg), _ungroup(den.arg), span=span)
+    num, den = _done(num), _done(den)
+    d_num, d_den = _d_form(num), _d_form(den)
+    if d_den is not None and d_num is not None:
+        body, wrt = d_num, d_den
+        if body == ():
+            return _Prefix("deriv", name="d", wrt=wrt, span=span)
+        return n.Deriv(body, wrt, span=span)
+    return n.Div(num, den, span=span)
+
+
+def _d_form(node: n.Node):
+    """``d`` -> (); ``d X`` -> X; anything else -> None (for d/dx notation)."""
+    if isinstance(node, n.Sym) and node.name == "d":
+        return ()
+    if isinstance(node, n.Mul) and isinstance(node.factors[0], n.Sym) and node.factors[0].name == "d":
+        rest = node.factors[1:]
+        return _ungroup(rest[0] if len(rest) == 1 else n.Mul(rest, span=(rest[0].span[0], rest[-1].span[1])))
+    return None
+
+
+def _ungroup(node: n.Node) -> n.Node:
+    return node.arg if isinstance(node, n.Group) else node
+
+
+# ----------------------------------------------------------------------------- entry point
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = (Path(__file__).with_name("latex.lark")).read_text()
+    return Lark(grammar, parser="lalr", postlex=CommandPostLexer(), propagate_positions=True,
+                maybe_placeholders=False)
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest bracket nesting in ``text``; refusing deep input keeps every tree walk bounded."""
+    depth = best = 0
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")}]":
+            depth -= 1
+    return best
+
+
+@lru_cache(maxsize=4096)
+def parse_expression(text: str) -> n.Node:
+    """Parse one side of a relation; raise LatexError with the position of the problem."""
+    if not text.strip():
+        raise LatexError("empty expression")
+    if nesting_depth(text) > MAX_NESTING:
+        raise LatexError(f"brackets nested more than {MAX_NESTING} deep")
+    parser = _parser()
+    try:
+        tree = parser.parse(text)
+        node = _ToNodes().transform(tree)
+        return _done(node)
+    except VisitError as err:
+        inner = err.orig_exc
+        if isinstance(inner, LatexError):
+            raise inner from None
+        raise LatexError(f"cannot read this expression: {inner}") from None
+    except UnexpectedCharacters as err:
+        raise LatexError(f"unexpected character {text[err.pos_in_stream]!r}", err.pos_in_stream) from None
+    except UnexpectedEOF:
+        raise LatexError("the expression ends too early (an unclosed brace or bracket?)") from None
+    except UnexpectedInput as err:
+        tok = getattr(err, "token", None)
+        where = getattr(tok, "start_pos", None)
+        shown = getattr(tok, "value", "?")
+        raise LatexError(f"unexpected {shown!r}", where) from None
+    except LarkError as err:
+        raise LatexError(f"cannot read this expression: {err}") from None
+    except RecursionError:
+        raise LatexError("the expression is nested too deeply") from None

@@ -1,0 +1,389 @@
+"""Markdown with display math -> blocks -> chains of expressions, each with its exact text.
+
+A chain is a run of expressions joined by relations: ``A = B = C`` in one display, the rows of an
+``aligned`` environment (``&=``), and displays that start with ``=`` (they continue the display
+before). Every piece keeps its character span in the file, so reports quote the author verbatim
+and give line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+#: Relations that join the links of a chain, longest spelling first.
+RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\equiv", "\\leq", "\\geq", "\\neq", "\\le", "\\ge",
+             "\\ne", ":=", "=", "<", ">")
+CANONICAL_RELATION = {"\\le": "\\leq", "\\ge": "\\geq", "\\leqslant": "\\leq", "\\geqslant": "\\geq",
+                      "\\ne": "\\neq", ":=": "="}
+ALIGN_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "eqnarray",
+                      "eqnarray*", "alignat", "alignat*")
+_TAGS = (re.compile(r"\\tag\*?\{([^{}]*)\}\s*$"),
+         re.compile(r"(?:^|\\q?quad|\\[,;]|~|\s)\s*\((\d+(?:\.\d+)?[a-z]?)\)\s*$"))
+_FORALL = re.compile(r",?\s*\\forall\b.*$", re.S)
+_TRAILING_PUNCT = re.compile(r"[\s.,;]+$")
+
+
+class SourceError(ValueError):
+    """The document cannot be read (encoding, header); the message names the line."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Block:
+    """One display: its raw content and where it stands."""
+    index: int
+    start: int              # offset of the content in the file
+    end: int
+    line: int               # line of the opening delimiter
+    content: str
+    before: str             # prose since the previous display
+    tag: str | None = None
+    quantifier: str | None = None
+    damage: str | None = None       # prose cut out of the display (reported as damage)
+
+
+@dataclass
+class Piece:
+    """One expression of a chain, with its exact text and position."""
+    text: str
+    start: int
+    line: int
+    block: int
+
+
+@dataclass
+class Link:
+    """``relation`` between the previous piece of the chain and ``piece``."""
+    relation: str
+    piece: Piece
+    latex: str              # the text a report shows for this step (verbatim)
+    latex_start: int
+    line: int
+
+
+@dataclass
+class Chain:
+    first: Piece
+    links: list[Link] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    header: dict | None
+    body_start: int
+    blocks: list[Block]
+    chains: list[Chain]
+    lone: list[Piece]       # displays with no relation
+    empty: list[Block]      # displays with nothing but a tag
+
+    def line_of(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+    @property
+    def body_line(self) -> int:
+        return self.line_of(self.body_start)
+
+    def source_line(self, line: int) -> int:
+        return line - self.body_line + 1
+
+
+# ----------------------------------------------------------------------------- reading
+
+def read_document(path: str, text: str, continues: dict[int, int] | None = None) -> Document:
+    """Split a document into header, blocks and chains.
+
+    ``continues`` maps a block index to the block whose chain it continues although it does not
+    start with a relation (declared in the header, e.g. "Then equation 6 becomes: …").
+    """
+    header, body_start = split_header(text)
+    blocks = find_blocks(text, body_start)
+    chains, lone, empty = build_chains(text, blocks, continues or {})
+    return Document(path, text, header, body_start, blocks, chains, lone, empty)
+
+
+def split_header(text: str) -> tuple[dict | None, int]:
+    """The YAML front matter (``---`` … ``---`` at the top) and where the body starts."""
+    if not text.startswith("---"):
+        return None, 0
+    match = re.match(r"---[ \t]*\n(.*?\n)---[ \t]*(\n|$)", text, re.S)
+    if not match:
+        raise SourceError("the header starting with '---' on line 1 is never closed", 1)
+    try:
+        header = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        raise SourceError(f"the header is not valid YAML: {getattr(err, 'problem', err)}", line) from None
+    if header is None:
+        header = {}
+    if not isinstance(header, dict):
+        raise SourceError("the header must be a YAML mapping", 2)
+    return header, match.end()
+
+
+def find_blocks(text: str, start: int = 0) -> list[Block]:
+    """Display math: ``$$…$$``, ``\\[…\\]`` and top-level ``equation``/``align`` environments,
+    outside fenced code."""
+    blocks: list[Block] = []
+    pos = start
+    last_end = start
+    fence = re.compile(r"^(```|~~~)", re.M)
+    opener = re.compile(r"\$\$|\\\[|\\begin\{(equation\*?|align\*?|gather\*?|multline\*?)\}")
+    while True:
+        m = opener.search(text, pos)
+        f = fence.search(text, pos)
+        if f and (not m or f.start() < m.start()):
+            close = fence.search(text, f.end())
+            pos = close.end() if close else len(text)
+            continue
+        if not m:
+            break
+        if m.group(0) == "$$":
+            close, content_start = text.find("$$", m.end()), m.end()
+            close_len = 2
+        elif m.group(0) == "\\[":
+            close, content_start = text.find("\\]", m.end()), m.end()
+            close_len = 2
+        else:
+            env = m.group(1)
+            end_tag = f"\\end{{{env}}}"
+            close = text.find(end_tag, m.end())
+            content_start = m.start() if env.startswith(("align", "gather")) else m.end()
+            close_len = len(end_tag)
+            if close != -1 and content_start == m.start():
+                close += len(end_tag)
+                close_len = 0
+        if close == -1:
+            raise SourceError(f"display math opened on line {text.count(chr(10), 0, m.start()) + 1} "
+                              "is never closed", text.count("\n", 0, m.start()) + 1)
+        content = text[content_start:close]
+        blocks.append(Block(len(blocks), content_start, close, text.count("\n", 0, m.start()) + 1,
+                            content, _prose(text[last_end:m.start()])))
+        pos = last_end = close + close_len
+    return blocks
+
+
+def _prose(text: str) -> str:
+    """The paragraph just before a display: its justification label, if it has one."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return re.sub(r"\s+", " ", paragraphs[-1])[:300] if paragraphs else ""
+
+
+# ----------------------------------------------------------------------------- chains
+
+def build_chains(text: str, blocks: list[Block], continues: dict[int, int]):
+    chains: list[Chain] = []
+    lone: list[Piece] = []
+    empty: list[Block] = []
+    chain_of_block: dict[int, Chain] = {}
+    for block in blocks:
+        rows = block_rows(text, block)
+        if not rows:
+            empty.append(block)
+            continue
+        current: Chain | None = None
+        if rows[0][0][0] is not None:                # starts with a relation: continues
+            current = chains[-1] if chains else None
+        elif continues.get(block.index) in chain_of_block:
+            current = chain_of_block[continues[block.index]]
+            rows[0][0] = ("=", rows[0][0][1])
+        for parts in rows:
+            for relation, piece in parts:
+                if relation is None:
+                    current = Chain(piece, blocks=[block.index])
+                    chains.append(current)
+                elif current is not None:
+                    current.links.append(_link(text, current, relation, piece))
+                    if block.index not in current.blocks:
+                        current.blocks.append(block.index)
+                else:
+                    lone.append(piece)  # a relation with nothing before it
+        if current is not None:
+            chain_of_block[block.index] = current
+    for chain in list(chains):
+        if not chain.links:
+            chains.remove(chain)
+            lone.append(chain.first)
+    return chains, lone, empty
+
+
+def _link(text: str, chain: Chain, relation: str, piece: Piece) -> Link:
+    """A link; its verbatim text is the whole equation for the first link written in the same
+    display as the chain's start, and the new side otherwise."""
+    end = piece.start + len(piece.text)
+    if not chain.links and chain.first.block == piece.block:
+        start = chain.first.start
+    else:
+        start = piece.start
+    return Link(relation, piece, text[start:end], start, piece.line)
+
+
+def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
+    """The rows of a display, each a list of (relation before it, piece)."""
+    content, offset = block.content, block.start
+    content, offset, tag = strip_tag(content, offset)
+    block.tag = tag
+    content, quantifier = _strip_quantifier(content)
+    block.quantifier = quantifier
+    content, offset = _strip_punctuation(content, offset)
+    inner = _unwrap_alignment(content)
+    if inner is not None:
+        content, offset = content[inner[0]:inner[1]], offset + inner[0]
+    rows = []
+    for row_start, row_end in split_top_level(content, "\\\\"):
+        row_text = _blank_alignment_marks(content[row_start:row_end])
+        parts = _split_relations(row_text, offset + row_start, text, block.index)
+        if parts:
+            rows.append(parts)
+    return rows
+
+
+def _blank_alignment_marks(row: str) -> str:
+    """Replace the alignment ``&`` of an aligned row by a space (same length, so positions hold),
+    leaving the ``&`` that separate matrix cells."""
+    out = list(row)
+    env = 0
+    for i in range(len(row)):
+        if row.startswith("\\begin{", i):
+            env += 1
+        elif row.startswith("\\end{", i):
+            env -= 1
+        elif row[i] == "&" and env == 0 and (i == 0 or row[i - 1] != "\\"):
+            out[i] = " "
+    return "".join(out)
+
+
+def strip_tag(content: str, offset: int) -> tuple[str, int, str | None]:
+    """Remove an equation number: ``\\quad (5)``, ``\\tag{3}``, or a bare ``(5)`` at the end."""
+    stripped = content.rstrip()
+    for pattern in _TAGS:
+        m = pattern.search(stripped)
+        if m:
+            return stripped[:m.start()], offset, m.group(1)
+    return content, offset, None
+
+
+def _strip_quantifier(content: str) -> tuple[str, str | None]:
+    m = _FORALL.search(content)
+    if not m or _depth_at(content, m.start()) != 0:
+        return content, None
+    return content[:m.start()], content[m.start():].lstrip(", ")
+
+
+def _strip_punctuation(content: str, offset: int) -> tuple[str, int]:
+    m = _TRAILING_PUNCT.search(content)
+    if m and m.start() > 0:
+        content = content[:m.start()]
+    return content, offset
+
+
+def _unwrap_alignment(content: str) -> tuple[int, int] | None:
+    m = re.match(r"\s*\\begin\{(" + "|".join(re.escape(e) for e in ALIGN_ENVIRONMENTS) + r")\}(\{[^}]*\})?",
+                 content)
+    if not m:
+        return None
+    end = content.rfind(f"\\end{{{m.group(1)}}}")
+    if end == -1:
+        return None
+    return m.end(), end
+
+
+def split_top_level(text: str, separator: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` between top-level separators (not inside braces or environments)."""
+    spans = []
+    depth = env = 0
+    start = i = 0
+    while i < len(text):
+        if text.startswith("\\begin{", i):
+            env += 1
+        elif text.startswith("\\end{", i):
+            env -= 1
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and env == 0 and text.startswith(separator, i):
+            spans.append((start, i))
+            i += len(separator)
+            start = i
+            continue
+        i += 1
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _depth_at(text: str, pos: int) -> int:
+    depth = 0
+    for ch in text[:pos]:
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+    return depth
+
+
+def _split_relations(row: str, offset: int, text: str, block: int) -> list[tuple[str | None, Piece]]:
+    """Cut a row at its top-level relations: [(relation before, piece)]; the first relation is
+    None unless the row starts with one (then the row continues the chain before it)."""
+    cuts = _relation_cuts(row)
+    parts: list[tuple[str | None, Piece]] = []
+    prev_end, prev_rel = 0, None
+    for start, end, rel in cuts + [(len(row), len(row), None)]:
+        segment = row[prev_end:start]
+        if rel is None:
+            segment = _TRAILING_PUNCT.sub("", segment) if segment.strip(" .,;\n") else segment
+        if segment.strip():
+            begin = offset + prev_end + len(segment) - len(segment.lstrip())
+            parts.append((prev_rel, Piece(segment.strip(), begin, text.count("\n", 0, begin) + 1, block)))
+        elif parts:
+            raise SourceError("two relations in a row with nothing between them",
+                              text.count("\n", 0, offset + start) + 1)
+        prev_end, prev_rel = end, rel
+    return parts
+
+
+def _relation_cuts(row: str) -> list[tuple[int, int, str]]:
+    cuts = []
+    depth = env = 0
+    i = 0
+    while i < len(row):
+        if row.startswith("\\begin{", i):
+            env += 1
+        elif row.startswith("\\end{", i):
+            env -= 1
+        ch = row[i]
+        if ch == "\\" and i + 1 < len(row) and row[i + 1] in "{}":
+            depth += 1 if row[i + 1] == "{" else -1
+            i += 2
+            continue
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and env == 0:
+            rel = next((r for r in RELATIONS if row.startswith(r, i) and not _letter_follows(row, i, r)), None)
+            if rel is not None:
+                cuts.append((i, i + len(rel), CANONICAL_RELATION.get(rel, rel)))
+                i += len(rel)
+                continue
+        i += 1
+    return cuts
+
+
+def _letter_follows(row: str, i: int, rel: str) -> bool:
+    """``\\le`` is not ``\\left``: a named relation must not run on into more letters."""
+    end = i + len(rel)
+    return rel.startswith("\\") and end < len(row) and row[end].isalpha()
