@@ -10,7 +10,7 @@ proved is searched for a counterexample (refute.py). The outcome says which of: 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import nodes as n
 from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Value, format_key, instances, \
@@ -31,33 +31,29 @@ class Outcome:
     counterexample: Counterexample | None = None
 
 
-@dataclass
 class Context:
-    """Everything one document's steps share: notation, atoms per label assignment, caches."""
-    notation: Notation
-    names: Rationalizer = field(default_factory=Rationalizer)
-    notes: list[str] = field(default_factory=list)
-    _atoms: dict[tuple, AtomTable] = field(default_factory=dict)
-    _values: dict[tuple, tuple[n.Node, Value]] = field(default_factory=dict)
-    _needs: dict[tuple, tuple[n.Node, dict]] = field(default_factory=dict)
+    """Everything one notation's steps share: one evaluator (its cache and atoms serve every step
+    and every label assignment), the exact-arithmetic names, and the notes found on the way."""
 
-    def atoms(self, labels: tuple) -> AtomTable:
-        if labels not in self._atoms:
-            self._atoms[labels] = AtomTable()
-        return self._atoms[labels]
+    def __init__(self, notation: Notation):
+        self.notation = notation
+        self.names = Rationalizer()
+        self.notes: list[str] = []
+        self.labels = Labels()
+        self.atoms = AtomTable()
+        self.evaluator = Evaluator(notation, self.labels, self.atoms)
+        self._expanded: dict[tuple, tuple[n.Node, Value]] = {}
+        self._needs: dict[tuple, tuple[n.Node, dict]] = {}
 
     def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
         """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
         key = (id(node), tuple(sorted(env.items())), labels)
-        hit = self._values.get(key)
+        hit = self._expanded.get(key)
         if hit is not None:
             return hit[1]
-        ev = Evaluator(self.notation, Labels(dict(labels)), self.atoms(labels))
-        value = ev.atoms.expand(ev.value(node, env))
-        for note in ev.notes:
-            if note not in self.notes:
-                self.notes.append(note)
-        self._values[key] = (node, value)
+        self.labels.values, self.labels.default = dict(labels), None
+        value = self.atoms.expand(self._evaluate(node, env))
+        self._expanded[key] = (node, value)
         return value
 
     def labels_read(self, node: n.Node, env: dict[str, int]) -> dict[tuple, int]:
@@ -66,10 +62,24 @@ class Context:
         hit = self._needs.get(key)
         if hit is not None:
             return hit[1]
-        labels = Labels(probe=True)
-        Evaluator(self.notation, labels, AtomTable(), probe=True).value(node, env)
-        self._needs[key] = (node, labels.read)
-        return labels.read
+        self.labels.values, self.labels.default = {}, 1
+        trace = self.labels.trace()
+        try:
+            self._evaluate(node, env)
+        finally:
+            read = self.labels.end(trace)
+            self.labels.default = None
+        needs = {k: self.labels.classes[k] for k, _ in read}
+        self._needs[key] = (node, needs)
+        return needs
+
+    def _evaluate(self, node: n.Node, env: dict[str, int]) -> Value:
+        self.evaluator.notes = []
+        value = self.evaluator.value(node, env)
+        for note in self.evaluator.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return value
 
 
 def free_indices(node: n.Node, notation: Notation) -> set[str]:
@@ -89,7 +99,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
     if letters is None:
         letters = sorted(free_indices(lhs, notation) | free_indices(rhs, notation)
                          | set().union(*(free_indices(a, notation) for a in assumptions)))
-    checker = Evaluator(notation, Labels(), AtomTable())
+    checker = ctx.evaluator
     total = 0
     unproved: list[str] = []
     label_keys: set[tuple] = set()

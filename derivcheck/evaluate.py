@@ -52,10 +52,15 @@ _VARIABLES: dict[tuple[str, bool], sp.Symbol] = {}
 
 
 def variable(name: str, positive: bool = False) -> sp.Symbol:
-    """The real (or positive) variable called ``name``; one object per name."""
+    """The variable called ``name``; one object per name.
+
+    Variables are plain symbols (all real by construction): SymPy's assumption queries on
+    ``real=True`` symbols cost more than everything they would simplify, and identity.py does
+    the exp/log rewriting that matters itself. Only declared-positive variables say so.
+    """
     key = (name, positive)
     if key not in _VARIABLES:
-        _VARIABLES[key] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+        _VARIABLES[key] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name)
     return _VARIABLES[key]
 
 
@@ -63,8 +68,10 @@ def variable(name: str, positive: bool = False) -> sp.Symbol:
 class AtomTable:
     """Defined quantities at one label assignment: atom -> the value of its definition."""
     expansion: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
-    by_key: dict[tuple, Value] = field(default_factory=dict)
+    by_key: dict[tuple, list] = field(default_factory=dict)  # key -> [(labels read, atom)]
     _full: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    _reach: dict[sp.Symbol, frozenset] = field(default_factory=dict)
+    _slopes: dict[tuple, sp.Expr] = field(default_factory=dict)
 
     def new_atom(self, display: str) -> sp.Symbol:
         name = display
@@ -81,6 +88,35 @@ class AtomTable:
             return value
         return value.xreplace({a: self._expanded(a, stop) for a in atoms})
 
+    def derivative(self, expr: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        """d expr / d v, through the atoms by the chain rule (each atom's slope computed once).
+
+        The same as expanding every atom that depends on v and differentiating, without the
+        expansion: the atoms stay in the result and are expanded only when a step is decided.
+        """
+        out = sp.diff(expr, v)
+        for atom in expr.free_symbols:
+            if atom is not v and atom in self.expansion and v in self._reachable(atom):
+                out += sp.diff(expr, atom) * self._slope(atom, v)
+        return out
+
+    def _slope(self, atom: sp.Symbol, v: sp.Symbol) -> sp.Expr:
+        key = (atom, v)
+        if key not in self._slopes:
+            self._slopes[key] = self.derivative(self.expansion[atom], v)
+        return self._slopes[key]
+
+    def _reachable(self, atom: sp.Symbol) -> frozenset:
+        """Every symbol (atom or variable) an atom's definition depends on, transitively."""
+        if atom not in self._reach:
+            direct = self.expansion[atom].free_symbols
+            out = set(direct)
+            for s in direct:
+                if s in self.expansion:
+                    out |= self._reachable(s)
+            self._reach[atom] = frozenset(out)
+        return self._reach[atom]
+
     def _expanded(self, atom: sp.Symbol, stop: frozenset) -> sp.Expr:
         if not stop:
             if atom not in self._full:
@@ -94,22 +130,51 @@ class AtomTable:
 class Labels:
     """Values of class labels (a one-hot vector is stored as its class).
 
-    In probe mode every label reads as 1 and the keys read are recorded, so a step can be asked
-    which labels it needs before they are enumerated.
+    Every read is recorded in the open traces, so a cached value knows which labels it depends
+    on; with ``default`` set, a label without a value reads as the default, which is how a step
+    is asked which labels it needs before they are enumerated.
     """
 
-    def __init__(self, values: Mapping[tuple, int] | None = None, probe: bool = False):
+    def __init__(self, values: Mapping[tuple, int] | None = None, default: int | None = None):
         self.values = dict(values or {})
-        self.probe = probe
-        self.read: dict[tuple, int] = {}
+        self.default = default
+        self.classes: dict[tuple, int] = {}
+        self._traces: list[set] = []
 
     def value(self, key: tuple, classes: int) -> int:
-        if self.probe:
-            self.read[key] = classes
-            return self.values.get(key, 1)
-        if key not in self.values:
+        self.classes[key] = classes
+        if key in self.values:
+            value = self.values[key]
+        elif self.default is not None:
+            value = self.default
+        else:
             raise Unsupported(f"label {format_key(key)} has no value")
-        return self.values[key]
+        for trace in self._traces:
+            trace.add((key, value))
+        return value
+
+    def trace(self) -> set:
+        trace: set = set()
+        self._traces.append(trace)
+        return trace
+
+    def end(self, trace: set) -> frozenset:
+        """Close the innermost trace (traces nest like the evaluation that opens them)."""
+        while self._traces and self._traces.pop() is not trace:
+            pass
+        return frozenset(trace)
+
+    def matches(self, deps: frozenset) -> bool:
+        for key, value in deps:
+            current = self.values.get(key, self.default)
+            if current != value:
+                return False
+        return True
+
+    def note(self, deps: frozenset) -> None:
+        """A cached value was reused: whatever is being computed around it depends on its labels."""
+        for trace in self._traces:
+            trace.update(deps)
 
 
 def format_key(key: tuple) -> str:
@@ -207,14 +272,47 @@ class Evaluator:
         self.notation = notation
         self.labels = labels
         self.atoms = atoms
-        self.probe = probe  # only find which labels are read: skip differentiation
+        self.probe = probe  # only the shape and the labels read matter: skip the chain rule
         self.notes: list[str] = []
         self._active: list[tuple] = []
+        self._memo: dict[tuple, tuple[n.Node, list]] = {}
+        self._names: dict[int, tuple[n.Node, tuple[str, ...]]] = {}
+        self._contexts: dict[str, set[str]] = {}
 
     # ---- entry
     def value(self, node: n.Node, env: Env) -> Value:
+        """The value of ``node`` here; cached by the node, the part of ``env`` it uses, and the
+        labels it read (so one evaluation serves every label assignment it does not depend on)."""
         method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node, env)
+        if self.probe:
+            return method(node, env)
+        key = (id(node), tuple((name, _hashable(env[name])) for name in self._names_in(node) if name in env))
+        entry = self._memo.get(key)
+        if entry is not None:
+            for deps, value in entry[1]:
+                if self.labels.matches(deps):
+                    self.labels.note(deps)
+                    return value
+        trace = self.labels.trace()
+        try:
+            value = method(node, env)
+        finally:
+            deps = self.labels.end(trace)
+        self.labels.note(deps)
+        self._memo.setdefault(key, (node, []))[1].append((deps, value))
+        return value
+
+    def _names_in(self, node: n.Node) -> tuple[str, ...]:
+        """Names whose value in the environment can change the value of ``node``."""
+        hit = self._names.get(id(node))
+        if hit is None:
+            names = {x.name for x in n.walk(node) if isinstance(x, n.Sym)}
+            for name in list(names):
+                for defn in self.notation.definitions_of(name):
+                    names |= self._context_letters(defn, ())
+            hit = (node, tuple(sorted(names)))
+            self._names[id(node)] = hit
+        return hit[1]
 
     def index(self, node: n.Node, env: Env) -> int:
         v = self.value(node, env)
@@ -644,8 +742,14 @@ class Evaluator:
 
     def _context_letters(self, defn: Definition, seen: tuple) -> set[str]:
         """Free index letters of a definition's body and of the definitions it uses, transitively."""
+        if defn.text in self._contexts:
+            return self._contexts[defn.text]
         if defn.text in seen:
             return set()
+        self._contexts[defn.text] = letters = self._context_letters_of(defn, seen)
+        return letters
+
+    def _context_letters_of(self, defn: Definition, seen: tuple) -> set[str]:
         own = set(defn.sub_axes) | set(defn.sup_axes)
         letters = n.free_indices(defn.rhs, self.notation.indices)
         for x in n.walk(defn.rhs):
@@ -659,15 +763,20 @@ class Evaluator:
         env.update(zip(defn.sub_axes, sub_vals))
         env.update(binding)
         key = (defn.text, tuple(sorted((k, _hashable(v)) for k, v in env.items())))
-        if key in self.atoms.by_key:
-            return self.atoms.by_key[key]
+        for deps, known in self.atoms.by_key.get(key, ()):
+            if self.labels.matches(deps):
+                self.labels.note(deps)
+                return known
         if key in self._active:
             raise Unsupported(f"the definition of {defn.name} refers to itself")
         self._active.append(key)
+        trace = self.labels.trace()
         try:
             body = self.value(defn.rhs, env)
         finally:
             self._active.pop()
+            deps = self.labels.end(trace)
+        self.labels.note(deps)
         display = _atom_display(defn, sup_vals, sub_vals, binding, self)
         if is_matrix(body):
             entries = []
@@ -680,7 +789,7 @@ class Evaluator:
             atom = self.atoms.new_atom(display)
             self.atoms.expansion[atom] = body
             result = atom
-        self.atoms.by_key[key] = result
+        self.atoms.by_key.setdefault(key, []).append((deps, result))
         return result
 
     # ---- derivatives
@@ -691,16 +800,16 @@ class Evaluator:
             if not isinstance(v, sp.Symbol):
                 raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
         body = self.value(node.body, env)
-        if not self.probe:  # a probe only needs the shape, which atoms alone give
-            body = self.atoms.expand(body, frozenset(variables))
-        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout)
+        # a probe only needs the shape, which plain differentiation gives without the atoms
+        diff = sp.diff if self.probe else self.atoms.derivative
+        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout, diff=diff)
 
 
 class _NoMatch(Exception):
     pass
 
 
-def differentiate(body: Value, wrt: Value, gradient: bool, layout: str) -> Value:
+def differentiate(body: Value, wrt: Value, gradient: bool, layout: str, diff=sp.diff) -> Value:
     """d body / d wrt with the layout conventions of the notation.
 
     Scalar by vector: a column for ∇ and in denominator layout, a row in numerator layout.
@@ -709,16 +818,16 @@ def differentiate(body: Value, wrt: Value, gradient: bool, layout: str) -> Value
     """
     if not is_matrix(wrt):
         if is_matrix(body):
-            return body.applyfunc(lambda e: sp.diff(e, wrt))
-        return sp.diff(body, wrt)
+            return body.applyfunc(lambda e: diff(e, wrt))
+        return diff(body, wrt)
     if not is_matrix(body) or body.shape == (1, 1):
         f = scalar(body)
         if is_vector(wrt):
-            entries = [sp.diff(f, v) for v in wrt]
+            entries = [diff(f, v) for v in wrt]
             return column(entries) if (gradient or layout == "denominator") else row(entries)
-        return wrt.applyfunc(lambda v: sp.diff(f, v))
+        return wrt.applyfunc(lambda v: diff(f, v))
     if is_vector(body) and is_vector(wrt):
-        jac = ImmutableMatrix(len(body), len(wrt), [sp.diff(f, v) for f in body for v in wrt])
+        jac = ImmutableMatrix(len(body), len(wrt), [diff(f, v) for f in body for v in wrt])
         return jac.T if (gradient or layout == "denominator") else jac
     raise Unsupported(f"the derivative of a {shape_text(body)} with respect to a {shape_text(wrt)}")
 

@@ -135,8 +135,85 @@ def _positive(poly: sp.Expr) -> bool:
 
 def is_zero(expr: sp.Expr, names: Rationalizer) -> bool:
     """Exactly zero as a function (a proof), after the exp/log rewriting."""
-    numerator, _ = sp.fraction(sp.together(names.rational(expr)))
-    return sp.expand(numerator) == 0
+    rational = names.rational(expr)
+    if rational.is_Rational:
+        return rational == 0
+    gens = sorted(rational.free_symbols, key=str)
+    ring = sp.polys.rings.PolyRing(gens, sp.QQ)
+    numerator, _ = _Fraction.of(rational, ring)
+    return not numerator
+
+
+class _Fraction:
+    """Numerator and factored denominator, built without gcds.
+
+    ``together``/``cancel`` spend their time on gcds we do not need: an expression is zero exactly
+    when the numerator over any non-zero common denominator is the zero polynomial. Denominators
+    are kept as products of factors so that sums over the same denominator stay small.
+    """
+
+    @staticmethod
+    def of(expr: sp.Expr, ring) -> tuple:
+        """(numerator polynomial, {factor key: (factor, power)}) for a rational expression."""
+        if expr.is_Add:
+            num, den = _Fraction.of(expr.args[0], ring)
+            for arg in expr.args[1:]:
+                num, den = _Fraction.add((num, den), _Fraction.of(arg, ring))
+            return num, den
+        if expr.is_Mul:
+            num, den = ring.one, {}
+            for arg in expr.args:
+                n2, d2 = _Fraction.of(arg, ring)
+                num = num * n2
+                den = _merge(den, d2)
+            return num, den
+        if expr.is_Pow and expr.exp.is_Integer:
+            num, den = _Fraction.of(expr.base, ring)
+            k = int(expr.exp)
+            if k >= 0:
+                return num ** k, {key: (f, e * k) for key, (f, e) in den.items()}
+            inv_num = ring.one
+            for f, e in den.values():
+                inv_num = inv_num * f ** (e * -k)
+            return inv_num, _factor_dict(num, -k)
+        return ring(expr), {}
+
+    @staticmethod
+    def add(a: tuple, b: tuple) -> tuple:
+        (na, da), (nb, db) = a, b
+        common = dict(da)
+        for key, (f, e) in db.items():
+            if key not in common or common[key][1] < e:
+                common[key] = (f, e)
+        return na * _missing(common, da) + nb * _missing(common, db), common
+
+
+def _key(poly) -> tuple:
+    return tuple(sorted(poly.items()))
+
+
+def _factor_dict(poly, power: int) -> dict:
+    if poly.is_ground:
+        return {("const", poly.LC): (poly, power)} if poly != 1 else {}
+    return {_key(poly): (poly, power)}
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for key, (f, e) in b.items():
+        out[key] = (f, out[key][1] + e) if key in out else (f, e)
+    return out
+
+
+def _missing(common: dict, have: dict):
+    """The product of the factors in ``common`` beyond those in ``have``."""
+    out = None
+    for key, (f, e) in common.items():
+        extra = e - (have[key][1] if key in have else 0)
+        if extra:
+            term = f ** extra
+            out = term if out is None else out * term
+    return out if out is not None else 1
 
 
 def is_nonnegative(expr: sp.Expr, names: Rationalizer) -> bool:

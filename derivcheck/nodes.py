@@ -188,12 +188,17 @@ Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Group
              Rel, Given, Indicator, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``, for walks that do not care about node kinds."""
+    cls = type(node)
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in getattr(cls, "__dataclass_fields__", {}) if f != "span")
     out: list[Node] = []
-    for name in getattr(node, "__dataclass_fields__", {}):
-        if name == "span":
-            continue
+    for name in fields:
         value = getattr(node, name)
         if isinstance(value, tuple):
             for item in value:

@@ -35,8 +35,6 @@ def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, vi
     """
     pairs = _entry_pairs(lhs, rhs)
     variables = sorted(set().union(*(a.free_symbols | b.free_symbols for _, a, b in pairs)), key=str)
-    if any(not (v.is_real or v.is_positive) for v in variables):
-        return None
     if any(a.atoms(sp.Function) - a.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos)
            or b.atoms(sp.Function) - b.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos) for _, a, b in pairs):
         return None  # undefined functions have no values

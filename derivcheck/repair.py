@@ -66,8 +66,7 @@ class _Screen:
     def __init__(self, ctx: Context, target: n.Node, step: n.Node, assume):
         self.ctx = ctx
         letters = sorted(free_indices(target, ctx.notation) | free_indices(step, ctx.notation))
-        from .evaluate import AtomTable, Evaluator, Labels
-        holds = Evaluator(ctx.notation, Labels(), AtomTable()).holds
+        holds = ctx.evaluator.holds
         envs = [e for e in instances(letters, ctx.notation) if all(holds(a, e) for a in assume)]
         self.cases = []
         if not envs:
