@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 from . import nodes as n
 from . import rules
 from .findings import Counterexample, DerivationResult, Display, FinalResult, Repair, StepResult, TargetResult
-from .messages import (CarriesError, Damaged, DefinitionAdopted, Message, NoPrevious, NotProved, NotSupported,
-                       Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
+from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
+                       NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
 from .notation import Notation, NotationError, load_notation
 from .parse import LatexError
 from .source import Block, Chain, Document, Link, Piece, build_chains
 from .tasks import Result, Spec, Task, parses
 
 Walk = Generator[Task, Result, DerivationResult]
+
+#: Task failures that say nothing about the step itself.
+LIMITS = ("time", "memory", "crash")
 
 
 @dataclass
@@ -232,9 +235,9 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
     step.notes.extend(x for x in result.notes if x not in step.notes)
     if result.failure:
         verdict = "garbled" if result.failure == "garbled" else (
-            "undecided" if result.failure in ("time", "memory") else "unsupported")
+            "undecided" if result.failure in LIMITS else "unsupported")
         reason: Message = (Unreadable(result.message) if result.failure == "garbled" else
-                           NotSupported(result.message) if verdict == "unsupported" else _limit(result))
+                           NotSupported(result.message) if verdict == "unsupported" else LimitReached(result.message))
         return verdict, reason, None, None, _Track(reading, ok=track.ok, known=False, step=step.id,
                                                    anchor=track.anchor, anchor_step=track.anchor_step,
                                                    origin=track.origin)
@@ -275,13 +278,6 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
 
 def _anchor_name(step: str) -> str:
     return step if step.startswith("the ") else f"step {step}"
-
-
-def _limit(result: Result) -> Message:
-    from .messages import MemoryLimit, TimeLimit
-    if result.failure == "memory":
-        return MemoryLimit(int(result.seconds))
-    return TimeLimit(result.seconds)
 
 
 def _last_link_in_block(chain: Chain, block: int) -> Link | None:
@@ -402,7 +398,7 @@ def _head_name(node) -> str | None:
 def _target_result(target, result: Result, line: int) -> TargetResult:
     where = f"line {line}"
     if result.failure:
-        return TargetResult(target.of, target.wrt, where, "undecided" if result.failure in ("time", "memory")
+        return TargetResult(target.of, target.wrt, where, "undecided" if result.failure in LIMITS
                             else "unsupported", result.message)
     status = result.outcome.status
     if status == "proved":

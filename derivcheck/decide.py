@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import sympy as sp
+
 from . import nodes as n
 from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Value, format_key, instances, \
     is_matrix, is_vector, shape_text
@@ -44,6 +46,7 @@ class Context:
         self.evaluator = Evaluator(notation, self.labels, self.atoms)
         self._expanded: dict[tuple, tuple[n.Node, Value]] = {}
         self._needs: dict[tuple, tuple[n.Node, dict]] = {}
+        self._numbers: dict[tuple, complex | None] = {}
 
     def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
         """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
@@ -72,6 +75,34 @@ class Context:
         needs = {k: self.labels.classes[k] for k, _ in read}
         self._needs[key] = (node, needs)
         return needs
+
+    def numeric(self, node: n.Node, env: dict[str, int], labels: tuple, point: dict) -> list | None:
+        """Floating values of ``node``'s entries at ``point`` (a screen, not a proof): atoms are
+        valued once each instead of expanded, so a candidate costs little beyond its own tree.
+        ``point`` maps variables to values and is extended on demand."""
+        self.labels.values, self.labels.default = dict(labels), None
+        value = self._evaluate(node, env)
+        entries = list(value) if is_matrix(value) else [value]
+        numbers = [self._number(e, point) for e in entries]
+        return None if any(x is None for x in numbers) else numbers
+
+    def _number(self, expr, point: dict):
+        subs = {}
+        for sym in expr.free_symbols:
+            if sym in self.atoms.expansion:
+                key = (sym, id(point))
+                if key not in self._numbers:
+                    self._numbers[key] = self._number(self.atoms.expansion[sym], point)
+                subs[sym] = self._numbers[key]
+                if subs[sym] is None:
+                    return None
+            else:
+                subs[sym] = point.setdefault(sym, sp.Rational(len(point) % 7 + 2, 3))
+        try:
+            value = complex(expr.xreplace(subs).evalf(15))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        return value
 
     def _evaluate(self, node: n.Node, env: dict[str, int]) -> Value:
         self.evaluator.notes = []
@@ -106,15 +137,17 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
     for env in instances(letters, notation):
         if not all(checker.holds(a, env) for a in assumptions):
             continue
-        needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+        try:
+            needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+        except OutOfRange as err:
+            return _out_of_range(err, env, (), letters, notation, label_keys, total + 1)
         label_keys |= set(needs)
         for labels in _label_assignments(needs):
             total += 1
             try:
                 a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
             except OutOfRange as err:
-                return Outcome("refuted", _describe(letters, notation, label_keys, total),
-                               Counterexample(_items(env), _label_items(labels), (), "", "", None, None, str(err)))
+                return _out_of_range(err, env, labels, letters, notation, label_keys, total)
             shapes = _shapes_differ(a, b)
             if shapes:
                 return Outcome("shape", _describe(letters, notation, label_keys, total),
@@ -132,6 +165,11 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
                        + (" …" if len(unproved) > 3 else ""))
     return Outcome("proved", covered)
+
+
+def _out_of_range(err: OutOfRange, env, labels, letters, notation, label_keys, total) -> Outcome:
+    return Outcome("refuted", _describe(letters, notation, label_keys, total),
+                   Counterexample(_items(env), _label_items(labels), (), "", "", None, None, str(err)))
 
 
 def _label_assignments(needs: dict[tuple, int]):

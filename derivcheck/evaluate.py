@@ -72,6 +72,7 @@ class AtomTable:
     _full: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     _reach: dict[sp.Symbol, frozenset] = field(default_factory=dict)
     _slopes: dict[tuple, sp.Expr] = field(default_factory=dict)
+    _derivatives: dict[tuple, sp.Expr] = field(default_factory=dict)
 
     def new_atom(self, display: str) -> sp.Symbol:
         name = display
@@ -93,10 +94,52 @@ class AtomTable:
 
         The same as expanding every atom that depends on v and differentiating, without the
         expansion: the atoms stay in the result and are expanded only when a step is decided.
+        One pass over the expression (forward mode), shared sub-expressions differentiated once.
         """
+        key = (expr, v)
+        hit = self._derivatives.get(key)
+        if hit is None:
+            hit = self._derivatives[key] = self._d(expr, v)
+        return hit
+
+    def _depends(self, expr: sp.Expr, v: sp.Symbol) -> bool:
+        for sym in expr.free_symbols:
+            if sym == v or (sym in self.expansion and v in self._reachable(sym)):
+                return True
+        return False
+
+    def _d(self, expr: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        if expr.is_Symbol:
+            if expr == v:
+                return sp.Integer(1)
+            if expr in self.expansion and v in self._reachable(expr):
+                return self._slope(expr, v)
+            return sp.Integer(0)
+        if expr.is_Number or not self._depends(expr, v):
+            return sp.Integer(0)
+        if expr.is_Add:
+            return sp.Add(*[self.derivative(a, v) for a in expr.args])
+        if expr.is_Mul:
+            args = expr.args
+            terms = []
+            for i, a in enumerate(args):
+                da = self.derivative(a, v)
+                if da != 0:
+                    terms.append(sp.Mul(*args[:i], da, *args[i + 1:]))
+            return sp.Add(*terms)
+        if expr.is_Pow:
+            base, power = expr.args
+            if not self._depends(power, v):
+                return power * base ** (power - 1) * self.derivative(base, v)
+            return expr * (self.derivative(power, v) * sp.log(base) + power * self.derivative(base, v) / base)
+        if isinstance(expr, sp.exp):
+            return expr * self.derivative(expr.args[0], v)
+        if isinstance(expr, sp.log):
+            return self.derivative(expr.args[0], v) / expr.args[0]
+        # anything else (tanh, an undefined g(u)): SymPy, with the chain rule through its atoms
         out = sp.diff(expr, v)
         for atom in expr.free_symbols:
-            if atom is not v and atom in self.expansion and v in self._reachable(atom):
+            if atom != v and atom in self.expansion and v in self._reachable(atom):
                 out += sp.diff(expr, atom) * self._slope(atom, v)
         return out
 

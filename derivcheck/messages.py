@@ -119,19 +119,12 @@ class NotProved(Message):
 
 
 @dataclass(frozen=True)
-class TimeLimit(Message):
-    seconds: float
+class LimitReached(Message):
+    """The step ran out of time or memory, or its worker died: nothing is known about it."""
+    what: str
 
     def text(self) -> str:
-        return f"undecided: time limit of {self.seconds:g} s reached"
-
-
-@dataclass(frozen=True)
-class MemoryLimit(Message):
-    megabytes: int
-
-    def text(self) -> str:
-        return f"undecided: memory limit of {self.megabytes} MB reached"
+        return f"undecided: {self.what}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,279 @@
+"""Findings -> what people and tools read: Markdown that renders on GitHub, JSON, a terminal table.
+
+This is the only module that turns findings into words (messages.py holds the sentences).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .findings import Counterexample, DerivationResult, Repair, StepResult
+
+MARK = {"valid": "✅", "invalid": "❌", "garbled": "🩹", "unsupported": "🚫", "undecided": "❓"}
+FINAL_MARK = {"correct": "✅", "incorrect": "❌", "undecided": "❓", "unsupported": "🚫", "none": "—"}
+
+
+# ----------------------------------------------------------------------------- JSON
+
+def to_json(results: list[DerivationResult], errors: list[str] | None = None) -> str:
+    data = {"derivcheck": __version__, "derivations": [derivation_data(r) for r in results]}
+    if errors:
+        data["errors"] = errors
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def derivation_data(r: DerivationResult) -> dict:
+    return {
+        "file": r.file,
+        "source": r.source,
+        "title": r.title,
+        "sizes": r.sizes,
+        "summary": summary_counts(r),
+        "steps": [step_data(s) for s in r.steps],
+        "displays": [{"line": d.line, "latex": d.latex, "reason": d.reason, "notes": d.notes} for d in r.displays],
+        "final": {"verdict": r.final.verdict,
+                  "targets": [{"of": t.of, "wrt": t.wrt, "at": t.step, "verdict": t.verdict, "reason": t.reason,
+                               "counterexample": cex_data(t.counterexample)} for t in r.final.targets]},
+        "error": r.error,
+    }
+
+
+def step_data(s: StepResult) -> dict:
+    return {
+        "id": s.id, "line": s.line, "latex": s.latex, "verdict": s.verdict, "reason": str(s.reason),
+        "counterexample": cex_data(s.counterexample), "repair": repair_data(s.repair),
+        "kind": s.kind, "relation": s.relation, "notes": s.notes, "tag": s.tag,
+        "source_line": s.source_line, "compared_with": s.compared_with, "justification": s.justification,
+    }
+
+
+def cex_data(c: Counterexample | None) -> dict | None:
+    if c is None:
+        return None
+    return {"indices": dict(c.indices), "labels": dict(c.labels), "inputs": dict(c.inputs), "lhs": c.lhs,
+            "rhs": c.rhs, "entry": list(c.entry) if c.entry else None,
+            "shapes": list(c.shapes) if c.shapes else None, "note": c.note}
+
+
+def repair_data(r: Repair | None) -> dict | None:
+    if r is None:
+        return None
+    return {"kind": r.kind, "change": r.change, "latex": r.latex, "verdict": r.verdict,
+            "reason": str(r.reason) if r.reason else None, "counterexample": cex_data(r.counterexample),
+            "repair": repair_data(r.repair)}
+
+
+def summary_counts(r: DerivationResult) -> dict:
+    counts = {v: r.count(v) for v in MARK}
+    counts["steps"] = len(r.steps)
+    return counts
+
+
+# ----------------------------------------------------------------------------- terminal
+
+def table(results: list[DerivationResult]) -> str:
+    rows = [("file", "steps", "valid", "invalid", "garbled", "other", "final")]
+    for r in results:
+        if r.error:
+            rows.append((Path(r.file).name, "-", "-", "-", "-", "-", "error"))
+            continue
+        other = r.count("unsupported") + r.count("undecided")
+        rows.append((Path(r.file).name, str(len(r.steps)), str(r.count("valid")), str(r.count("invalid")),
+                     str(r.count("garbled")), str(other), r.final.verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+def markdown(r: DerivationResult) -> str:
+    name = Path(r.file).stem
+    out = [f"# {name}: {r.title}", ""]
+    source = f"`{r.source}`" if r.source else "this file"
+    sizes = ", ".join(f"{k} = {v}" for k, v in r.sizes.items())
+    out += [f"Checked from {source} ([derivation]({_rel(r.file)})) at {sizes or 'the declared sizes'} "
+            f"by derivcheck {__version__}.", ""]
+    if r.error:
+        out += [f"**This derivation could not be checked:** {r.error}", ""]
+        return "\n".join(out)
+    out += [_summary_line(r), ""]
+    out += ["| step | line | verdict | why |", "|---:|---:|---|---|"]
+    for s in r.steps:
+        why = _short(s)
+        out.append(f"| [{s.id}](#step-{s.id}) | {s.line} | {MARK[s.verdict]} {s.verdict} | {why} |")
+    out.append("")
+    if r.final.targets:
+        out += ["## Final result", ""]
+        for t in r.final.targets:
+            out.append(f"- {FINAL_MARK[t.verdict]} **{t.verdict}**: $\\partial {_inline(t.of)} / \\partial "
+                       f"{_inline(t.wrt)}$ at {t.step or '—'}: {t.reason}")
+            if t.counterexample:
+                out += ["", _counterexample(t.counterexample, "final expression", "true derivative")]
+        out.append("")
+    out += ["## Steps", ""]
+    for s in r.steps:
+        out += _step_section(s)
+    if r.displays:
+        out += ["## Displays that are not steps", ""]
+        for d in r.displays:
+            out += [f"- line {d.line}: {d.reason}", "", _math(d.latex), ""]
+            out += [f"  - ⚠️ {note}" for note in d.notes]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _summary_line(r: DerivationResult) -> str:
+    n = len(r.steps)
+    parts = [f"**{r.count('valid')} of {n} steps valid**"]
+    for verdict in ("invalid", "garbled", "unsupported", "undecided"):
+        if r.count(verdict):
+            parts.append(f"{r.count(verdict)} {verdict}")
+    first = next((s for s in r.steps if s.verdict == "invalid"), None)
+    if first:
+        parts.append(f"first invalid step: [step {first.id}](#step-{first.id}) (line {first.line})")
+    parts.append(f"final result: {FINAL_MARK[r.final.verdict]} {r.final.verdict}")
+    return " · ".join(parts)
+
+
+def _short(s: StepResult) -> str:
+    text = str(s.reason)
+    if s.verdict == "garbled" and s.repair is not None:
+        text = f"damaged; repaired reading is {s.repair.verdict}"
+    elif s.verdict == "invalid" and s.repair is not None:
+        text = f"did you mean {_plain(s.repair.change)}?"
+    elif s.verdict == "invalid":
+        text = "see the counterexample"
+    elif text.startswith("proved"):
+        text = "proved exactly"
+    return _cell(text)
+
+
+def _step_section(s: StepResult) -> list[str]:
+    title = f"### Step {s.id}"
+    out = [f'<a id="step-{s.id}"></a>', "", f"{title} · line {s.line}"
+           + (f" · equation ({s.tag})" if s.tag else "") + f" · {MARK[s.verdict]} {s.verdict}", ""]
+    if s.justification:
+        out += [f"> {s.justification}", ""]
+    shown = s.latex if s.kind != "display" else s.latex
+    if s.verdict == "garbled" or _damaged(shown):
+        out += ["As written (damaged):", "", "```latex", shown, "```", ""]
+    else:
+        prefix = "" if (s.lhs_latex and s.latex.startswith(s.lhs_latex[:8])) or s.kind != "step" \
+            else ("= " if s.relation == "=" else f"{s.relation} ")
+        out += [_math(prefix + s.latex), ""]
+    out += [f"**{s.verdict.capitalize()}**: {s.reason}.", ""]
+    if s.counterexample:
+        out += [_counterexample(s.counterexample), ""]
+    if s.repair:
+        out += _repair(s.repair)
+    for note in s.notes:
+        out.append(f"- ⚠️ notation: {note}")
+    if s.notes:
+        out.append("")
+    return out
+
+
+def _repair(rep: Repair, depth: int = 0) -> list[str]:
+    out = []
+    if rep.kind == "damage":
+        out += [f"Repaired reading ({rep.change}), checked as written below: "
+                f"{MARK[rep.verdict]} **{rep.verdict}**" + (f": {rep.reason}." if rep.reason else "."), "",
+                _math(rep.latex), ""]
+        if rep.counterexample:
+            out += [_counterexample(rep.counterexample), ""]
+        if rep.repair:
+            out += _repair(rep.repair, depth + 1)
+        return out
+    out += [f"💡 **Did you mean** {_change_text(rep.change)}? With that change the step is "
+            f"{MARK[rep.verdict]} {rep.verdict} ({rep.reason}):", "", _math(rep.latex), ""]
+    return out
+
+
+def _change_text(change: str) -> str:
+    if " → " in change:
+        before, after = change.split(" → ", 1)
+        return f"${after}$ instead of ${before}$"
+    return change.replace("drop the factor ", "dropping the factor ").replace(
+        "the sign of", "flipping the sign of")
+
+
+def _counterexample(c: Counterexample, left: str = "previous expression", right: str = "this step") -> str:
+    where = ", ".join(f"${k} = {v}$" for k, v in c.indices)
+    labels = ", ".join(f"${k} = {v}$" for k, v in c.labels)
+    context = " and ".join(x for x in (where, f"label {labels}" if labels else "") if x) or "every index"
+    if c.note:
+        return f"**Counterexample** at {context}: {c.note}."
+    if c.shapes:
+        return f"**Counterexample** at {context}: the {left} is a {c.shapes[0]}, the {right} a {c.shapes[1]}."
+    inputs = ", ".join(f"${_var(k)} = {v}$" for k, v in c.inputs) or "any input"
+    entry = f" (entry {', '.join(map(str, c.entry))})" if c.entry else ""
+    return (f"**Counterexample** at {context}, with {inputs}: the {left} is {c.lhs}, "
+            f"the {right} is {c.rhs}{entry}.")
+
+
+def _var(name: str) -> str:
+    return re.sub(r"\[([0-9,]+)\]", r"_{[\1]}", name)
+
+
+def _math(latex: str) -> str:
+    text = " ".join(latex.split())
+    return f"$$\n{text}\n$$"
+
+
+def _inline(latex: str) -> str:
+    return " ".join(latex.split())
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    return _plain(text).replace("|", "\\|")
+
+
+def _damaged(latex: str) -> bool:
+    return bool(re.search(r"[\x00-\x08\x0b-\x1f]", latex))
+
+
+def _rel(path: str) -> str:
+    return os.path.relpath(path, "reports") if not os.path.isabs(path) else path
+
+
+def index(results: list[DerivationResult]) -> str:
+    out = ["# derivcheck reports", "", f"derivcheck {__version__}: every step of every derivation, proved or "
+           "refuted. Verdicts: ✅ valid (proved exactly) · ❌ invalid (with a counterexample) · 🩹 garbled "
+           "(damaged LaTeX; the repaired reading is checked too) · 🚫 unsupported · ❓ undecided.", "",
+           "| derivation | steps | ✅ | ❌ | 🩹 | other | first invalid | final |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in results:
+        name = Path(r.file).stem
+        if r.error:
+            out.append(f"| [{name}]({name}.md) | — | — | — | — | — | — | could not be read: {_cell(r.error)} |")
+            continue
+        first = next((s for s in r.steps if s.verdict == "invalid"), None)
+        first_text = f"[step {first.id}]({name}.md#step-{first.id})" if first else "—"
+        other = r.count("unsupported") + r.count("undecided")
+        out.append(f"| [{name}]({name}.md) | {len(r.steps)} | {r.count('valid')} | {r.count('invalid')} | "
+                   f"{r.count('garbled')} | {other} | {first_text} | {FINAL_MARK[r.final.verdict]} {r.final.verdict} |")
+    return "\n".join(out) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write-then-rename, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
