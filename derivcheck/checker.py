@@ -191,12 +191,12 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
     for link in chain.links:
         info = infos[link.piece.block]
         assume = tuple(dict.fromkeys(first_info.assume + info.assume))
-        step = _new_step(doc, link, ids[id(link)], info, track)
+        step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation)
         block = doc.blocks[link.piece.block]
         damage = [d.message for d in reading.damage]
         if getattr(block, "damage", None) and link is _last_link_in_block(chain, link.piece.block):
-            damage.append(f"prose and an equation number inside the display: '{block.damage}'")
+            damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
         step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
         if info.kind == "definition" and not chain.links.index(link):
             step.kind, step.verdict = "definition", "valid"
@@ -264,7 +264,8 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         if again.outcome is not None and again.outcome.status == "proved":
             return "valid", Recovered(_anchor_name(track.anchor_step), track.origin or track.step), None, None, \
                 _Track(reading, step=step.id, anchor=reading, anchor_step=step.id)
-    reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else Refuted(link.relation)
+    reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else \
+        Refuted(link.relation, step.equation)
     repair = None
     if options.repairs:
         target = prev.text
@@ -285,11 +286,12 @@ def _last_link_in_block(chain: Chain, block: int) -> Link | None:
     return links[-1] if links else None
 
 
-def _new_step(doc: Document, link: Link, sid: str, info: _BlockInfo, track: _Track) -> StepResult:
+def _new_step(doc: Document, chain: Chain, link: Link, sid: str, track: _Track) -> StepResult:
     block = doc.blocks[link.piece.block]
-    first_in_block = link.latex_start <= block.start + len(block.content) and link.line == doc.line_of(link.latex_start)
+    first_in_block = next(lk for lk in chain.links if lk.piece.block == link.piece.block) is link
     return StepResult(id=sid, line=doc.line_of(link.latex_start), latex=link.latex, verdict="undecided",
                       reason=NotProved("not judged"), relation=link.relation, lhs_latex=track.reading.original,
+                      equation=link.latex_start != link.piece.start,
                       tag=block.tag, justification=block.before if first_in_block else "",
                       source_line=doc.source_line(doc.line_of(link.latex_start)),
                       compared_with=track.step)
@@ -339,8 +341,8 @@ def _index_role_notes(node: n.Node | None, notation: Notation) -> list[str]:
             for axis, item in zip(axes, x.sub):
                 if isinstance(item, n.Sym) and item.name in notation.indices and \
                         notation.indices[item.name] != notation.indices.get(axis):
-                    notes.append(f"{x.base.name}_{item.name}: {x.base.name} is indexed over "
-                                 f"1..{notation.indices.get(axis)} but {item.name} runs over "
+                    notes.append(f"${x.base.name}_{item.name}$: ${x.base.name}$ is indexed over "
+                                 f"1..{notation.indices.get(axis)} but ${item.name}$ runs over "
                                  f"1..{notation.indices[item.name]} (a slipped index?)")
     return notes
 

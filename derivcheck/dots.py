@@ -208,11 +208,14 @@ def _fill_1d(placed: dict[int, Placed], pos: int, size: int) -> object:
 def _cell(ev: Evaluator, placed_rows, r: int, c: int, n_rows: int, n_cols: int, square: bool, env: Env):
     """The written (or pattern-filled) entry at (r, c).
 
-    A pattern source is skipped when its written position numeral could be read as either its
-    row or its column (``x_1 S_1`` at (1, 1) says nothing about (3, 1)).
+    A row placed by its own index (row y) is filled from its own cells; any other missing entry
+    from every entry written at a pattern position, shifted in both coordinates, by majority. A
+    source is skipped when its position numeral could be read as either its row or its column
+    (``x_1 S_1`` at (1, 1) says nothing about (3, 1)).
     """
-    if r in placed_rows:
-        cells = list(placed_rows[r].node)
+    prow = placed_rows.get(r)
+    if prow is not None:
+        cells = list(prow.node)
         if not any(isinstance(x, n.Dots) for x in cells):
             if len(cells) != n_cols:
                 raise ShapeError(f"row {r} has {len(cells)} entries, not {n_cols}")
@@ -220,14 +223,30 @@ def _cell(ev: Evaluator, placed_rows, r: int, c: int, n_rows: int, n_cols: int, 
         placed = _place(ev, cells, n_cols, lambda cell: _position_of(ev, [cell], env), env)
         if c in placed:
             return placed[c].node
-        sources = [p for p in placed.values() if _usable(p.anchor, _pos(p.anchor, n_cols), r, c, r, square)]
-        return _majority([_shifted(p.node, {p.anchor: c}) for p in sources], f"entry ({r}, {c})")
+        if prow.anchor is None:
+            sources = [p for p in placed.values() if _usable(p.anchor, _pos(p.anchor, n_cols), r, c, r, square)]
+            return _majority([_shifted(p.node, {p.anchor: c}) for p in sources], f"entry ({r}, {c})")
     candidates = []
-    for r0, prow in placed_rows.items():
-        if _usable(prow.anchor, r0, c, r, c, square):
-            source = _cell(ev, placed_rows, r0, c, n_rows, n_cols, square, env)
-            candidates.append(_shifted(source, {prow.anchor: r}))
+    for r0, source_row in placed_rows.items():
+        if source_row.anchor is None:
+            continue
+        for c0, cell in _anchored_cells(ev, source_row.node, n_cols, env):
+            if square and (r0 == c0) != (r == c):
+                continue
+            if isinstance(source_row.anchor, int) and isinstance(cell.anchor, int) \
+                    and source_row.anchor == cell.anchor and r != c:
+                continue
+            candidates.append(_shifted(cell.node, {source_row.anchor: r, cell.anchor: c}))
     return _majority(candidates, f"entry ({r}, {c})")
+
+
+def _anchored_cells(ev: Evaluator, row, n_cols: int, env: Env) -> list[tuple[int, Placed]]:
+    """The cells of a written row that stand at positions given by where they are written."""
+    cells = list(row)
+    if not any(isinstance(x, n.Dots) for x in cells):
+        return [(c + 1, Placed(cell, c + 1)) for c, cell in enumerate(cells)]
+    placed = _place(ev, cells, n_cols, lambda cell: _position_of(ev, [cell], env), env)
+    return [(c, p) for c, p in placed.items() if p.anchor is not None]
 
 
 def _usable(anchor, source_pos: int, other: int, target_pos: int, target_other: int, square: bool) -> bool:

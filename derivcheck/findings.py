@@ -36,6 +36,7 @@ class Repair:
     reason: Message | None = None
     counterexample: Counterexample | None = None
     repair: "Repair | None" = None  # after a damage repair: a repair of the repaired step
+    alternatives: tuple["Repair", ...] = ()  # other changes of the same kind that also work
 
 
 @dataclass
@@ -50,7 +51,8 @@ class StepResult:
     notes: list[str] = field(default_factory=list)
     kind: str = "step"              # "step" | "definition"
     relation: str = "="
-    lhs_latex: str = ""
+    lhs_latex: str = ""             # the expression this step is compared with, as written
+    equation: bool = False          # ``latex`` holds the whole equation (lhs, relation, rhs)
     tag: str | None = None
     justification: str = ""
     source_line: int | None = None

@@ -23,7 +23,7 @@ class Proved(Message):
     instances: str
 
     def text(self) -> str:
-        what = "equal" if self.relation == "=" else f"related by {self.relation}"
+        what = "equal" if self.relation == "=" else f"related by ${self.relation}$"
         return f"proved {what} exactly at every instantiation ({self.instances})"
 
 
@@ -34,8 +34,8 @@ class DefinitionAdopted(Message):
 
     def text(self) -> str:
         if self.agrees_with_header:
-            return f"definition of {self.name}; agrees with the notation's definition"
-        return f"definition of {self.name}"
+            return f"definition of ${self.name}$; agrees with the notation's definition"
+        return f"definition of ${self.name}$"
 
 
 @dataclass(frozen=True)
@@ -43,17 +43,20 @@ class DefinitionDiffers(Message):
     name: str
 
     def text(self) -> str:
-        return f"this definition of {self.name} differs from the one in the notation header"
+        return f"this definition of ${self.name}$ differs from the one in the notation header"
 
 
 @dataclass(frozen=True)
 class Refuted(Message):
     relation: str
+    equation: bool = False
 
     def text(self) -> str:
-        if self.relation == "=":
-            return "not equal to the previous expression (see the counterexample)"
-        return f"the relation {self.relation} fails (see the counterexample)"
+        if self.relation != "=":
+            return f"the relation ${self.relation}$ fails (see the counterexample)"
+        if self.equation:
+            return "the two sides are not equal (see the counterexample)"
+        return "not equal to the expression before it (see the counterexample)"
 
 
 @dataclass(frozen=True)

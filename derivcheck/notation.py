@@ -171,6 +171,8 @@ def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[s
             role_values[ROLE_OF_FLAG[flag]] = value
     for name, value in spec.items():
         name = str(name)
+        if isinstance(value, str) and value in role_values:
+            roles[name] = value
         if name in override:
             sizes[name] = override[name]
         elif isinstance(value, bool):
@@ -179,7 +181,6 @@ def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[s
             sizes[name] = value
         elif value in role_values:
             sizes[name] = role_values[value]
-            roles[name] = value
         else:
             raise NotationError(f"sizes.{name}: {value!r} is neither a role "
                                 f"({', '.join(DEFAULT_SIZES)}) nor a positive integer")

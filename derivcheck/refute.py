@@ -88,4 +88,7 @@ def _numeric(expr: sp.Expr, point: dict) -> sp.Expr | None:
 
 
 def _show(value: sp.Expr) -> str:
+    """Six significant digits; a value far below the working precision is shown as 0."""
+    if abs(value) < sp.Float("1e-25"):
+        return "0"
     return str(sp.Float(value, 6))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 
@@ -37,13 +37,19 @@ class Candidate:
 
 def search(ctx: Context, target: n.Node, step: n.Node, text: str, relation: str,
            assume: tuple[n.Rel, ...]) -> Repair | None:
-    """The first candidate edit of ``text`` proved to stand in ``relation`` to ``target``."""
+    """Candidate edits of ``text`` proved to stand in ``relation`` to ``target``.
+
+    Every working edit of the first kind that has one is kept: when two one-index changes both
+    work (``σ(z_i)(δ_ij − σ(z_i))``: either σ(z_i) may become σ(z_j)), the later one in the text
+    is offered first and the others as alternatives, rather than one picked silently.
+    """
     screen = _Screen(ctx, target, step, assume)
     if not screen.cases:
         return None
     seen = {text}
+    found: list[Repair] = []
     for count, cand in enumerate(candidates(ctx, target, step, text)):
-        if count >= MAX_CANDIDATES:
+        if count >= MAX_CANDIDATES or (found and cand.kind != found[0].kind):
             break
         if cand.text in seen:
             continue
@@ -55,8 +61,11 @@ def search(ctx: Context, target: n.Node, step: n.Node, text: str, relation: str,
         except (EvaluationError, ArithmeticError, ValueError, TypeError):
             continue
         if outcome.status == "proved":
-            return Repair(cand.kind, cand.change, cand.text, "valid", Proved(relation, outcome.instances))
-    return None
+            found.append(Repair(cand.kind, cand.change, cand.text, "valid", Proved(relation, outcome.instances)))
+    if not found:
+        return None
+    found.reverse()
+    return replace(found[0], alternatives=tuple(found[1:]))
 
 
 class _Screen:
@@ -119,8 +128,32 @@ def _index_edits(ctx: Context, target: n.Node, step: n.Node, text: str) -> Itera
         for option, new in options:
             new_text = text[:start] + option + text[end:]
             o_start, o_end = owner.span
+            before = text[o_start:o_end]
             after = new_text[o_start:o_end + len(option) - (end - start)]
-            yield Candidate("index", new_text, f"{text[o_start:o_end]} → {after}", _replace(step, item, new))
+            where = _cell_of(step, item, text) or _ordinal(text, before, o_start)
+            yield Candidate("index", new_text, f"{where}{before} → {after}", _replace(step, item, new))
+
+
+def _ordinal(text: str, piece: str, start: int) -> str:
+    """"the second " when ``piece`` occurs more than once in ``text`` (so the change is unambiguous)."""
+    count = text.count(piece)
+    if count < 2:
+        return ""
+    nth = text[:start].count(piece) + 1
+    words = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+    return f"the {words.get(nth, f'{nth}th')} "
+
+
+def _cell_of(step: n.Node, item: n.Node, text: str) -> str:
+    """"in the entry `…` (last row, column 2): " when ``item`` sits in a written matrix."""
+    for matrix in (x for x in n.walk(step) if isinstance(x, n.Matrix)):
+        for r, row in enumerate(matrix.rows):
+            for c, cell in enumerate(row):
+                if cell.span[0] <= item.span[0] and item.span[1] <= cell.span[1]:
+                    row_word = "last row" if r == len(matrix.rows) - 1 else f"row {r + 1}"
+                    col_word = "last column" if c == len(row) - 1 else f"column {c + 1}"
+                    return f"in the entry `{text[cell.span[0]:cell.span[1]]}` ({row_word}, {col_word}): "
+    return ""
 
 
 def _index_positions(step: n.Node):
@@ -152,20 +185,20 @@ def _item_text(item) -> str:
 
 
 def _sign_edits(step: n.Node, text: str) -> Iterator[Candidate]:
-    yield Candidate("sign", f"-\\left({text}\\right)", "the sign of the whole expression", n.Neg(step))
+    yield Candidate("sign", f"-\\left({text}\\right)", "flip the sign of the whole expression", n.Neg(step))
     for add in (x for x in n.walk(step) if isinstance(x, n.Add)):
         for pos, term in enumerate(add.terms):
             start = term.span[0]
             if isinstance(term, n.Neg) and text[start:start + 1] == "-":
                 repl = "" if pos == 0 else "+"
                 yield Candidate("sign", text[:start] + repl + text[start + 1:],
-                                f"the sign of {text[term.arg.span[0]:term.arg.span[1]]}",
+                                f"flip the sign of ${text[term.arg.span[0]:term.arg.span[1]]}$",
                                 _replace(step, term, term.arg))
             elif pos > 0:
                 plus = text.rfind("+", add.terms[pos - 1].span[1], start + 1)
                 if plus != -1:
                     yield Candidate("sign", text[:plus] + "-" + text[plus + 1:],
-                                    f"the sign of {text[term.span[0]:term.span[1]]}",
+                                    f"flip the sign of ${text[term.span[0]:term.span[1]]}$",
                                     _replace(step, term, n.Neg(term)))
 
 
@@ -183,16 +216,16 @@ def _factor_edits(step: n.Node, text: str) -> Iterator[Candidate]:
             if start == mul.span[0]:
                 tail = tail.lstrip()
                 tail = tail[len("\\cdot"):] if tail.startswith("\\cdot") else tail
-            yield Candidate("factor", text[:start] + tail, f"drop the factor {text[start:end]}",
+            yield Candidate("factor", text[:start] + tail, f"drop the factor ${text[start:end]}$",
                             _replace(step, mul, shorter))
     for (start, end), f in factors.items():
         piece = text[start:end]
-        yield Candidate("factor", f"\\frac{{{text}}}{{{piece}}}", f"divide the whole expression by {piece}",
+        yield Candidate("factor", f"\\frac{{{text}}}{{{piece}}}", f"divide the whole expression by ${piece}$",
                         n.Div(step, f))
-        yield Candidate("factor", f"{piece} \\left({text}\\right)", f"multiply the whole expression by {piece}",
+        yield Candidate("factor", f"{piece} \\left({text}\\right)", f"multiply the whole expression by ${piece}$",
                         n.Mul((f, n.Group(step))))
     for k, node in (("2", n.Num("2")), ("\\frac{1}{2}", n.Div(n.Num("1"), n.Num("2")))):
-        yield Candidate("factor", f"{k} \\left({text}\\right)", f"multiply the whole expression by {k}",
+        yield Candidate("factor", f"{k} \\left({text}\\right)", f"multiply the whole expression by ${k}$",
                         n.Mul((node, n.Group(step))))
 
 

@@ -65,7 +65,7 @@ def repair_data(r: Repair | None) -> dict | None:
         return None
     return {"kind": r.kind, "change": r.change, "latex": r.latex, "verdict": r.verdict,
             "reason": str(r.reason) if r.reason else None, "counterexample": cex_data(r.counterexample),
-            "repair": repair_data(r.repair)}
+            "repair": repair_data(r.repair), "alternatives": [repair_data(a) for a in r.alternatives]}
 
 
 def summary_counts(r: DerivationResult) -> dict:
@@ -115,7 +115,7 @@ def markdown(r: DerivationResult) -> str:
             out.append(f"- {FINAL_MARK[t.verdict]} **{t.verdict}**: $\\partial {_inline(t.of)} / \\partial "
                        f"{_inline(t.wrt)}$ at {t.step or '—'}: {t.reason}")
             if t.counterexample:
-                out += ["", _counterexample(t.counterexample, "final expression", "true derivative")]
+                out += ["", _counterexample(t.counterexample, "the true derivative", "the final expression")]
         out.append("")
     out += ["## Steps", ""]
     for s in r.steps:
@@ -145,32 +145,62 @@ def _summary_line(r: DerivationResult) -> str:
 def _short(s: StepResult) -> str:
     text = str(s.reason)
     if s.verdict == "garbled" and s.repair is not None:
-        text = f"damaged; repaired reading is {s.repair.verdict}"
+        text = f"damaged LaTeX; the repaired reading is {s.repair.verdict}"
+        if s.repair.repair is not None:
+            text += f" (did you mean {_after(s.repair.repair.change)}?)"
     elif s.verdict == "invalid" and s.repair is not None:
-        text = f"did you mean {_plain(s.repair.change)}?"
+        text = f"did you mean {_after(s.repair.change)}?"
     elif s.verdict == "invalid":
         text = "see the counterexample"
     elif text.startswith("proved"):
         text = "proved exactly"
+    if s.notes:
+        text += " ⚠️"
     return _cell(text)
 
 
+def _after(change: str) -> str:
+    """"σ(z_i) → σ(z_j)" -> "$σ(z_j)$"; other kinds of change as they are."""
+    if " → " in change:
+        return f"${change.split(' → ', 1)[1]}$"
+    return f"to {change}"
+
+
+def _change_text(change: str) -> str:
+    if " → " in change:
+        before, after = change.split(" → ", 1)
+        where = ""
+        m = re.match(r"(the \w+ |in the entry `[^`]*` \([^)]*\): )", before)
+        if m:
+            where, before = m.group(0), before[m.end():]
+        if where.startswith("in "):
+            return f"${after}$ instead of ${before}$ {where.rstrip(': ')}"
+        return f"${after}$ instead of {where}${before}$"
+    return f"to {change}"
+
+
 def _step_section(s: StepResult) -> list[str]:
-    title = f"### Step {s.id}"
-    out = [f'<a id="step-{s.id}"></a>', "", f"{title} · line {s.line}"
+    out = [f'<a id="step-{s.id}"></a>', "", f"### Step {s.id} · line {s.line}"
            + (f" · equation ({s.tag})" if s.tag else "") + f" · {MARK[s.verdict]} {s.verdict}", ""]
     if s.justification:
-        out += [f"> {s.justification}", ""]
-    shown = s.latex if s.kind != "display" else s.latex
-    if s.verdict == "garbled" or _damaged(shown):
-        out += ["As written (damaged):", "", "```latex", shown, "```", ""]
+        out += [f"> {_plain(s.justification)}", ""]
+    relation = "=" if s.relation == "=" else s.relation
+    if s.kind == "display":
+        out += ["As written:", "", "```latex", s.latex, "```", ""]
+    elif s.verdict == "garbled":
+        out += ["As written (damaged):", "", "```latex", s.latex, "```", ""]
+    elif s.equation or s.kind == "definition":
+        out += [_math(s.latex), ""]
+    elif s.verdict == "valid":
+        out += [_math(f"{relation} {s.latex}"), ""]
     else:
-        prefix = "" if (s.lhs_latex and s.latex.startswith(s.lhs_latex[:8])) or s.kind != "step" \
-            else ("= " if s.relation == "=" else f"{s.relation} ")
-        out += [_math(prefix + s.latex), ""]
+        out += [f"The expression before it (step {s.compared_with}):" if s.compared_with and
+                s.compared_with[0].isdigit() else "The expression before it:", "", _math(s.lhs_latex), "",
+                "This step:", "", _math(f"{relation} {s.latex}"), ""]
     out += [f"**{s.verdict.capitalize()}**: {s.reason}.", ""]
     if s.counterexample:
-        out += [_counterexample(s.counterexample), ""]
+        sides = ("the left side", "the right side") if s.equation else ("the expression before it", "this step")
+        out += [_counterexample(s.counterexample, *sides), ""]
     if s.repair:
         out += _repair(s.repair)
     for note in s.notes:
@@ -182,8 +212,12 @@ def _step_section(s: StepResult) -> list[str]:
 
 def _repair(rep: Repair, depth: int = 0) -> list[str]:
     out = []
+    if rep.kind == "damage" and rep.repair is None and rep.verdict == "valid":
+        out += [f"🩹 **Repaired reading** ({rep.change}): {MARK[rep.verdict]} **valid**, proved exactly:", "",
+                _math(rep.latex), ""]
+        return out
     if rep.kind == "damage":
-        out += [f"Repaired reading ({rep.change}), checked as written below: "
+        out += [f"🩹 **Repaired reading** ({rep.change}), checked instead: "
                 f"{MARK[rep.verdict]} **{rep.verdict}**" + (f": {rep.reason}." if rep.reason else "."), "",
                 _math(rep.latex), ""]
         if rep.counterexample:
@@ -192,30 +226,25 @@ def _repair(rep: Repair, depth: int = 0) -> list[str]:
             out += _repair(rep.repair, depth + 1)
         return out
     out += [f"💡 **Did you mean** {_change_text(rep.change)}? With that change the step is "
-            f"{MARK[rep.verdict]} {rep.verdict} ({rep.reason}):", "", _math(rep.latex), ""]
+            f"{MARK[rep.verdict]} {rep.verdict}, proved exactly:", "", _math(rep.latex), ""]
+    for alt in rep.alternatives:
+        out += [f"Equally valid: {_change_text(alt.change)}:", "", _math(alt.latex), ""]
     return out
 
 
-def _change_text(change: str) -> str:
-    if " → " in change:
-        before, after = change.split(" → ", 1)
-        return f"${after}$ instead of ${before}$"
-    return change.replace("drop the factor ", "dropping the factor ").replace(
-        "the sign of", "flipping the sign of")
-
-
-def _counterexample(c: Counterexample, left: str = "previous expression", right: str = "this step") -> str:
+def _counterexample(c: Counterexample, left: str = "the expression before it",
+                    right: str = "this step") -> str:
     where = ", ".join(f"${k} = {v}$" for k, v in c.indices)
     labels = ", ".join(f"${k} = {v}$" for k, v in c.labels)
     context = " and ".join(x for x in (where, f"label {labels}" if labels else "") if x) or "every index"
     if c.note:
         return f"**Counterexample** at {context}: {c.note}."
     if c.shapes:
-        return f"**Counterexample** at {context}: the {left} is a {c.shapes[0]}, the {right} a {c.shapes[1]}."
+        return f"**Counterexample** at {context}: {left} is a {c.shapes[0]}, {right} a {c.shapes[1]}."
     inputs = ", ".join(f"${_var(k)} = {v}$" for k, v in c.inputs) or "any input"
     entry = f" (entry {', '.join(map(str, c.entry))})" if c.entry else ""
-    return (f"**Counterexample** at {context}, with {inputs}: the {left} is {c.lhs}, "
-            f"the {right} is {c.rhs}{entry}.")
+    return (f"**Counterexample** at {context}, with {inputs}: {left} is {c.lhs}, "
+            f"{right} is {c.rhs}{entry}.")
 
 
 def _var(name: str) -> str:

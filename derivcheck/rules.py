@@ -72,12 +72,12 @@ def _eaten_escapes(text: str, notation: Notation | None) -> list[tuple[Edit, str
             continue
         full = EATEN[remnant]
         out.append((Edit(m.start(), m.end(), full),
-                    f"'{remnant.strip()}' is '{full.strip()}' with its backslash escape eaten"))
+                    f"`{remnant.strip()}` is `{full.strip()}` with its backslash escape eaten"))
     return out
 
 
 def _control_characters(text: str, notation: Notation | None) -> list[tuple[Edit, str]]:
-    return [(Edit(m.start(), m.end(), " "), f"a control character (U+{ord(m.group()):04X})")
+    return [(Edit(m.start(), m.end(), " "), f"a control character (U+{ord(m.group()):04X}) in the math")
             for m in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
             if not _EATEN_RE.match(text, m.start())]
 
@@ -96,14 +96,14 @@ def _command_for_partial(text: str, notation: Notation | None) -> list[tuple[Edi
         m = re.match(r"\\([A-Za-z]+)\s*", den_s)
         if m and m.group(1) not in ("partial", "mathrm", "mathbf", "boldsymbol", "bm") and den_s[m.end():].strip():
             out.append((Edit(lead, lead + len(m.group(1)) + 1, "\\partial"),
-                        f"'\\{m.group(1)}' stands where '\\partial' belongs in the denominator of a derivative"))
+                        f"`\\{m.group(1)}` stands where `\\partial` belongs in the denominator of a derivative"))
             continue
         stray = re.match(r"\\partial\s*\\([A-Za-z]+)\s+(?!\()", den_s)
         head = re.match(r"\\partial\s*\\([A-Za-z]+)\s*\(", num_s)
         if stray and head and stray.group(1) == head.group(1):
             start = lead + den_s.index("\\" + stray.group(1), 8)
             out.append((Edit(start, start + len(stray.group(1)) + 1, ""),
-                        f"a stray '\\{stray.group(1)}' after '\\partial' in the denominator"))
+                        f"a stray `\\{stray.group(1)}` after `\\partial` in the denominator of a derivative"))
     return out
 
 
@@ -141,7 +141,7 @@ def _closing(text: str, open_pos: int) -> int | None:
 
 def _bare_functions(text: str, notation: Notation | None) -> list[tuple[Edit, str]]:
     return [(Edit(m.start(), m.end(), "\\" + m.group(1)),
-             f"'{m.group(1)}' written without a backslash; read as \\{m.group(1)}")
+             f"`{m.group(1)}` written without a backslash; read as `\\{m.group(1)}`")
             for m in re.finditer(r"(?<![\\A-Za-z])(log|ln|exp)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum))", text)]
 
 
@@ -158,7 +158,7 @@ def _lost_subscript(text: str, notation: Notation | None) -> list[tuple[Edit, st
             pattern = rf"(?<![\\A-Za-z_]){f}\s*({y}_(\{{[^{{}}]*\}}|[A-Za-z0-9]))"
             for m in re.finditer(pattern, text):
                 out.append((Edit(m.start(), m.end(), f"{f}_{{{m.group(1)}}}"),
-                            f"'{m.group(0)}' read as '{f}_{{{m.group(1)}}}' (a subscript lost)"))
+                            f"`{m.group(0)}` read as ${f}_{{{m.group(1)}}}$ (a subscript lost)"))
     return out
 
 
