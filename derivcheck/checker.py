@@ -195,6 +195,11 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         reading = read(link.piece.text, info.notation)
         block = doc.blocks[link.piece.block]
         damage = [d.message for d in reading.damage]
+        repaired_text = reading.text
+        if step.equation:  # the step is the whole equation: its left side's damage is its own
+            damage = [d.message for d in start.damage] + damage
+            step.notes.extend(dict.fromkeys(s.message for s in start.slips))
+            repaired_text = f"{start.text} {link.relation} {reading.text}"
         if getattr(block, "damage", None) and link is _last_link_in_block(chain, link.piece.block):
             damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
         step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
@@ -213,7 +218,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         verdict, reason, cex, repair, track_next = yield from _judge(link, reading, track, info, assume, step,
                                                                       options)
         if damage:
-            step.repair = Repair("damage", "; ".join(damage), reading.text, verdict, reason, cex, repair)
+            step.repair = Repair("damage", "; ".join(damage), repaired_text, verdict, reason, cex, repair)
             step.verdict, step.reason = "garbled", Damaged("; ".join(damage))
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair

@@ -24,6 +24,9 @@ from .parse import INDICATOR
 
 Value = sp.Expr | ImmutableMatrix
 
+#: Integer powers beyond this are refused: (x+y)^{10^9} would never finish expanding.
+MAX_POWER = 1000
+
 
 class EvaluationError(Exception):
     """The step cannot be given a meaning; ``kind`` says how to report it."""
@@ -501,7 +504,7 @@ class Evaluator:
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
             value = self.value(base, env)
-        return self._power(value, power, is_transposed, node)
+        return self._power(value, power, is_transposed, node, env)
 
     def _split_superscript(self, node: n.Scripted, env: Env):
         """(indices in parentheses, power, transposed?) from a superscript."""
@@ -524,13 +527,14 @@ class Evaluator:
             return tuple(items), None, transposed
         return (), sup, transposed
 
-    def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node) -> Value:
+    def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node, env: Env) -> Value:
         if transposed:
             value = transpose(value)
         if power is not None:
-            exponent = scalar(self.value(power, {}), "an exponent") if _constant(power) else None
-            if exponent is None:
-                raise Unsupported(f"the exponent {node_text(power)} of {node_text(node)}")
+            exponent = scalar(self.value(power, env), "an exponent")
+            if exponent.is_Integer and abs(exponent) > MAX_POWER:
+                raise Unsupported(f"the power {exponent} in {node_text(node)} (powers above {MAX_POWER} are "
+                                  "not expanded)")
             if is_matrix(value):
                 raise ShapeError(f"a power of a {shape_text(value)}")
             value = value ** exponent
@@ -884,7 +888,7 @@ def _check_range(value: int, size: int, name: str) -> None:
 
 def _stack(members: list[list[Value]], over_sup: bool, over_sub: bool, sub_lengths: tuple[int, ...] = ()) -> Value:
     """Members of a family laid out as the whole: a vector over one free axis, a matrix over two
-    (``\Theta_{ij}`` used as ``\Theta`` is the D×K matrix)."""
+    (``Theta_{ij}`` used as ``Theta`` is the D×K matrix)."""
     if not over_sup and not over_sub:
         return members[0][0]
     if over_sup and not over_sub:
@@ -949,10 +953,6 @@ def _atom_display(defn: Definition, sup_vals, sub_vals, binding: dict, ev: Evalu
     if bound:
         text += "(" + ",".join(sorted(bound)) + ")"
     return text
-
-
-def _constant(node: n.Node) -> bool:
-    return all(isinstance(x, (n.Num, n.Add, n.Neg, n.Mul, n.Div, n.Group)) for x in n.walk(node))
 
 
 def node_text(node: n.Node) -> str:

@@ -119,6 +119,8 @@ class _ToNodes(Transformer):
     def subscript(self, meta, c):
         base, script = c
         span = _span(meta)
+        if isinstance(base, n.Mul):  # x^2 (a+b)_k: the script belongs to the last factor
+            return _with_last(base, self.subscript(meta, [base.factors[-1], script]))
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
                 return replace(base, sub=_finished(script), span=span)
@@ -135,6 +137,9 @@ class _ToNodes(Transformer):
     def superscript(self, meta, c):
         base, script = c
         span = _span(meta)
+        if isinstance(base, n.Mul):  # x^{1000} (x+y)^{300}: the power belongs to the last factor
+            last = base.factors[-1]
+            return _with_last(base, self.superscript(_Meta(last.span[0], span[1]), [last, script]))
         sup = _single(script, "superscript")
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
@@ -170,8 +175,9 @@ class _ToNodes(Transformer):
         if isinstance(head, n.Num) and head.text == "1" and len(args) == 1 and isinstance(args[0], n.Rel):
             return n.Indicator(args[0], span=span)
         head = _done(head)
-        if not isinstance(head, (n.Sym, n.Scripted, n.Call)):
-            return _mul(head, _paren_of(args, (args[0].span[0] - 1, span[1])), span)  # (a)(b), \{…\}(…)
+        if not _function_head(head):
+            # x^2 (a+b), σ(z)(1 - σ(z)), (a)(b): a product, not an application
+            return _mul(head, _paren_of(args, (args[0].span[0] - 1, span[1])), span)
         return n.Call(head, tuple(args), span=span)
 
     # ---- script and argument lists
@@ -305,6 +311,27 @@ class _ToNodes(Transformer):
 
 
 # ----------------------------------------------------------------------------- helpers
+
+@dataclass(frozen=True)
+class _Meta:
+    start_pos: int
+    end_pos: int
+    empty: bool = False
+
+
+def _function_head(head: n.Node) -> bool:
+    """Only a symbol, possibly with a subscript or a bracketed index, can be applied: g_k(z),
+    \\sigma(z_i), P^{(k)}(x). A power, a transpose, or an application is followed by a product."""
+    if isinstance(head, n.Sym):
+        return True
+    if isinstance(head, n.Scripted) and isinstance(head.base, n.Sym):
+        return head.sup is None or isinstance(head.sup, n.Group)
+    return False
+
+
+def _with_last(mul: n.Mul, last: n.Node) -> n.Node:
+    return n.Mul(mul.factors[:-1] + (last,), span=(mul.span[0], last.span[1]))
+
 
 def _flatten_add(left: n.Node, right: n.Node) -> tuple[n.Node, ...]:
     head = left.terms if isinstance(left, n.Add) else (left,)

@@ -1,0 +1,32 @@
+"""The exact procedure: exp/log rewriting, then a rational-function identity."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivcheck.identity import Rationalizer, is_nonnegative, is_zero
+
+z1, z2, z3, t, x = sp.symbols("z1 z2 z3 t x")
+S = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
+
+
+def test_softmax_derivative_identity_is_proved():
+    s1, s2 = sp.exp(z1) / S, sp.exp(z2) / S
+    assert is_zero(sp.diff(s1, z2) + s1 * s2, Rationalizer())
+    assert not is_zero(sp.diff(s1, z2) + s1 * s1, Rationalizer())
+
+
+def test_exp_of_a_sum_splits_and_log_folds():
+    assert is_zero(sp.exp(t * x + 2 * z1) - sp.exp(t * x) * sp.exp(z1) ** 2, Rationalizer())
+    assert is_zero(sp.log(sp.exp(z1) / S) - (z1 - sp.log(S)), Rationalizer())
+    assert is_zero(sp.log(6) - sp.log(2) - sp.log(3), Rationalizer())
+
+
+def test_log_of_a_factor_that_may_be_negative_is_not_split():
+    # log(x*x) = 2 log|x|, not 2 log x: the procedure must not prove a false split
+    assert not is_zero(sp.log(x * x) - 2 * sp.log(x), Rationalizer())
+
+
+def test_bound_of_softmax():
+    assert is_nonnegative(1 - sp.exp(z1) / S, Rationalizer())
+    assert not is_nonnegative(sp.exp(z1) / S - 1, Rationalizer())
