@@ -199,10 +199,12 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         if step.equation:  # the step is the whole equation: its left side's damage is its own
             damage = [d.message for d in start.damage] + damage
             step.notes.extend(dict.fromkeys(s.message for s in start.slips))
+            step.notes.extend(_scope_notes(start.node, first_info.notation))
             repaired_text = f"{start.text} {link.relation} {reading.text}"
         if getattr(block, "damage", None) and link is _last_link_in_block(chain, link.piece.block):
             damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
         step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
+        step.notes.extend(_scope_notes(reading.node, info.notation))
         if info.kind == "definition" and not chain.links.index(link):
             step.kind, step.verdict = "definition", "valid"
             step.reason = DefinitionAdopted(chain.first.text, False)
@@ -333,6 +335,17 @@ def _lone_display(doc: Document, piece: Piece, infos: dict[int, _BlockInfo]) -> 
     return Display(piece.line, piece.text, reason, notes)
 
 
+def _scope_notes(node: n.Node | None, notation: Notation) -> list[str]:
+    """A sum whose index letter is also free in the same expression (``∇_{θ^{(k)}} Σ_k …``): read
+    with the usual scoping, but worth saying."""
+    if node is None:
+        return []
+    free = n.free_indices(node, notation.indices)
+    shadowed = sorted({x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free})
+    return [f"the sum over ${k}$ reuses the letter ${k}$ that is free outside it; inside the sum, ${k}$ is "
+            "the summation index" for k in shadowed]
+
+
 def _index_role_notes(node: n.Node | None, notation: Notation) -> list[str]:
     """An index letter used where the symbol's declared axis has another range (``w_i`` where w
     is indexed by class and i is the sample index)."""
@@ -410,11 +423,12 @@ def _target_result(target, result: Result, line: int) -> TargetResult:
     status = result.outcome.status
     if status == "proved":
         return TargetResult(target.of, target.wrt, where, "correct",
-                            f"the final expression equals SymPy's derivative of {target.of} ({result.outcome.instances})")
+                            f"the final expression equals SymPy's derivative of ${target.of}$ "
+                            f"({result.outcome.instances})")
     if status == "unproved":
         return TargetResult(target.of, target.wrt, where, "undecided", result.outcome.instances)
     return TargetResult(target.of, target.wrt, where, "incorrect",
-                        f"the final expression differs from the derivative of {target.of}",
+                        f"the final expression differs from SymPy's derivative of ${target.of}$",
                         result.outcome.counterexample)
 
 

@@ -314,11 +314,10 @@ class Bound:
 class Evaluator:
     """Gives nodes their value under one notation, one label assignment and one atom table."""
 
-    def __init__(self, notation: Notation, labels: Labels, atoms: AtomTable, probe: bool = False):
+    def __init__(self, notation: Notation, labels: Labels, atoms: AtomTable):
         self.notation = notation
         self.labels = labels
         self.atoms = atoms
-        self.probe = probe  # only the shape and the labels read matter: skip the chain rule
         self.notes: list[str] = []
         self._active: list[tuple] = []
         self._memo: dict[tuple, tuple[n.Node, list]] = {}
@@ -330,8 +329,6 @@ class Evaluator:
         """The value of ``node`` here; cached by the node, the part of ``env`` it uses, and the
         labels it read (so one evaluation serves every label assignment it does not depend on)."""
         method = getattr(self, "_" + type(node).__name__.lower())
-        if self.probe:
-            return method(node, env)
         key = (id(node), tuple((name, _hashable(env[name])) for name in self._names_in(node) if name in env))
         entry = self._memo.get(key)
         if entry is not None:
@@ -423,8 +420,6 @@ class Evaluator:
     def _div(self, node: n.Div, env: Env) -> Value:
         num = self.value(node.num, env)
         den = scalar(self.value(node.den, env), "a denominator")
-        if den == 0 and self.probe:
-            return num
         if den == 0:
             raise Unsupported(f"division by zero in {node_text(node)}")
         return num / den if not is_matrix(num) else num.applyfunc(lambda e: e / den)
@@ -847,9 +842,8 @@ class Evaluator:
             if not isinstance(v, sp.Symbol):
                 raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
         body = self.value(node.body, env)
-        # a probe only needs the shape, which plain differentiation gives without the atoms
-        diff = sp.diff if self.probe else self.atoms.derivative
-        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout, diff=diff)
+        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
+                             diff=self.atoms.derivative)
 
 
 class _NoMatch(Exception):

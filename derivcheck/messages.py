@@ -13,6 +13,10 @@ class Message:
     def text(self) -> str:
         raise NotImplementedError
 
+    def short(self) -> str:
+        """A few words for a table cell."""
+        return self.text()
+
     def __str__(self) -> str:
         return self.text()
 
@@ -25,6 +29,9 @@ class Proved(Message):
     def text(self) -> str:
         what = "equal" if self.relation == "=" else f"related by ${self.relation}$"
         return f"proved {what} exactly at every instantiation ({self.instances})"
+
+    def short(self) -> str:
+        return "proved exactly"
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,9 @@ class Recovered(Message):
                 f"proved equal to {self.anchor}, the last correct expression: the error was not "
                 "carried forward")
 
+    def short(self) -> str:
+        return f"recovers: proved equal to {self.anchor}; the error of step {self.wrong} is not carried forward"
+
 
 @dataclass(frozen=True)
 class CarriesError(Message):
@@ -86,6 +96,9 @@ class CarriesError(Message):
     def text(self) -> str:
         return (f"follows from the previous expression, but that expression is wrong (since step "
                 f"{self.origin}): the error is carried forward")
+
+    def short(self) -> str:
+        return f"follows, but carries the error of step {self.origin}"
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def _summary_line(r: DerivationResult) -> str:
 
 
 def _short(s: StepResult) -> str:
-    text = str(s.reason)
+    text = s.reason.short()
     if s.verdict == "garbled" and s.repair is not None:
         text = f"damaged LaTeX; the repaired reading is {s.repair.verdict}"
         if s.repair.repair is not None:
@@ -152,8 +152,6 @@ def _short(s: StepResult) -> str:
         text = f"did you mean {_after(s.repair.change)}?"
     elif s.verdict == "invalid":
         text = "see the counterexample"
-    elif text.startswith("proved"):
-        text = "proved exactly"
     if s.notes:
         text += " ⚠️"
     return _cell(text)

@@ -8,6 +8,7 @@ nothing but its caches.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,13 +82,15 @@ def run_task(task: Task) -> Result:
         assume = tuple(parse_condition(a) for a in task.assume)
         if task.kind == "compare":
             result = Result(outcome=compare(ctx, lhs, rhs, task.relation, assume))
+            result.notes = ctx.notes[before:] + label_claims(ctx, rhs, assume)
         elif task.kind == "repair":
             from .repair import search
             target = parse_expression(task.target) if task.target else lhs
             result = Result(repair=search(ctx, target, rhs, task.rhs_original or task.rhs, task.relation, assume))
         else:
             raise ValueError(f"unknown task {task.kind}")
-        result.notes = ctx.notes[before:]
+        if task.kind != "compare":
+            result.notes = ctx.notes[before:]
         return result
     except MalformedDerivative as err:
         return Result(failure="garbled", message=str(err))
@@ -101,6 +104,26 @@ def run_task(task: Task) -> Result:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+_CLAIM = re.compile(r"(?:sums? to|equals?|is|=)\s*(-?\d+)\s*$", re.I)
+
+
+def label_claims(ctx: Context, node: n.Node, assume: tuple) -> list[str]:
+    """Notes for ``\\underbrace{…}_{\\text{sums to 1}}`` labels whose expression is not that number."""
+    notes = []
+    for brace in (x for x in n.walk(node) if isinstance(x, n.Underbrace)):
+        claim = _CLAIM.search(brace.label.strip())
+        if not claim:
+            continue
+        try:
+            outcome = compare(ctx, brace.body, n.Num(claim.group(1)), "=", assume)
+        except (EvaluationError, ValueError, TypeError, ArithmeticError):
+            continue
+        if outcome.status in ("refuted", "shape"):
+            notes.append(f"the label “{brace.label}” stands under an expression that is not "
+                         f"{claim.group(1)}: it seems to belong to another term")
+    return notes
 
 
 def parses(text: str) -> n.Node | LatexError:
