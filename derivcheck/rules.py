@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .notation import LABEL_ROLES, Notation
+from .texscan import closing_brace
 
 #: Command remnants left when a transcription ate ``\b``, ``\r``, ``\t``, ``\f``, ``\n``, ``\a``
 #: (the backslash and the letter became a control character, or vanished). Only remnants that
@@ -110,31 +111,13 @@ def _command_for_partial(text: str, notation: Notation | None) -> list[tuple[Edi
 def _fractions(text: str):
     """(numerator, denominator, denominator offset) of every ``\\frac{…}{…}``."""
     for m in re.finditer(r"\\[dtc]?frac\s*\{", text):
-        num_end = _closing(text, m.end() - 1)
+        num_end = closing_brace(text, m.end() - 1)
         if num_end is None or num_end + 1 >= len(text) or text[num_end + 1] != "{":
             continue
-        den_end = _closing(text, num_end + 1)
+        den_end = closing_brace(text, num_end + 1)
         if den_end is None:
             continue
         yield text[m.end():num_end], text[num_end + 2:den_end], num_end + 2
-
-
-def _closing(text: str, open_pos: int) -> int | None:
-    depth = 0
-    i = open_pos
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
 
 
 # ----------------------------------------------------------------------------- slips

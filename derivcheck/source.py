@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .texscan import depths
+
 #: Relations that join the links of a chain, longest spelling first.
 RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\equiv", "\\leq", "\\geq", "\\neq", "\\le", "\\ge",
              "\\ne", ":=", "=", "<", ">")
@@ -274,7 +276,7 @@ def strip_tag(content: str, offset: int) -> tuple[str, int, str | None]:
 
 def _strip_quantifier(content: str) -> tuple[str, str | None]:
     m = _FORALL.search(content)
-    if not m or _depth_at(content, m.start()) != 0:
+    if not m or depths(content)[m.start()] != 0:
         return content, None
     return content[:m.start()], content[m.start():].lstrip(", ")
 
@@ -298,24 +300,12 @@ def _unwrap_alignment(content: str) -> tuple[int, int] | None:
 
 
 def split_top_level(text: str, separator: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` between top-level separators (not inside braces or environments)."""
+    """Spans of ``text`` between top-level separators (not inside brackets or environments)."""
+    levels = depths(text)
     spans = []
-    depth = env = 0
     start = i = 0
     while i < len(text):
-        if text.startswith("\\begin{", i):
-            env += 1
-        elif text.startswith("\\end{", i):
-            env -= 1
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and env == 0 and text.startswith(separator, i):
+        if levels[i] == 0 and text.startswith(separator, i):
             spans.append((start, i))
             i += len(separator)
             start = i
@@ -323,16 +313,6 @@ def split_top_level(text: str, separator: str) -> list[tuple[int, int]]:
         i += 1
     spans.append((start, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip()]
-
-
-def _depth_at(text: str, pos: int) -> int:
-    depth = 0
-    for ch in text[:pos]:
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth -= 1
-    return depth
 
 
 def _split_relations(row: str, offset: int, text: str, block: int) -> list[tuple[str | None, Piece]]:
@@ -356,24 +336,11 @@ def _split_relations(row: str, offset: int, text: str, block: int) -> list[tuple
 
 
 def _relation_cuts(row: str) -> list[tuple[int, int, str]]:
+    levels = depths(row)
     cuts = []
-    depth = env = 0
     i = 0
     while i < len(row):
-        if row.startswith("\\begin{", i):
-            env += 1
-        elif row.startswith("\\end{", i):
-            env -= 1
-        ch = row[i]
-        if ch == "\\" and i + 1 < len(row) and row[i + 1] in "{}":
-            depth += 1 if row[i + 1] == "{" else -1
-            i += 2
-            continue
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth -= 1
-        elif depth == 0 and env == 0:
+        if levels[i] == 0:
             rel = next((r for r in RELATIONS if row.startswith(r, i) and not _letter_follows(row, i, r)), None)
             if rel is not None:
                 cuts.append((i, i + len(rel), CANONICAL_RELATION.get(rel, rel)))

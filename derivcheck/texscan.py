@@ -1,0 +1,47 @@
+"""Nesting depth of LaTeX source text, character by character.
+
+Splitting a display at its top-level relations, splitting aligned rows at ``\\\\``, and finding
+the closing brace of ``\\frac{…}`` all need the same thing: how deep each position sits in braces,
+brackets, parentheses (``\\{ \\}`` included) and environments. One scan serves them all.
+"""
+
+from __future__ import annotations
+
+OPEN = "{(["
+CLOSE = "})]"
+
+
+def depths(text: str) -> list[int]:
+    """The nesting depth before each character of ``text`` (and one more entry for the end)."""
+    out = []
+    depth = 0
+    i = 0
+    while i < len(text):
+        out.append(depth)
+        if text.startswith("\\begin{", i):
+            depth += 1
+        elif text.startswith("\\end{", i):
+            depth -= 1
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            out.append(depth)
+            depth += 1 if text[i + 1] == "{" else -1
+            i += 2
+            continue
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth -= 1
+        i += 1
+    out.append(depth)
+    return out
+
+
+def closing_brace(text: str, open_pos: int) -> int | None:
+    """The position of the ``}`` that closes the ``{`` at ``open_pos``."""
+    levels = depths(text)
+    inside = levels[open_pos] + 1
+    for i in range(open_pos + 1, len(text)):
+        if text[i] == "}" and levels[i] == inside and (i == 0 or text[i - 1] != "\\"):
+            return i
+    return None
