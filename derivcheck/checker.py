@@ -6,24 +6,24 @@ the anchor has recovered (the error was not carried forward), and a link that fo
 predecessor carries the error. Damaged LaTeX is reported as ``garbled`` and its repaired reading is
 judged beside it.
 
-The walker is a generator: it yields Tasks (tasks.py) and receives Results, so the same code runs
-in-process (tests) or against time-limited workers (worker.py).
+The walker works on text only: it applies the rewriting rules (rules.py, regular expressions) and
+yields Tasks; parsing and mathematics happen in the worker that runs the task, under its limits.
+It is a generator, so the same code runs in-process (tests) or against time-limited workers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
-from . import nodes as n
 from . import rules
-from .findings import Counterexample, DerivationResult, Display, FinalResult, Repair, StepResult, TargetResult
+from .findings import DerivationResult, Display, FinalResult, Repair, StepResult, TargetResult
 from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
                        NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
 from .notation import Notation, NotationError, load_notation
-from .parse import LatexError
 from .source import Block, Chain, Document, Link, Piece, build_chains
-from .tasks import Result, Spec, Task, parses
+from .tasks import Result, Spec, Task
 
 Walk = Generator[Task, Result, DerivationResult]
 
@@ -33,26 +33,17 @@ LIMITS = ("time", "memory", "crash")
 
 @dataclass
 class Reading:
-    """How one piece of LaTeX is read: damage repaired, slips applied."""
+    """How one piece of LaTeX is read: damage repaired, slips applied (text only)."""
     original: str
     text: str
     damage: list[rules.Finding]
     slips: list[rules.Finding]
-    node: n.Node | None
-    error: LatexError | None
-
-    @property
-    def readable(self) -> bool:
-        return self.node is not None
 
 
 def read(text: str, notation: Notation | None) -> Reading:
     repaired, damage = rules.apply(text, "damage", notation)
     reading, slips = rules.apply(repaired, "slip", notation)
-    node = parses(reading)
-    if isinstance(node, LatexError):
-        return Reading(text, reading, damage, slips, None, node)
-    return Reading(text, reading, damage, slips, node, None)
+    return Reading(text, reading, damage, slips)
 
 
 @dataclass
@@ -83,15 +74,18 @@ def check(doc: Document, options: Options) -> Walk:
     if continues:
         doc.chains, doc.lone, doc.empty = build_chains(doc.text, doc.blocks, continues)
     ids = _step_ids(doc)
+    targets = tuple((t.of, t.wrt) for t in base.targets)
     steps = [_empty_display(doc, block, ids[id(block)]) for block in doc.empty]
-    final_pieces: list[tuple[Chain, Reading]] = []
+    walked: list[_Walked] = []
     for chain in sorted(doc.chains, key=lambda c: c.first.start):
-        chain_steps, last = yield from _walk_chain(doc, chain, infos, ids, options)
+        chain_steps, done = yield from _walk_chain(doc, chain, infos, ids, targets, options)
         steps.extend(chain_steps)
-        final_pieces.append((chain, last))
+        walked.append(done)
     steps.sort(key=lambda s: int(s.id))
-    final = yield from _final(doc, base, infos, final_pieces, options)
-    displays = [_lone_display(doc, piece, infos) for piece in doc.lone]
+    final = yield from _final(base, infos, walked, options)
+    displays = []
+    for piece in doc.lone:
+        displays.append((yield from _lone_display(piece, infos)))
     return DerivationResult(doc.path, str(header.get("source", "")), title, steps, final, displays,
                             sizes=dict(base.sizes))
 
@@ -177,115 +171,155 @@ class _Track:
     reading: Reading
     ok: bool = True                 # known equal to the chain's start
     known: bool = True              # False after a step that could not be decided
+    readable: bool = True           # the worker could read it
     step: str = "the start of the chain"
     anchor: Reading | None = None   # the last expression known correct
     anchor_step: str = "the start of the chain"
     origin: str | None = None       # the step where the current error entered
 
+    def moved(self, reading: Reading, step: str, **changes) -> "_Track":
+        """The track after a step: by default the anchor and the error's origin stay."""
+        fields = dict(reading=reading, ok=self.ok, known=self.known, readable=True, step=step,
+                      anchor=self.anchor, anchor_step=self.anchor_step, origin=self.origin)
+        fields.update(changes)
+        return _Track(**fields)
 
-def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str], options: Options):
+
+@dataclass
+class _Walked:
+    chain: Chain
+    last: Reading
+    target: int | None
+
+
+def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
+                targets: tuple, options: Options):
     first_info = infos[chain.first.block]
     start = read(chain.first.text, first_info.notation)
-    track = _Track(start, anchor=start, step="the start of the chain")
+    track = _Track(start, anchor=start)
     out: list[StepResult] = []
-    for link in chain.links:
+    target = None
+    for position, link in enumerate(chain.links):
         info = infos[link.piece.block]
         assume = tuple(dict.fromkeys(first_info.assume + info.assume))
         step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation)
-        block = doc.blocks[link.piece.block]
-        damage = [d.message for d in reading.damage]
-        repaired_text = reading.text
-        if step.equation:  # the step is the whole equation: its left side's damage is its own
-            damage = [d.message for d in start.damage] + damage
-            step.notes.extend(dict.fromkeys(s.message for s in start.slips))
-            step.notes.extend(_scope_notes(start.node, first_info.notation))
-            repaired_text = f"{start.text} {link.relation} {reading.text}"
-        if getattr(block, "damage", None) and link is _last_link_in_block(chain, link.piece.block):
-            damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
-        step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
-        step.notes.extend(_scope_notes(reading.node, info.notation))
-        if info.kind == "definition" and not chain.links.index(link):
+        damage, repaired_text = _damage(doc, chain, link, step, start, reading)
+        if info.kind == "definition" and position == 0:
             step.kind, step.verdict = "definition", "valid"
             step.reason = DefinitionAdopted(chain.first.text, False)
+            step.notes.extend(_update_notes(reading.text))
             out.append(step)
             track = _Track(reading, anchor=reading, step=step.id, anchor_step=step.id)
             continue
-        if reading.error is not None:
-            step.verdict, step.reason = "garbled", (Damaged("; ".join(damage)) if damage
-                                                    else Unreadable(str(reading.error)))
-            out.append(step)
-            track.known = False
-            continue
-        verdict, reason, cex, repair, track_next = yield from _judge(link, reading, track, info, assume, step,
-                                                                      options)
+        verdict, reason, cex, repair, track_next, result = yield from _judge(
+            link, reading, track, info, assume, step, options, targets if position == 0 else ())
+        if position == 0 and result is not None:
+            target = result.target
         if damage:
-            step.repair = Repair("damage", "; ".join(damage), repaired_text, verdict, reason, cex, repair)
-            step.verdict, step.reason = "garbled", Damaged("; ".join(damage))
+            step.repair = Repair("damage", "; ".join(damage), repaired_text, verdict, reason, cex, repair) \
+                if verdict != "garbled" else None
+            step.verdict = "garbled"
+            step.reason = Damaged("; ".join(damage)) if verdict != "garbled" else \
+                Damaged("; ".join(damage) + f"; even so, {reason}")
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
-        _mark_definition(step, chain, link, track.reading, info.notation)
+        if position == 0 and len(chain.links) == 1 and step.equation and result is not None \
+                and result.definition and step.verdict == "valid":
+            step.kind, step.reason = "definition", DefinitionAdopted(start.original, True)
         out.append(step)
         track = track_next
-    return out, track.reading
+    return out, _Walked(chain, track.reading if track.readable else None, target)
+
+
+def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Reading, reading: Reading):
+    """The damage a step's text carries, its slips (as notes), and the repaired text of the step."""
+    block = doc.blocks[link.piece.block]
+    damage = [d.message for d in reading.damage]
+    step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
+    repaired = reading.text
+    if step.equation:  # the step is the whole equation: its left side's damage is its own
+        damage = [d.message for d in start.damage] + damage
+        step.notes.extend(dict.fromkeys(s.message for s in start.slips if s.message not in step.notes))
+        repaired = f"{start.text} {link.relation} {reading.text}"
+    if block.damage and link is _last_link_in_block(chain, link.piece.block):
+        damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
+    return damage, repaired
 
 
 def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume, step: StepResult,
-           options: Options):
-    """(verdict, reason, counterexample, repair, next track) for one readable link."""
-    prev = track.reading
-    if not prev.readable:
-        if track.anchor is None or not track.anchor.readable:
-            return "unsupported", NoPrevious(), None, None, _Track(reading, known=False, step=step.id)
-        prev = track.anchor
-    result = yield Task("compare", info.spec, prev.text, reading.text, link.relation, assume)
+           options: Options, targets: tuple):
+    """(verdict, reason, counterexample, repair, next track, compare result) for one link."""
+    prev = track.reading if track.readable else track.anchor
+    if prev is None:
+        return "unsupported", NoPrevious(), None, None, track.moved(reading, step.id, known=False), None
+    result = yield Task("compare", info.spec, prev.text, reading.text, link.relation, assume, step.equation, targets)
+    if result.failure == "garbled" and result.side == "lhs" and not step.equation:
+        if track.anchor is not None and track.anchor is not prev:
+            result = yield Task("compare", info.spec, track.anchor.text, reading.text, link.relation, assume)
+        if result.failure == "garbled" and result.side == "lhs":
+            return "unsupported", NoPrevious(), None, None, track.moved(reading, step.id, known=False), result
     step.notes.extend(x for x in result.notes if x not in step.notes)
     if result.failure:
-        verdict = "garbled" if result.failure == "garbled" else (
-            "undecided" if result.failure in LIMITS else "unsupported")
-        reason: Message = (Unreadable(result.message) if result.failure == "garbled" else
-                           NotSupported(result.message) if verdict == "unsupported" else LimitReached(result.message))
-        return verdict, reason, None, None, _Track(reading, ok=track.ok, known=False, step=step.id,
-                                                   anchor=track.anchor, anchor_step=track.anchor_step,
-                                                   origin=track.origin)
+        return _failed(result, reading, track, step) + (result,)
     outcome = result.outcome
     if outcome.status == "proved":
-        if track.ok and track.known:
-            return "valid", Proved(link.relation, outcome.instances), None, None, _Track(
-                reading, step=step.id, anchor=reading if link.relation == "=" else track.anchor,
-                anchor_step=step.id if link.relation == "=" else track.anchor_step)
-        if not track.ok:
-            return "valid", CarriesError(track.origin or "?"), None, None, _Track(
-                reading, ok=False, step=step.id, anchor=track.anchor, anchor_step=track.anchor_step,
-                origin=track.origin)
-        return "valid", Proved(link.relation, outcome.instances), None, None, _Track(
-            reading, known=False, step=step.id, anchor=track.anchor, anchor_step=track.anchor_step)
+        return _proved(link, reading, track, step, outcome) + (result,)
     if outcome.status == "unproved":
-        return "undecided", NotProved(outcome.instances), None, None, _Track(
-            reading, ok=track.ok, known=False, step=step.id, anchor=track.anchor,
-            anchor_step=track.anchor_step, origin=track.origin)
+        return "undecided", NotProved(outcome.instances), None, None, \
+            track.moved(reading, step.id, known=False), result
     # refuted, or the shapes differ
     if (not track.ok or not track.known) and track.anchor is not None and track.anchor is not prev \
             and link.relation == "=":
         again = yield Task("compare", info.spec, track.anchor.text, reading.text, "=", assume)
         if again.outcome is not None and again.outcome.status == "proved":
             return "valid", Recovered(_anchor_name(track.anchor_step), track.origin or track.step), None, None, \
-                _Track(reading, step=step.id, anchor=reading, anchor_step=step.id)
+                _Track(reading, step=step.id, anchor=reading, anchor_step=step.id), result
     reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else \
         Refuted(link.relation, step.equation)
     repair = None
     if options.repairs:
-        target = prev.text
-        fixed = yield Task("repair", info.spec, target, reading.text, link.relation, assume, target=target,
-                           rhs_original=reading.text)
+        fixed = yield Task("repair", info.spec, prev.text, reading.text, link.relation, assume)
         repair = fixed.repair
-    return "invalid", reason, outcome.counterexample, repair, _Track(
-        reading, ok=False, step=step.id, anchor=track.anchor, anchor_step=track.anchor_step,
-        origin=track.origin if not track.ok else step.id)
+    origin = track.origin if not track.ok else step.id
+    return "invalid", reason, outcome.counterexample, repair, \
+        track.moved(reading, step.id, ok=False, origin=origin), result
+
+
+def _failed(result: Result, reading: Reading, track: _Track, step: StepResult):
+    if result.failure == "garbled":
+        verdict, reason = "garbled", Unreadable(result.message)
+    elif result.failure in LIMITS:
+        verdict, reason = "undecided", LimitReached(result.message)
+    else:
+        verdict, reason = "unsupported", NotSupported(result.message)
+    return verdict, reason, None, None, track.moved(reading, step.id, known=False,
+                                                    readable=result.failure != "garbled")
+
+
+def _proved(link: Link, reading: Reading, track: _Track, step: StepResult, outcome):
+    if not track.ok:
+        return "valid", CarriesError(track.origin or "?"), None, None, track.moved(reading, step.id)
+    if not track.known:
+        return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)
+    if link.relation == "=":
+        return "valid", Proved(link.relation, outcome.instances), None, None, \
+            track.moved(reading, step.id, anchor=reading, anchor_step=step.id)
+    return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)
 
 
 def _anchor_name(step: str) -> str:
     return step if step.startswith("the ") else f"step {step}"
+
+
+_UPDATE = re.compile(r"^\s*(\\mathbf\{|\\boldsymbol\{)?\\?[A-Za-z]+\}?_\{?t\}?\s*-\s*(\\sum|\\frac\s*\{\s*\\partial|\\nabla)")
+
+
+def _update_notes(text: str) -> list[str]:
+    """A gradient step written with no step size (``W_{t+1} = W_t - \\sum …``)."""
+    if _UPDATE.search(text):
+        return ["an update with no learning rate: the step size is 1"]
+    return []
 
 
 def _last_link_in_block(chain: Chain, block: int) -> Link | None:
@@ -304,18 +338,6 @@ def _new_step(doc: Document, chain: Chain, link: Link, sid: str, track: _Track) 
                       compared_with=track.step)
 
 
-def _mark_definition(step: StepResult, chain: Chain, link: Link, lhs: Reading, notation: Notation) -> None:
-    """A one-link chain whose left side is a definition's pattern is a definition display."""
-    if len(chain.links) != 1 or lhs.node is None:
-        return
-    node = lhs.node
-    head = node.head if isinstance(node, n.Call) else node
-    base = head.base if isinstance(head, n.Scripted) else head
-    if isinstance(base, n.Sym) and notation.definitions_of(base.name) and step.verdict == "valid":
-        step.kind = "definition"
-        step.reason = DefinitionAdopted(lhs.original, True)
-
-
 def _empty_display(doc: Document, block: Block, sid: str) -> StepResult:
     line = block.line
     return StepResult(id=sid, line=line, latex=block.content.strip(), verdict="garbled",
@@ -325,65 +347,37 @@ def _empty_display(doc: Document, block: Block, sid: str) -> StepResult:
                       justification=block.before)
 
 
-def _lone_display(doc: Document, piece: Piece, infos: dict[int, _BlockInfo]) -> Display:
-    notation = infos[piece.block].notation
-    reading = read(piece.text, notation)
-    notes = [s.message for s in reading.slips] + _index_role_notes(reading.node, notation)
+def _lone_display(piece: Piece, infos: dict[int, _BlockInfo]):
+    info = infos[piece.block]
+    reading = read(piece.text, info.notation)
+    result = yield Task("inspect", info.spec, reading.text)
+    notes = [s.message for s in reading.slips] + result.notes
     reason = "an expression with no relation: nothing to check"
-    if reading.error is not None:
-        reason = f"an expression with no relation, and it cannot be read: {reading.error}"
+    if result.failure == "garbled":
+        reason = f"an expression with no relation, and it cannot be read: {result.message}"
     return Display(piece.line, piece.text, reason, notes)
-
-
-def _scope_notes(node: n.Node | None, notation: Notation) -> list[str]:
-    """A sum whose index letter is also free in the same expression (``∇_{θ^{(k)}} Σ_k …``): read
-    with the usual scoping, but worth saying."""
-    if node is None:
-        return []
-    free = n.free_indices(node, notation.indices)
-    shadowed = sorted({x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free})
-    return [f"the sum over ${k}$ reuses the letter ${k}$ that is free outside it; inside the sum, ${k}$ is "
-            "the summation index" for k in shadowed]
-
-
-def _index_role_notes(node: n.Node | None, notation: Notation) -> list[str]:
-    """An index letter used where the symbol's declared axis has another range (``w_i`` where w
-    is indexed by class and i is the sample index)."""
-    if node is None:
-        return []
-    notes = []
-    for x in n.walk(node):
-        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub:
-            fam = notation.families.get(x.base.name)
-            axes = fam.sub_axes if fam else next((d.sub_axes for d in notation.definitions_of(x.base.name)), ())
-            for axis, item in zip(axes, x.sub):
-                if isinstance(item, n.Sym) and item.name in notation.indices and \
-                        notation.indices[item.name] != notation.indices.get(axis):
-                    notes.append(f"${x.base.name}_{item.name}$: ${x.base.name}$ is indexed over "
-                                 f"1..{notation.indices.get(axis)} but ${item.name}$ runs over "
-                                 f"1..{notation.indices[item.name]} (a slipped index?)")
-    return notes
 
 
 # ----------------------------------------------------------------------------- the final result
 
-def _final(doc: Document, base: Notation, infos, chains: list[tuple[Chain, Reading]], options: Options):
+def _final(base: Notation, infos, walked: list[_Walked], options: Options):
     targets = []
-    for target in base.targets:
-        found = _target_chain(target, chains, infos)
-        if found is None:
+    for index, target in enumerate(base.targets):
+        found = [w for w in walked if w.target == index]
+        if not found:
             targets.append(TargetResult(target.of, target.wrt, None, "unsupported",
                                         "no chain starts with this derivative"))
             continue
-        chain, last = found
-        info = infos[chain.links[-1].piece.block]
-        if not last.readable:
-            targets.append(TargetResult(target.of, target.wrt, None, "unsupported", "the final expression cannot be read"))
+        done = found[-1]
+        last_link = done.chain.links[-1]
+        info = infos[last_link.piece.block]
+        if done.last is None:
+            targets.append(TargetResult(target.of, target.wrt, None, "unsupported",
+                                        "the final expression cannot be read"))
             continue
         truth = f"\\frac{{\\partial}}{{\\partial {target.wrt}}} {target.of}"
-        result = yield Task("compare", info.spec, truth, last.text, "=", info.assume)
-        line = doc.line_of(chain.links[-1].latex_start)
-        targets.append(_target_result(target, result, line))
+        result = yield Task("compare", info.spec, truth, done.last.text, "=", info.assume)
+        targets.append(_target_result(target, result, last_link.line))
     if not targets:
         return FinalResult("none")
     verdicts = {t.verdict for t in targets}
@@ -391,28 +385,6 @@ def _final(doc: Document, base: Notation, infos, chains: list[tuple[Chain, Readi
         if word in verdicts:
             return FinalResult(word, targets)
     return FinalResult("correct", targets)
-
-
-def _target_chain(target, chains, infos):
-    wrt = parses(target.wrt)
-    of = parses(target.of)
-    if isinstance(wrt, LatexError) or isinstance(of, LatexError):
-        return None
-    of_head = _head_name(of)
-    found = None
-    for chain, last in chains:
-        node = read(chain.first.text, infos[chain.first.block].notation).node
-        while isinstance(node, n.Neg):
-            node = node.arg
-        if isinstance(node, n.Deriv) and node.wrt == wrt and _head_name(node.body) == of_head:
-            found = (chain, last)
-    return found
-
-
-def _head_name(node) -> str | None:
-    while isinstance(node, (n.Call, n.Scripted, n.Group)):
-        node = node.head if isinstance(node, n.Call) else node.base if isinstance(node, n.Scripted) else node.arg
-    return node.name if isinstance(node, n.Sym) else None
 
 
 def _target_result(target, result: Result, line: int) -> TargetResult:
@@ -452,6 +424,3 @@ def run_inline(walk: Walk) -> DerivationResult:
             task = walk.send(run_task(task))
     except StopIteration as stop:
         return stop.value
-
-
-__all__ = ["Counterexample", "Options", "check", "read", "run_inline"]

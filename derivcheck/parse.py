@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from . import nodes as n
@@ -73,8 +73,6 @@ _MARKERS = (_Partial, _PartialOf, _Prefix)
 
 
 def _span(meta) -> n.Span:
-    if getattr(meta, "empty", True):
-        return (0, 0)
     return (meta.start_pos, meta.end_pos)
 
 
@@ -82,45 +80,88 @@ def _tok_span(tok: Token) -> n.Span:
     return (tok.start_pos, tok.end_pos)
 
 
-@v_args(meta=True)
+#: Tokens that only delimit: kept by the parser so spans include them, dropped before the rules see them.
+PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _AMP _DBLBS _LSET _RSET".split())
+
+
+def _cover(children) -> n.Span:
+    """The span of everything a rule matched, punctuation included."""
+    starts, ends = [], []
+    for child in children:
+        if isinstance(child, Token):
+            starts.append(child.start_pos)
+            ends.append(child.end_pos)
+        elif isinstance(child, tuple):
+            span = _cover([x for x in child if not isinstance(x, str)])
+            if span != (0, 0):
+                starts.append(span[0])
+                ends.append(span[1])
+        elif getattr(child, "span", (0, 0)) != (0, 0):
+            starts.append(child.span[0])
+            ends.append(child.span[1])
+    return (min(starts), max(ends)) if starts else (0, 0)
+
+
+def _rule(method):
+    """Runs a rule on its meaningful children, with the span of all of them.
+
+    The rules run inside the LALR parse (Lark's ``transformer=`` option): no tree is built, so
+    nothing recurses on the length of the input, and positions come from the children.
+    """
+    def wrapper(self, children):
+        kept = [x for x in children if not (isinstance(x, Token) and x.type in PUNCTUATION)]
+        return method(self, _Meta(*_cover(children)), kept)
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
 class _ToNodes(Transformer):
     """Builds nodes bottom-up; every rule that ends a product finishes pending operators."""
 
     # ---- sums and products
+    @_rule
     def add(self, meta, c):
         return n.Add(_flatten_add(_done(c[0]), _done(c[2])), span=_span(meta))
 
+    @_rule
     def sub(self, meta, c):
         return n.Add(_flatten_add(_done(c[0]), n.Neg(_done(c[2]), span=c[2].span)), span=_span(meta))
 
+    @_rule
     def neg(self, meta, c):
         return n.Neg(_done(c[1]), span=_span(meta))
 
+    @_rule
     def pos(self, meta, c):
         return _done(c[1])
 
+    @_rule
     def plusminus(self, meta, c):
         raise LatexError("± (\\pm) has two values; derivcheck checks single-valued steps", _span(meta)[0])
 
     plusminus_prefix = plusminus
 
+    @_rule
     def mul(self, meta, c):
         return _combine(c[0], c[1], _span(meta))
 
+    @_rule
     def mulop(self, meta, c):
         if c[1].value in ("\\odot", "\\circ"):
             return n.Hadamard(_done(c[0]), _done(c[2]), span=_span(meta))
         return _combine(c[0], c[2], _span(meta))
 
+    @_rule
     def div(self, meta, c):
         return n.Div(_done(c[0]), _done(c[2]), span=_span(meta))
 
     # ---- scripts and calls
+    @_rule
     def subscript(self, meta, c):
         base, script = c
         span = _span(meta)
         if isinstance(base, n.Mul):  # x^2 (a+b)_k: the script belongs to the last factor
-            return _with_last(base, self.subscript(meta, [base.factors[-1], script]))
+            return _with_last(base, self.subscript([base.factors[-1], script]))
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
                 return replace(base, sub=_finished(script), span=span)
@@ -134,12 +175,13 @@ class _ToNodes(Transformer):
             return replace(base, sub=sub, span=span)
         return n.Scripted(_done(base), sub=sub, span=span)
 
+    @_rule
     def superscript(self, meta, c):
         base, script = c
         span = _span(meta)
         if isinstance(base, n.Mul):  # x^{1000} (x+y)^{300}: the power belongs to the last factor
             last = base.factors[-1]
-            return _with_last(base, self.superscript(_Meta(last.span[0], span[1]), [last, script]))
+            return _with_last(base, self.superscript([last, script]))
         sup = _single(script, "superscript")
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
@@ -155,12 +197,14 @@ class _ToNodes(Transformer):
             return replace(base, sup=sup, span=span)
         return n.Scripted(_done(base), sup=sup, span=span)
 
+    @_rule
     def prime(self, meta, c):
         base = _done(c[0])
         if isinstance(base, n.Sym):
             return n.Sym(base.name + "'", span=_span(meta))
         raise LatexError("a prime is only understood on a single symbol", _span(meta)[0])
 
+    @_rule
     def call(self, meta, c):
         head, args = c
         span = _span(meta)
@@ -181,50 +225,68 @@ class _ToNodes(Transformer):
         return n.Call(head, tuple(args), span=span)
 
     # ---- script and argument lists
+    @_rule
+    def script(self, meta, c):
+        return c[0]  # {…}: the braces only delimit
+
+    @_rule
     def script_body(self, meta, c):
         if len(c) == 1 and isinstance(c[0], tuple) and c[0][:1] == ("substack",):
             return c[0]
         return tuple(c)
 
+    @_rule
     def substack(self, meta, c):
         return ("substack",) + tuple(_done(x) for x in c[1:])
 
+    @_rule
     def empty_script(self, meta, c):
         return ()
 
+    @_rule
     def args(self, meta, c):
         return tuple(_done(x) for x in c)
 
+    @_rule
     def given(self, meta, c):
         return (n.Given(_done(c[0]), _done(c[2]), span=_span(meta)),)
 
+    @_rule
     def relation(self, meta, c):
         if len(c) != 3:
             raise LatexError("chained relations inside an expression are not supported", _span(meta)[0])
         return n.Rel(c[1].value, _done(c[0]), _done(c[2]), span=_span(meta))
 
     # ---- primaries
+    @_rule
     def letter(self, meta, c):
         return n.Sym(c[0].value, span=_tok_span(c[0]))
 
+    @_rule
     def number(self, meta, c):
         return n.Num(c[0].value, span=_tok_span(c[0]))
 
+    @_rule
     def greek(self, meta, c):
         return n.Sym(c[0].value, span=_tok_span(c[0]))
 
+    @_rule
     def unknown(self, meta, c):
         return n.Unknown(c[0].value, span=_tok_span(c[0]))
 
+    @_rule
     def star(self, meta, c):
         return n.Sym("*", span=_tok_span(c[0]))
 
+    @_rule
     def prime_script(self, meta, c):
         return n.Sym("'", span=_tok_span(c[0]))
 
+    @_rule
     def top(self, meta, c):
         return n.Transpose(span=_tok_span(c[0]))
 
+    @_rule
     def text(self, meta, c):
         tok = c[0]
         command, _, rest = tok.value.partition("{")
@@ -233,6 +295,7 @@ class _ToNodes(Transformer):
             return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=_tok_span(tok))
         return n.Text(content, span=_tok_span(tok))
 
+    @_rule
     def styled(self, meta, c):
         style, inner = c[0].value, _single(c[1], c[0].value)
         span = _span(meta)
@@ -249,48 +312,61 @@ class _ToNodes(Transformer):
             return n.Sym(INDICATOR, span=span)
         raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
 
+    @_rule
     def group(self, meta, c):
         return _done(c[0])
 
+    @_rule
     def empty_group(self, meta, c):
         return n.Text("", span=_span(meta))
 
+    @_rule
     def paren(self, meta, c):
         return _paren_of(c[0], _span(meta))
 
     bracket = paren
 
+    @_rule
     def set_braces(self, meta, c):
         return _paren_of(c[0], _span(meta))
 
+    @_rule
     def frac(self, meta, c):
         span = _span(meta)
         num = _single(c[1], "numerator", keep_markers=True)
         den = _single(c[2], "denominator", keep_markers=True)
         return _fraction(num, den, span)
 
+    @_rule
     def sqrt(self, meta, c):
         return n.Sqrt(_single(c[1], "\\sqrt"), span=_span(meta))
 
+    @_rule
     def bigop(self, meta, c):
         kind = "prod" if c[0].value == "\\prod" else "sum"
         return _Prefix(kind, name=c[0].value, span=_tok_span(c[0]))
 
+    @_rule
     def nabla(self, meta, c):
         return _Prefix("nabla", name="\\nabla", span=_tok_span(c[0]))
 
+    @_rule
     def partial(self, meta, c):
         return _Partial(_tok_span(c[0]))
 
+    @_rule
     def func(self, meta, c):
         return _Prefix("func", name=c[0].value.lstrip("\\"), span=_tok_span(c[0]))
 
+    @_rule
     def dots(self, meta, c):
         return n.Dots(span=_tok_span(c[0]))
 
+    @_rule
     def brace(self, meta, c):
         return _Prefix("brace", name=c[0].value, first=_single(c[1], c[0].value), span=_span(meta))
 
+    @_rule
     def environment(self, meta, c):
         begin, rows, end = c
         name = begin.value[len("\\begin{"):-1]
@@ -300,12 +376,15 @@ class _ToNodes(Transformer):
             return n.Unknown(f"\\begin{{{name}}}", span=_span(meta))
         return n.Matrix(rows, span=_span(meta))
 
+    @_rule
     def rows(self, meta, c):
         return tuple(r for r in c if r)
 
+    @_rule
     def row(self, meta, c):
         return tuple(c)
 
+    @_rule
     def cell(self, meta, c):
         return _done(c[0])
 
@@ -498,8 +577,8 @@ def _ungroup(node: n.Node) -> n.Node:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = (Path(__file__).with_name("latex.lark")).read_text()
-    return Lark(grammar, parser="lalr", postlex=CommandPostLexer(), propagate_positions=True,
-                maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", postlex=CommandPostLexer(), keep_all_tokens=True,
+                maybe_placeholders=False, transformer=_ToNodes())
 
 
 def nesting_depth(text: str) -> int:
@@ -523,9 +602,7 @@ def parse_expression(text: str) -> n.Node:
         raise LatexError(f"brackets nested more than {MAX_NESTING} deep")
     parser = _parser()
     try:
-        tree = parser.parse(text)
-        node = _ToNodes().transform(tree)
-        return _done(node)
+        return _done(parser.parse(text))
     except VisitError as err:
         inner = err.orig_exc
         if isinstance(inner, LatexError):

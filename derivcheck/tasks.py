@@ -17,7 +17,7 @@ from .decide import Context, Outcome, compare
 from .evaluate import EvaluationError
 from .findings import Repair
 from .notation import Notation, NotationError, load_notation, parse_condition
-from .parse import LatexError, MalformedDerivative, parse_expression
+from .parse import LatexError, parse_expression
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,34 @@ class Spec:
 
 @dataclass(frozen=True)
 class Task:
-    kind: str                       # "compare" | "repair"
+    """One unit of limited work. Everything here is text: the checker never parses."""
+    kind: str                       # "compare" | "repair" | "inspect"
     spec: Spec
-    lhs: str
-    rhs: str
+    lhs: str                        # compare: the expression before; repair: the target; inspect: the text
+    rhs: str = ""                   # compare/repair: the step
     relation: str = "="
     assume: tuple[str, ...] = ()
-    target: str | None = None       # for "repair": the expression the step should equal
-    rhs_original: str | None = None # for "repair": the text edits are made on
+    equation: bool = False          # the step is written as one equation: both sides are its own
+    targets: tuple[tuple[str, str], ...] = ()  # (loss, variable) pairs to recognise lhs as a gradient of
 
 
 @dataclass
 class Result:
     outcome: Outcome | None = None
     repair: Repair | None = None
-    failure: str | None = None      # "unsupported" | "garbled" | "time" | "memory"
+    failure: str | None = None      # "unsupported" | "garbled" | "time" | "memory" | "crash"
+    side: str | None = None         # with "garbled": which text could not be read ("lhs" | "rhs")
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    definition: bool = False        # lhs is the pattern of a declared definition
+    target: int | None = None       # lhs is d(loss)/d(variable) of this target
     seconds: float = 0.0
+
+
+class _Unreadable(Exception):
+    def __init__(self, side: str, error: LatexError):
+        super().__init__(str(error))
+        self.side = side
 
 
 _CONTEXTS: dict[tuple, Context] = {}
@@ -78,24 +88,24 @@ def run_task(task: Task) -> Result:
     try:
         ctx = context_for(task.spec)
         before = len(ctx.notes)
-        lhs, rhs = parse_expression(task.lhs), parse_expression(task.rhs)
+        lhs = _read(task.lhs, "lhs")
+        if task.kind == "inspect":
+            return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
+                          definition=is_definition(lhs, ctx.notation), target=_target(lhs, task.targets))
+        rhs = _read(task.rhs, "rhs")
         assume = tuple(parse_condition(a) for a in task.assume)
-        if task.kind == "compare":
-            result = Result(outcome=compare(ctx, lhs, rhs, task.relation, assume))
-            result.notes = ctx.notes[before:] + label_claims(ctx, rhs, assume)
-        elif task.kind == "repair":
+        if task.kind == "repair":
             from .repair import search
-            target = parse_expression(task.target) if task.target else lhs
-            result = Result(repair=search(ctx, target, rhs, task.rhs_original or task.rhs, task.relation, assume))
-        else:
-            raise ValueError(f"unknown task {task.kind}")
-        if task.kind != "compare":
-            result.notes = ctx.notes[before:]
-        return result
-    except MalformedDerivative as err:
-        return Result(failure="garbled", message=str(err))
-    except LatexError as err:
-        return Result(failure="garbled", message=str(err))
+            return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume))
+        outcome = compare(ctx, lhs, rhs, task.relation, assume)
+        notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
+        notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
+        notes += size_notes((lhs, rhs), ctx.notation)
+        return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
+                      definition=task.equation and is_definition(lhs, ctx.notation),
+                      target=_target(lhs, task.targets))
+    except _Unreadable as err:
+        return Result(failure="garbled", side=err.side, message=str(err))
     except EvaluationError as err:
         return Result(failure=err.kind, message=str(err))
     except NotationError as err:
@@ -104,6 +114,79 @@ def run_task(task: Task) -> Result:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+def _read(text: str, side: str) -> n.Node:
+    try:
+        return parse_expression(text)
+    except LatexError as err:
+        raise _Unreadable(side, err) from None
+
+
+def _target(node: n.Node, targets: tuple[tuple[str, str], ...]) -> int | None:
+    """Which declared gradient ``node`` is (``\\frac{\\partial}{\\partial \\Theta_{ij}} J``), if any."""
+    while isinstance(node, n.Neg):
+        node = node.arg
+    if not isinstance(node, n.Deriv):
+        return None
+    for index, (of, wrt) in enumerate(targets):
+        try:
+            if node.wrt == parse_expression(wrt) and _head_name(node.body) == _head_name(parse_expression(of)):
+                return index
+        except LatexError:
+            continue
+    return None
+
+
+def _head_name(node) -> str | None:
+    while isinstance(node, (n.Call, n.Scripted, n.Group)):
+        node = node.head if isinstance(node, n.Call) else node.base if isinstance(node, n.Scripted) else node.arg
+    return node.name if isinstance(node, n.Sym) else None
+
+
+def is_definition(node: n.Node, notation: Notation) -> bool:
+    """Whether ``node`` names a defined symbol the way its definition's left side does."""
+    head = node.head if isinstance(node, n.Call) else node
+    base = head.base if isinstance(head, n.Scripted) else head
+    return isinstance(base, n.Sym) and bool(notation.definitions_of(base.name))
+
+
+def scope_notes(node: n.Node, notation: Notation) -> list[str]:
+    """A sum whose index letter is also free in the same expression (``∇_{θ^{(k)}} Σ_k …``): read
+    with the usual scoping, but worth saying."""
+    free = n.free_indices(node, notation.indices)
+    shadowed = sorted({x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free})
+    return [f"the sum over ${k}$ reuses the letter ${k}$ that is free outside it; inside the sum, ${k}$ is "
+            "the summation index" for k in shadowed]
+
+
+def size_notes(nodes, notation: Notation) -> list[str]:
+    """Two size symbols for the same thing in one step (a sum to N beside a sum to C, both classes)."""
+    used = {x.name for node in nodes for x in n.walk(node) if isinstance(x, n.Sym) and x.name in notation.sizes}
+    by_role: dict[str, list[str]] = {}
+    for name in sorted(used):
+        role = notation.size_roles.get(name)
+        if role:
+            by_role.setdefault(role, []).append(name)
+    return [f"${' and $'.join(names)}$ both count the {role} here; the notation treats them as one size"
+            .replace(" and $", "$ and $") for role, names in by_role.items() if len(names) > 1]
+
+
+def index_role_notes(node: n.Node, notation: Notation) -> list[str]:
+    """An index letter used where the symbol's declared axis has another range (``w_i`` where w
+    is indexed by class and i is the sample index)."""
+    notes = []
+    for x in n.walk(node):
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub:
+            fam = notation.families.get(x.base.name)
+            axes = fam.sub_axes if fam else next((d.sub_axes for d in notation.definitions_of(x.base.name)), ())
+            for axis, item in zip(axes, x.sub):
+                if isinstance(item, n.Sym) and item.name in notation.indices and \
+                        notation.indices[item.name] != notation.indices.get(axis):
+                    notes.append(f"${x.base.name}_{item.name}$: ${x.base.name}$ is indexed over "
+                                 f"1..{notation.indices.get(axis)} but ${item.name}$ runs over "
+                                 f"1..{notation.indices[item.name]} (a slipped index?)")
+    return notes
 
 
 _CLAIM = re.compile(r"(?:sums? to|equals?|is|=)\s*(-?\d+)\s*$", re.I)
@@ -124,11 +207,3 @@ def label_claims(ctx: Context, node: n.Node, assume: tuple) -> list[str]:
             notes.append(f"the label “{brace.label}” stands under an expression that is not "
                          f"{claim.group(1)}: it seems to belong to another term")
     return notes
-
-
-def parses(text: str) -> n.Node | LatexError:
-    """The node for ``text``, or the error that says why it cannot be read."""
-    try:
-        return parse_expression(text)
-    except LatexError as err:
-        return err
