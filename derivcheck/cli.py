@@ -44,19 +44,23 @@ def main() -> None:
               help="Where to write <name>.md, <name>.json and index.md.")
 @click.option("--no-reports", is_flag=True, help="Do not write report files.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per step.")
+@click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
 @click.option("--jobs", default=0, help="Worker processes (default: one per core).")
 def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_reports: bool, timeout: float,
-          jobs: int) -> None:
+          memory: int, jobs: int) -> None:
     """Check every derivation in PATHS (files, or folders of *.md)."""
     from .run import check_files
+    from .worker import Limits
     try:
         size_map = parse_sizes(sizes)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     if timeout <= 0:
         raise click.UsageError("--timeout must be positive")
+    if memory < 256:
+        raise click.UsageError("--memory must be at least 256 (MB)")
     files, errors = collect(paths)
-    outcome = check_files(files, size_map, timeout=timeout, jobs=jobs,
+    outcome = check_files(files, size_map, Limits(seconds=timeout, memory_mb=memory), jobs=jobs,
                           reports=None if no_reports else Path(reports_dir))
     errors += outcome.errors
     for line in errors:

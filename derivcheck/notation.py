@@ -17,6 +17,9 @@ DEFAULT_SIZES = {"classes": 3, "features": 2, "samples": 2}
 ROLE_OF_FLAG = {"K": "classes", "C": "classes", "D": "features", "N": "samples", "M": "samples",
                 "m": "samples", "n": "samples"}
 
+#: A header may fix a size (``sizes: {T: 5}``); beyond this it is refused.
+MAX_DECLARED_SIZE = 1000
+
 ROLES = {"variable", "weights", "bias", "input", "positive", "one-hot label", "class label", "function"}
 LABEL_ROLES = {"one-hot label", "class label"}
 
@@ -184,8 +187,8 @@ def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[s
         else:
             raise NotationError(f"sizes.{name}: {value!r} is neither a role "
                                 f"({', '.join(DEFAULT_SIZES)}) nor a positive integer")
-        if sizes[name] < 1:
-            raise NotationError(f"sizes.{name}: must be at least 1")
+        if not 1 <= sizes[name] <= MAX_DECLARED_SIZE:
+            raise NotationError(f"sizes.{name}: must be between 1 and {MAX_DECLARED_SIZE}")
     for flag, value in override.items():
         role = ROLE_OF_FLAG.get(flag)
         for name, r in roles.items():

@@ -21,6 +21,8 @@ from .commands import CommandPostLexer
 #: Nesting deeper than this is refused before parsing: LALR itself is iterative, but the
 #: transformer and every later tree walk recurse.
 MAX_NESTING = 60
+#: Longer expressions are refused before parsing (the longest seed expression is under 2,000).
+MAX_LENGTH = 200_000
 
 STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\\mathsf"}
 STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
@@ -40,6 +42,10 @@ class LatexError(ValueError):
 
 class MalformedDerivative(LatexError):
     """A Leibniz fraction whose numerator is a derivative and whose denominator is not ``∂v``."""
+
+
+class TooLarge(LatexError):
+    """Well-formed perhaps, but beyond the limits: refused by name, not called damaged."""
 
 
 # ----------------------------------------------------------------------------- parse-time markers
@@ -599,7 +605,9 @@ def parse_expression(text: str) -> n.Node:
     if not text.strip():
         raise LatexError("empty expression")
     if nesting_depth(text) > MAX_NESTING:
-        raise LatexError(f"brackets nested more than {MAX_NESTING} deep")
+        raise TooLarge(f"brackets nested more than {MAX_NESTING} deep")
+    if len(text) > MAX_LENGTH:
+        raise TooLarge(f"an expression of {len(text):,} characters (at most {MAX_LENGTH:,} are read)")
     parser = _parser()
     try:
         return _done(parser.parse(text))
@@ -620,4 +628,4 @@ def parse_expression(text: str) -> n.Node:
     except LarkError as err:
         raise LatexError(f"cannot read this expression: {err}") from None
     except RecursionError:
-        raise LatexError("the expression is nested too deeply") from None
+        raise TooLarge("the expression is nested too deeply") from None

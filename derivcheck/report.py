@@ -184,9 +184,9 @@ def _step_section(s: StepResult) -> list[str]:
         out += [f"> {_plain(s.justification)}", ""]
     relation = "=" if s.relation == "=" else s.relation
     if s.kind == "display":
-        out += ["As written:", "", "```latex", s.latex, "```", ""]
+        out += ["As written:", ""] + _code(s.latex)
     elif s.verdict == "garbled":
-        out += ["As written (damaged):", "", "```latex", s.latex, "```", ""]
+        out += ["As written (damaged):", ""] + _code(s.latex)
     elif s.equation or s.kind == "definition":
         out += [_math(s.latex), ""]
     elif s.verdict == "valid":
@@ -249,8 +249,18 @@ def _var(name: str) -> str:
     return re.sub(r"\[([0-9,]+)\]", r"_{[\1]}", name)
 
 
+def _code(text: str) -> list[str]:
+    """A fenced block that the author's text cannot close early (the fence outgrows any run of ```)."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "latex", text, fence, ""]
+
+
 def _math(latex: str) -> str:
+    """A display-math block; text that could close it early (a ``$``) is shown as code instead."""
     text = " ".join(latex.split())
+    if "$" in text or "`" in text:
+        return "\n".join(_code(latex)[:-1])
     return f"$$\n{text}\n$$"
 
 

@@ -176,7 +176,7 @@ def apply(text: str, kind: str, notation: Notation | None) -> tuple[str, list[Fi
 
 # ----------------------------------------------------------------------------- display-level damage
 
-_PROSE = re.compile(r"(?:^|\n)\s*(where|with|for|if|and|since|then)\s+(?=[$A-Za-z])|\$", re.I)
+_PROSE = re.compile(r"(?:^|\n)\s*(where|with|for|if|and|since|then)\s+(?=[$A-Za-z])|(?<!\\)\$", re.I)
 
 
 def prose_in_display(content: str) -> int | None:

@@ -39,7 +39,7 @@ def read_text(path: Path) -> str:
         raise SourceError(f"not valid UTF-8 (byte {err.start})", line) from None
 
 
-def check_files(files: list[Path], sizes: dict[str, int], timeout: float = 20.0, jobs: int = 0,
+def check_files(files: list[Path], sizes: dict[str, int], limits: Limits | None = None, jobs: int = 0,
                 reports: Path | None = None) -> Outcome:
     outcome = Outcome()
     walks, weights, names = [], [], []
@@ -54,23 +54,27 @@ def check_files(files: list[Path], sizes: dict[str, int], timeout: float = 20.0,
         except OSError as err:
             outcome.errors.append(f"{path}: {err.strerror or err}")
             continue
+        if not doc.blocks:
+            outcome.errors.append(f"{path}:1: no display math ($$…$$, \\[…\\]) in this file: nothing to check")
+            continue
         walks.append(check(doc, Options(sizes=sizes)))
         weights.append(len(text))
         names.append(path)
     if walks:
-        pool = Pool(size=jobs or default_size(), limits=Limits(seconds=timeout))
+        # each report is written (atomically) as soon as its derivation is done: a run that is
+        # stopped keeps every report it finished
+        done = (lambda i, result: write_report(result, reports)) if reports is not None else None
+        pool = Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done)
         outcome.results = pool.run(walks, weights)
     for result in outcome.results:
         if result.error:
             outcome.errors.append(f"{result.file}: {result.error}")
     if reports is not None and outcome.results:
-        write_reports(outcome.results, reports)
+        write_atomic(reports / "index.md", index(outcome.results))
     return outcome
 
 
-def write_reports(results: list[DerivationResult], folder: Path) -> None:
-    for result in results:
-        stem = Path(result.file).stem
-        write_atomic(folder / f"{stem}.md", markdown(result))
-        write_atomic(folder / f"{stem}.json", to_json([result]))
-    write_atomic(folder / "index.md", index(results))
+def write_report(result: DerivationResult, folder: Path) -> None:
+    stem = Path(result.file).stem
+    write_atomic(folder / f"{stem}.md", markdown(result))
+    write_atomic(folder / f"{stem}.json", to_json([result]))

@@ -17,7 +17,7 @@ from .decide import Context, Outcome, compare
 from .evaluate import EvaluationError
 from .findings import Repair
 from .notation import Notation, NotationError, load_notation, parse_condition
-from .parse import LatexError, parse_expression
+from .parse import LatexError, TooLarge, parse_expression
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class _Unreadable(Exception):
     def __init__(self, side: str, error: LatexError):
         super().__init__(str(error))
         self.side = side
+        self.error = error
 
 
 _CONTEXTS: dict[tuple, Context] = {}
@@ -105,7 +106,8 @@ def run_task(task: Task) -> Result:
                       definition=task.equation and is_definition(lhs, ctx.notation),
                       target=_target(lhs, task.targets))
     except _Unreadable as err:
-        return Result(failure="garbled", side=err.side, message=str(err))
+        kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
+        return Result(failure=kind, side=err.side, message=str(err))
     except EvaluationError as err:
         return Result(failure=err.kind, message=str(err))
     except NotationError as err:
