@@ -99,6 +99,14 @@ def _step_ids(doc: Document) -> dict[int, str]:
 
 # ----------------------------------------------------------------------------- blocks
 
+def block_notation(doc: Document, block: int, options: Options | None = None) -> Notation:
+    """The notation a display is read under (the header with the block's own overrides)."""
+    header = doc.header or {}
+    options = options or Options()
+    infos, _ = _block_infos(doc, load_notation(header, options.sizes), header, options)
+    return infos[block].notation
+
+
 def _block_infos(doc: Document, base: Notation, header: dict, options: Options):
     """Per block: the notation it is read under, its assumptions, and chain continuations."""
     selected: dict[int, list] = {}
@@ -377,7 +385,10 @@ def _final(base: Notation, infos, walked: list[_Walked], options: Options):
             continue
         truth = f"\\frac{{\\partial}}{{\\partial {target.wrt}}} {target.of}"
         result = yield Task("compare", info.spec, truth, done.last.text, "=", info.assume)
-        targets.append(_target_result(target, result, last_link.line))
+        found_target = _target_result(target, result, last_link.line)
+        found_target.expression = done.last.text
+        found_target.block = last_link.piece.block
+        targets.append(found_target)
     if not targets:
         return FinalResult("none")
     verdicts = {t.verdict for t in targets}

@@ -75,6 +75,44 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
     sys.exit(exit_code(outcome.results, errors))
 
 
+@main.command()
+@click.argument("derivation", type=click.Path(dir_okay=False))
+@click.option("--data", default="iris", show_default=True, metavar="iris|wine|digits|PATH.csv",
+              help="A dataset shipped with scikit-learn, or a CSV file whose last column is the label.")
+@click.option("--optimizer", type=click.Choice(["lbfgs", "gd"]), default="lbfgs", show_default=True)
+@click.option("--l2", default=1.0, show_default=True, help="L2 strength λ (scikit-learn's C is 1/λ).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR")
+@click.option("--no-reports", is_flag=True)
+@click.option("--check-points", default=3, show_default=True, help="Random weights for the gradient check.")
+def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, reports_dir: str, no_reports: bool,
+          check_points: int) -> None:
+    """Train softmax regression with DERIVATION's final gradient, next to scikit-learn.
+
+    Exit status 0 when the compiled gradient passes the gradient check, 1 when it does not,
+    2 on usage or input errors."""
+    from .report import train_json, train_markdown, train_text
+    from .run import read_text
+    from .source import SourceError
+    from .train import TrainError, train as run_training
+    path = Path(derivation)
+    try:
+        read_text(path)
+        result = run_training(path, data=data, optimizer=optimizer, l2=l2, check_points=check_points)
+    except (TrainError, SourceError, OSError) as err:
+        click.echo(f"derivcheck: {derivation}: {err}", err=True)
+        sys.exit(2)
+    if not no_reports:
+        from .report import write_atomic
+        from .train import plot_losses
+        folder = Path(reports_dir)
+        result.plot = plot_losses(result, folder / f"train-{result.derivation}.png")
+        write_atomic(folder / f"train-{result.derivation}.md", train_markdown(result))
+        write_atomic(folder / f"train-{result.derivation}.json", train_json(result))
+    click.echo(train_json(result) if fmt == "json" else train_text(result))
+    sys.exit(0 if result.gradient_check_passed else 1)
+
+
 def exit_code(results, errors: list[str]) -> int:
     if errors or any(r.error for r in results):
         return 2

@@ -488,9 +488,9 @@ class Evaluator:
     # ---- scripts, symbols and calls
     def _scripted(self, node: n.Scripted, env: Env) -> Value:
         base = node.base
-        sup_index, power, is_transposed = self._split_superscript(node, env)
+        sup_index, power, is_transposed = self.notation.superscript(node)
         if isinstance(base, n.Sym):
-            if base.name == "e" and not self._declared("e") and node.sub is None and node.sup is not None:
+            if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
                 return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
             value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
         else:
@@ -500,27 +500,6 @@ class Evaluator:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
             value = self.value(base, env)
         return self._power(value, power, is_transposed, node, env)
-
-    def _split_superscript(self, node: n.Scripted, env: Env):
-        """(indices in parentheses, power, transposed?) from a superscript."""
-        sup = node.sup
-        if sup is None:
-            return (), None, False
-        transposed = False
-        if isinstance(sup, n.Transpose):
-            return (), None, True
-        if isinstance(sup, n.Sym) and sup.name == "T" and not self._declared("T"):
-            return (), None, True
-        if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
-            transposed = True
-            rest = sup.factors[:-1]
-            sup = rest[0] if len(rest) == 1 else n.Mul(rest)
-        base_name = node.base.name if isinstance(node.base, n.Sym) else None
-        if isinstance(sup, n.Group) and base_name is not None and self._takes_sup_index(base_name):
-            inner = sup.arg
-            items = inner.entries if isinstance(inner, n.Vector) else (inner,)
-            return tuple(items), None, transposed
-        return (), sup, transposed
 
     def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node, env: Env) -> Value:
         if transposed:
@@ -534,16 +513,6 @@ class Evaluator:
                 raise ShapeError(f"a power of a {shape_text(value)}")
             value = value ** exponent
         return value
-
-    def _takes_sup_index(self, name: str) -> bool:
-        fam = self.notation.families.get(name)
-        if fam is not None:
-            return bool(fam.sup_axes)
-        return any(d.sup_axes for d in self.notation.definitions_of(name))
-
-    def _declared(self, name: str) -> bool:
-        return (name in self.notation.families or bool(self.notation.definitions_of(name))
-                or name in self.notation.sizes or name in self.notation.functions)
 
     def _call(self, node: n.Call, env: Env) -> Value:
         head = node.head

@@ -76,6 +76,8 @@ class TargetResult:
     verdict: str                    # "correct" | "incorrect" | "undecided" | "unsupported"
     reason: str
     counterexample: Counterexample | None = None
+    expression: str | None = None   # the final expression, as read (what the trainer compiles)
+    block: int | None = None        # the display it stands in (its notation may be the block's own)
 
 
 @dataclass

@@ -97,6 +97,34 @@ class Notation:
     def definitions_of(self, name: str) -> list[Definition]:
         return [d for d in self.definitions if d.name == name]
 
+    def declared(self, name: str) -> bool:
+        return (name in self.families or bool(self.definitions_of(name)) or name in self.sizes
+                or name in self.functions)
+
+    def takes_sup_index(self, name: str) -> bool:
+        """Whether ``name^{(k)}`` is an index (θ^{(k)}, x^{(i)}) rather than a power."""
+        fam = self.families.get(name)
+        if fam is not None:
+            return bool(fam.sup_axes)
+        return any(d.sup_axes for d in self.definitions_of(name))
+
+    def superscript(self, node: n.Scripted) -> tuple[tuple[n.Node, ...], n.Node | None, bool]:
+        """(indices in parentheses, power, transposed?) that a superscript means here."""
+        sup = node.sup
+        if sup is None:
+            return (), None, False
+        if isinstance(sup, n.Transpose) or (isinstance(sup, n.Sym) and sup.name == "T" and not self.declared("T")):
+            return (), None, True
+        transposed = False
+        if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
+            transposed = True
+            rest = sup.factors[:-1]
+            sup = rest[0] if len(rest) == 1 else n.Mul(rest)
+        if isinstance(sup, n.Group) and isinstance(node.base, n.Sym) and self.takes_sup_index(node.base.name):
+            inner = sup.arg
+            return (tuple(inner.entries) if isinstance(inner, n.Vector) else (inner,)), None, transposed
+        return (), sup, transposed
+
     def with_overrides(self, overrides: dict[str, Any]) -> "Notation":
         """This notation with a block's own keys laid over it (later keys win)."""
         merged = dict(self.raw)

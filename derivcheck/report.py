@@ -314,3 +314,68 @@ def write_atomic(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# ----------------------------------------------------------------------------- training
+
+def train_json(t) -> str:
+    return json.dumps({
+        "derivation": t.derivation, "data": t.data, "optimizer": t.optimizer, "l2": t.l2,
+        "final_verdict": t.final_verdict,
+        "gradient_check_max_rel_error": t.gradient_check_max_rel_error,
+        "gradient_check": t.gradient_check, "gradient_check_passed": t.gradient_check_passed,
+        "train_accuracy": t.train_accuracy, "test_accuracy": t.test_accuracy, "test_log_loss": t.test_log_loss,
+        "baseline_train_accuracy": t.baseline_train_accuracy, "baseline_test_accuracy": t.baseline_test_accuracy,
+        "baseline_test_log_loss": t.baseline_test_log_loss,
+        "train_seconds": t.train_seconds, "baseline_train_seconds": t.baseline_train_seconds,
+        "iterations": t.iterations, "converged": t.converged,
+        "samples": {"train": t.samples[0], "test": t.samples[1]}, "features": t.features, "classes": t.classes,
+        "plot": t.plot,
+    }, indent=2)
+
+
+def _gradient_check_line(t) -> str:
+    worst = t.gradient_check_max_rel_error
+    if t.gradient_check_passed:
+        return (f"gradient check passed: max relative error {worst:.1e} against central differences "
+                f"at {len(t.gradient_check)} random weights (tolerance 1e-6)")
+    return (f"gradient check FAILED: max relative error {worst:.3g} against central differences at "
+            f"{len(t.gradient_check)} random weights: the final expression is not the gradient of the loss "
+            f"(final result: {t.final_verdict})")
+
+
+def train_text(t) -> str:
+    return "\n".join([
+        f"{t.derivation} on {t.data} ({t.samples[0]} train / {t.samples[1]} test, {t.features} features, "
+        f"{t.classes} classes), {t.optimizer}, L2 {t.l2:g}",
+        _gradient_check_line(t),
+        f"test accuracy {t.test_accuracy:.4f} (scikit-learn {t.baseline_test_accuracy:.4f}); "
+        f"test log-loss {t.test_log_loss:.4f} (scikit-learn {t.baseline_test_log_loss:.4f})",
+        f"training {t.train_seconds:.2f} s in {t.iterations} iterations{'' if t.converged else ' (not converged)'}; "
+        f"scikit-learn {t.baseline_train_seconds:.2f} s",
+    ])
+
+
+def train_markdown(t) -> str:
+    mark = "✅" if t.gradient_check_passed else "❌"
+    rows = "\n".join(f"| {i + 1} | {e:.2e} |" for i, e in enumerate(t.gradient_check))
+    out = [
+        f"# Training with {t.derivation}'s gradient on {t.data}", "",
+        f"Softmax regression trained with the final gradient of [{t.derivation}]({t.derivation}.md) "
+        f"(final result {FINAL_MARK.get(t.final_verdict, '')} {t.final_verdict}), compiled to NumPy, "
+        f"next to scikit-learn's `LogisticRegression` on the same stratified split "
+        f"({t.samples[0]} train, {t.samples[1]} test, {t.features} standardised features + intercept, "
+        f"{t.classes} classes), L2 λ = {t.l2:g} (C = {1 / t.l2:g}), optimizer {t.optimizer}.", "",
+        f"## Gradient check {mark}", "", _gradient_check_line(t) + ".", "",
+        "| random weights | max relative error |", "|---:|---:|", rows, "",
+        "## Results", "",
+        "| | derivcheck | scikit-learn |", "|---|---:|---:|",
+        f"| train accuracy | {t.train_accuracy:.4f} | {t.baseline_train_accuracy:.4f} |",
+        f"| test accuracy | {t.test_accuracy:.4f} | {t.baseline_test_accuracy:.4f} |",
+        f"| test log-loss | {t.test_log_loss:.4f} | {t.baseline_test_log_loss:.4f} |",
+        f"| training time | {t.train_seconds:.3f} s ({t.iterations} iterations) | {t.baseline_train_seconds:.3f} s |",
+        "",
+    ]
+    if t.plot:
+        out += ["## Loss", "", f"![training loss]({t.plot})", ""]
+    return "\n".join(out)
