@@ -85,8 +85,10 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
 @click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR")
 @click.option("--no-reports", is_flag=True)
 @click.option("--check-points", default=3, show_default=True, help="Random weights for the gradient check.")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds allowed for the whole run.")
+@click.option("--memory", default=4096, show_default=True, metavar="MB", help="Memory allowed for the run.")
 def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, reports_dir: str, no_reports: bool,
-          check_points: int) -> None:
+          check_points: int, timeout: float, memory: int) -> None:
     """Train softmax regression with DERIVATION's final gradient, next to scikit-learn.
 
     Exit status 0 when the compiled gradient passes the gradient check, 1 when it does not,
@@ -95,11 +97,15 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
     from .run import read_text
     from .source import SourceError
     from .train import TrainError, train as run_training
+    from .worker import LimitError, Limits, run_limited
     path = Path(derivation)
     try:
         read_text(path)
-        result = run_training(path, data=data, optimizer=optimizer, l2=l2, check_points=check_points)
-    except (TrainError, SourceError, OSError) as err:
+        # the derivation's mathematics runs in a killable process, under the same kind of limits
+        # as every checked step
+        result = run_limited(run_training, (path, data, optimizer, l2, check_points),
+                             Limits(seconds=timeout, memory_mb=memory))
+    except (TrainError, SourceError, OSError, LimitError) as err:
         click.echo(f"derivcheck: {derivation}: {err}", err=True)
         sys.exit(2)
     if not no_reports:

@@ -169,5 +169,47 @@ class Pool:
         worker.conn.close()
 
 
+def _run_one(conn: Connection, memory_mb: int, func, args: tuple) -> None:
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conn.send(("ok", func(*args)))
+    except MemoryError:
+        conn.send(("memory", f"memory limit of {memory_mb} MB reached"))
+    except Exception as err:  # noqa: BLE001 - reported to the parent, which decides what it means
+        conn.send(("error", err))
+
+
+def run_limited(func, args: tuple, limits: Limits):
+    """``func(*args)`` in a forked process under ``limits``; its result, or raise LimitError."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=_run_one, args=(child, limits.memory_mb, func, args), daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(limits.seconds):
+            raise LimitError(f"time limit of {limits.seconds:g} s reached")
+        try:
+            kind, value = parent.recv()
+        except (EOFError, OSError):
+            raise LimitError(f"the worker process stopped (exit code {process.exitcode})") from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+        parent.close()
+    if kind == "ok":
+        return value
+    if kind == "memory":
+        raise LimitError(value)
+    raise value
+
+
+class LimitError(RuntimeError):
+    """A limited job ran out of time or memory, or its process died."""
+
+
 def default_size() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)

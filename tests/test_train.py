@@ -106,3 +106,19 @@ def test_unusable_inputs_exit_2(tmp_path):
         out = subprocess.run([sys.executable, "-m", "derivcheck.cli", *args, "--no-reports"], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 2 and "Traceback" not in out.stderr, args
+
+
+def test_training_past_its_time_limit_exits_2_with_one_line():
+    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", "train", str(SEEDS[0]), "--data", "digits",
+                          "--timeout", "0.5", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "time limit of 0.5 s reached" in out.stderr
+
+
+def test_run_limited_returns_results_and_reports_memory_and_errors():
+    from derivcheck.worker import LimitError, Limits, run_limited
+    assert run_limited(sum, ([1, 2, 3],), Limits(seconds=30, memory_mb=0)) == 6
+    with pytest.raises(LimitError, match="memory limit of 300 MB"):
+        run_limited(bytearray, (2 * 1024 ** 3,), Limits(seconds=30, memory_mb=300))
+    with pytest.raises(ValueError):
+        run_limited(int, ("not a number",), Limits(seconds=30, memory_mb=0))
