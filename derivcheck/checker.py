@@ -22,7 +22,7 @@ from .findings import DerivationResult, Display, FinalResult, Repair, StepResult
 from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
                        NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
 from .notation import Notation, NotationError, load_notation
-from .source import Block, Chain, Document, Link, Piece, build_chains
+from .source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .tasks import Result, Spec, Task
 
 Walk = Generator[Task, Result, DerivationResult]
@@ -50,6 +50,7 @@ def read(text: str, notation: Notation | None) -> Reading:
 class Options:
     sizes: dict[str, int] = field(default_factory=dict)
     repairs: bool = True
+    defaults: dict = field(default_factory=dict)   # notation defaults for documents with no header
 
 
 @dataclass
@@ -63,14 +64,23 @@ class _BlockInfo:
 def check(doc: Document, options: Options) -> Walk:
     """Judge every step of ``doc``; the generator's return value is the result."""
     title = _title(doc)
-    header = doc.header or {}
+    inferred = None
+    if doc.header is None:
+        # no header: the notation is inferred from the document itself (in a worker: it parses)
+        got = yield Task("infer", Spec(doc.path, options.defaults, None, tuple(sorted(options.sizes.items()))),
+                         doc.text)
+        if got.header is None or got.failure:
+            return DerivationResult(doc.path, "", title, [], FinalResult("none"), inferred=got.inferred,
+                                    error=f"notation: {got.message or 'could not be inferred'}")
+        doc.header, inferred = got.header, got.inferred
+    header = doc.header
     try:
         base = load_notation(header, options.sizes)
         infos, continues = _block_infos(doc, base, header, options)
     except NotationError as err:
         return DerivationResult(doc.path, str(header.get("source", "")), title, [], FinalResult("none"),
                                 error=f"notation: {err}")
-    _damaged_displays(doc)
+    cut_prose(doc)
     if continues:
         doc.chains, doc.lone, doc.empty = build_chains(doc.text, doc.blocks, continues)
     ids = _step_ids(doc)
@@ -87,7 +97,7 @@ def check(doc: Document, options: Options) -> Walk:
     for piece in doc.lone:
         displays.append((yield from _lone_display(piece, infos)))
     return DerivationResult(doc.path, str(header.get("source", "")), title, steps, final, displays,
-                            sizes=dict(base.sizes))
+                            sizes=dict(base.sizes), inferred=inferred, notation=header if inferred is not None else None)
 
 
 def _step_ids(doc: Document) -> dict[int, str]:
@@ -157,20 +167,6 @@ def _select(doc: Document, at: str) -> int:
     raise NotationError(f"blocks: no display contains {at!r}")
 
 
-def _damaged_displays(doc: Document) -> None:
-    """Cut prose out of displays before chains are built (the cut text is reported as damage)."""
-    cut = False
-    for block in doc.blocks:
-        start = rules.prose_in_display(block.content)
-        if start is not None and block.content[:start].strip():
-            block.damage = block.content[start:].strip()
-            block.content = block.content[:start]
-            block.end = block.start + start
-            cut = True
-    if cut:
-        doc.chains, doc.lone, doc.empty = build_chains(doc.text, doc.blocks, {})
-
-
 # ----------------------------------------------------------------------------- chains
 
 @dataclass
@@ -234,7 +230,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
         if position == 0 and len(chain.links) == 1 and step.equation and result is not None \
                 and result.definition and step.verdict == "valid":
-            step.kind, step.reason = "definition", DefinitionAdopted(start.original, True)
+            step.kind, step.reason = "definition", DefinitionAdopted(start.original, not (doc.header or {}).get("inferred"))
         out.append(step)
         track = track_next
     return out, _Walked(chain, track.reading if track.readable else None, target)

@@ -76,6 +76,7 @@ class AtomTable:
     _reach: dict[sp.Symbol, frozenset] = field(default_factory=dict)
     _slopes: dict[tuple, sp.Expr] = field(default_factory=dict)
     _derivatives: dict[tuple, sp.Expr] = field(default_factory=dict)
+    opaque: dict[sp.Symbol, str] = field(default_factory=dict)  # never-defined symbol -> its name
 
     def new_atom(self, display: str) -> sp.Symbol:
         name = display
@@ -107,9 +108,25 @@ class AtomTable:
 
     def _depends(self, expr: sp.Expr, v: sp.Symbol) -> bool:
         for sym in expr.free_symbols:
-            if sym == v or (sym in self.expansion and v in self._reachable(sym)):
+            if sym == v:
                 return True
+            if sym in self.expansion:
+                reach = self._reachable(sym)
+                if v in reach:
+                    return True
+                self._no_opaque(reach, v)
+            elif sym in self.opaque:
+                self._no_opaque({sym}, v)
         return False
+
+    def _no_opaque(self, symbols, v: sp.Symbol) -> None:
+        """A symbol the notation knows nothing about may depend on anything: its derivative is
+        not zero, it is unknown."""
+        if self.opaque:
+            for sym in symbols:
+                if sym in self.opaque and sym != v:
+                    raise Unsupported(f"${self.opaque[sym]}$ is never defined, so its derivative with respect "
+                                      f"to ${v}$ is unknown")
 
     def _d(self, expr: sp.Expr, v: sp.Symbol) -> sp.Expr:
         if expr.is_Symbol:
@@ -117,6 +134,7 @@ class AtomTable:
                 return sp.Integer(1)
             if expr in self.expansion and v in self._reachable(expr):
                 return self._slope(expr, v)
+            self._depends(expr, v)
             return sp.Integer(0)
         if expr.is_Number or not self._depends(expr, v):
             return sp.Integer(0)
@@ -634,7 +652,10 @@ class Evaluator:
         def leaf(extra: tuple[int, ...]) -> sp.Symbol:
             full = list(entry) + list(extra)
             suffix = f"[{','.join(map(str, full))}]" if full else ""
-            return variable(prefix + suffix, positive)
+            symbol = variable(prefix + suffix, positive)
+            if fam.role == "unknown":
+                self.atoms.opaque[symbol] = fam.name
+            return symbol
 
         if not shape:
             return leaf(())

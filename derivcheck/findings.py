@@ -97,6 +97,8 @@ class DerivationResult:
     notes: list[str] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)
     error: str | None = None        # the file could not be read at all
+    inferred: list | None = None    # notes on a notation inferred from the text (no header)
+    notation: dict | None = None    # that notation, as a header
 
     def count(self, verdict: str) -> int:
         return sum(1 for s in self.steps if s.verdict == verdict)

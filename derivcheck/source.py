@@ -77,6 +77,17 @@ class Chain:
 
 
 @dataclass
+class Inline:
+    """Math inside the prose (``$…$`` or ``\\(…\\)``): where definitions and conditions are stated."""
+    text: str
+    start: int
+    line: int
+    before: str             # the prose just before it (up to 160 characters)
+    after: str              # the prose after it, to the end of its sentence
+    next_block: int | None  # the display that follows it, if any
+
+
+@dataclass
 class Document:
     path: str
     text: str
@@ -178,6 +189,67 @@ def _prose(text: str) -> str:
     """The paragraph just before a display: its justification label, if it has one."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     return re.sub(r"\s+", " ", paragraphs[-1])[:300] if paragraphs else ""
+
+
+def cut_prose(doc: Document) -> None:
+    """Cut prose out of displays (``$$a = b where $b = c$ (1)$$``) before chains are built; the
+    cut text stays on the block, where it is reported as damage."""
+    from .rules import prose_in_display
+    cut = False
+    for block in doc.blocks:
+        start = prose_in_display(block.content)
+        if start is not None and block.content[:start].strip():
+            block.damage = block.content[start:].strip()
+            block.content = block.content[:start]
+            block.end = block.start + start
+            cut = True
+    if cut:
+        doc.chains, doc.lone, doc.empty = build_chains(doc.text, doc.blocks, {})
+
+
+_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)", re.S)
+_SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
+
+
+def inline_math(doc: Document) -> list[Inline]:
+    """Every piece of inline math in the body, outside displays and code, in reading order."""
+    masked = list(doc.text)
+    for a, b in _masked_spans(doc):
+        masked[a:b] = " " * (b - a)
+    body = "".join(masked)
+    out = []
+    starts = [b.start for b in doc.blocks]
+    for m in _INLINE.finditer(body, doc.body_start):
+        math = m.group(1) if m.group(1) is not None else m.group(2)
+        if not math.strip() or "\n\n" in math:
+            continue
+        end = _SENTENCE_END.search(body, m.end())
+        following = next((i for i, s in enumerate(starts) if s > m.start()), None)
+        before = body[max(doc.body_start, m.start() - 160):m.start()]
+        out.append(Inline(math.strip(), m.start(1) if m.group(1) is not None else m.start(2),
+                          doc.line_of(m.start()), " ".join(before.split()),
+                          " ".join(body[m.end():end.start() if end else len(body)].split())[:200], following))
+    return out
+
+
+def _masked_spans(doc: Document) -> list[tuple[int, int]]:
+    """Displays (with their delimiters) and fenced code: no inline math is looked for there."""
+    spans = []
+    for block in doc.blocks:
+        spans.append((max(doc.body_start, block.start - 2), min(len(doc.text), block.end + 2)))
+    for m in re.finditer(r"^(```|~~~).*?(^\1|\Z)", doc.text, re.M | re.S):
+        spans.append((m.start(), m.end()))
+    return spans
+
+
+def split_relations(text: str) -> list[tuple[str | None, str]]:
+    """A piece of math cut at its top-level relations: [(relation before, text)]."""
+    out: list[tuple[str | None, str]] = []
+    prev, rel_before = 0, None
+    for start, end, rel in _relation_cuts(text) + [(len(text), len(text), None)]:
+        out.append((rel_before, text[prev:start].strip()))
+        prev, rel_before = end, rel
+    return out
 
 
 # ----------------------------------------------------------------------------- chains

@@ -36,9 +36,10 @@ class Spec:
 @dataclass(frozen=True)
 class Task:
     """One unit of limited work. Everything here is text: the checker never parses."""
-    kind: str                       # "compare" | "repair" | "inspect"
+    kind: str                       # "compare" | "repair" | "inspect" | "infer"
     spec: Spec
-    lhs: str                        # compare: the expression before; repair: the target; inspect: the text
+    lhs: str                        # compare: the expression before; repair: the target; inspect: the text;
+                                    # infer: the whole document
     rhs: str = ""                   # compare/repair: the step
     relation: str = "="
     assume: tuple[str, ...] = ()
@@ -56,6 +57,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     definition: bool = False        # lhs is the pattern of a declared definition
     target: int | None = None       # lhs is d(loss)/d(variable) of this target
+    header: dict | None = None      # infer: the notation the document implies
+    inferred: list = field(default_factory=list)  # infer: the notes saying how
     seconds: float = 0.0
 
 
@@ -87,6 +90,8 @@ def context_for(spec: Spec) -> Context:
 def run_task(task: Task) -> Result:
     """Carry out one task here and now; every failure becomes a Result, never an exception."""
     try:
+        if task.kind == "infer":
+            return _infer(task)
         ctx = context_for(task.spec)
         before = len(ctx.notes)
         lhs = _read(task.lhs, "lhs")
@@ -116,6 +121,19 @@ def run_task(task: Task) -> Result:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+def _infer(task: Task) -> Result:
+    """The header a document with no header implies (parsing happens here, under the limits)."""
+    from .infer import infer
+    from .source import read_document
+    got = infer(read_document(task.spec.document, task.lhs), task.spec.header or {})
+    try:
+        load_notation(got.header, dict(task.spec.sizes))
+    except NotationError as err:
+        return Result(failure="unsupported", message=f"the notation inferred from the document is not usable: {err}",
+                      header=got.header, inferred=got.notes)
+    return Result(header=got.header, inferred=got.notes)
 
 
 def _read(text: str, side: str) -> n.Node:

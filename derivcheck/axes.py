@@ -1,0 +1,345 @@
+"""Which index letters index which axes: the part of notation inference that is about indices.
+
+Every use of an indexed symbol puts letters, numbers, size names or class labels into the axes
+(slots) of that symbol: ``\\Theta_{ij}`` puts i in Θ's first subscript slot and j in its second.
+A letter is local to its scope (a chain, a display, an inline fragment): ``j`` may count classes in
+one chain and features in the next. Slots, letters and sizes are joined in a union-find; each
+group that results is one kind of axis (the classes, the features, the samples), and gets one size.
+
+Evidence is recorded as it is found, so the roles can be decided afterwards (infer.py):
+a letter summed over an exponential (a softmax denominator), a class label used as an index, the
+numbers and size names written in a slot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from . import nodes as n
+
+Key = tuple
+
+#: Letters that are never index letters: e is Euler's number, and these name labels.
+NOT_INDICES = frozenset("e")
+INDEX_LETTER = re.compile(r"^[a-z]$")
+SIZE_NAME = re.compile(r"^[A-Z]$")
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[Key, Key] = {}
+
+    def add(self, key: Key) -> Key:
+        self.parent.setdefault(key, key)
+        return key
+
+    def find(self, key: Key) -> Key:
+        self.add(key)
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: Key, b: Key) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+    def groups(self) -> dict[Key, set[Key]]:
+        out: dict[Key, set[Key]] = defaultdict(set)
+        for key in self.parent:
+            out[self.find(key)].add(key)
+        return out
+
+
+def slot(name: str, kind: str, pos: int) -> Key:
+    return ("slot", name, kind, pos)
+
+
+def letter(scope: int, name: str) -> Key:
+    return ("letter", scope, name)
+
+
+def size(name: str) -> Key:
+    return ("size", name)
+
+
+def label_value(name: str) -> Key:
+    return ("label", name)
+
+
+@dataclass
+class Uses:
+    """How one symbol is written across the document."""
+    sub_arity: Counter = field(default_factory=Counter)
+    sup_arity: Counter = field(default_factory=Counter)
+    bare: set[int] = field(default_factory=set)          # scopes where it stands with no index
+    indexed: set[int] = field(default_factory=set)       # scopes where it has an index
+    called: set[int] = field(default_factory=set)        # scopes where it is applied: g(…)
+    call_args: list[tuple[n.Node, ...]] = field(default_factory=list)
+    wrt: set[int] = field(default_factory=set)           # scopes where something is differentiated by it
+    transposed: bool = False
+    numbers: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
+    count: int = 0
+
+
+@dataclass
+class Group:
+    """One union-find group: an axis kind, with everything that was put into it."""
+    slots: set[tuple[str, str, int]]
+    letters: set[tuple[int, str]]
+    sizes: Counter
+    labels: set[str]
+    exp_summed: bool
+
+
+class Scanner:
+    """Records the indexing of every expression it is shown."""
+
+    def __init__(self, labels: frozenset[str]):
+        self.uf = UnionFind()
+        self.labels = labels                 # names read as labels, never as index letters
+        self.uses: dict[str, Uses] = defaultdict(Uses)
+        self.size_counts: Counter = Counter()
+        self.exp_summed: set[Key] = set()
+        self.letter_scopes: dict[str, set[int]] = defaultdict(set)
+        self.bound: set[tuple[int, str]] = set()
+
+    # ---- entry points
+    def scan(self, node: n.Node, scope: int) -> None:
+        self._walk(node, scope)
+
+    def quantifier(self, scope: int, index: str, size_name: str) -> None:
+        """``\\forall i = 1, …, N``: the letter ranges over the size."""
+        self.uf.union(self._letter(scope, index), self._size(size_name))
+
+    def same_axis(self, a: Key, b: Key) -> None:
+        self.uf.union(a, b)
+
+    def groups(self) -> list[Group]:
+        out = []
+        for members in self.uf.groups().values():
+            slots = {k[1:] for k in members if k[0] == "slot"}
+            letters = {k[1:] for k in members if k[0] == "letter"}
+            sizes = Counter({k[1]: self.size_counts[k[1]] for k in members if k[0] == "size"})
+            labels = {k[1] for k in members if k[0] == "label"}
+            out.append(Group(slots, letters, sizes, labels, any(k in self.exp_summed for k in members)))
+        return out
+
+    def group_of(self, key: Key) -> Key:
+        return self.uf.find(key)
+
+    # ---- walking
+    def _walk(self, node: n.Node, scope: int) -> None:
+        if isinstance(node, n.Sum):
+            self._sum(node, scope)
+            return
+        if isinstance(node, n.Indicator):
+            self._relation(node.condition, scope)
+            return
+        if isinstance(node, n.Rel):
+            self._relation(node, scope)
+            return
+        if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym):
+            self._scripted(node, scope)
+            return
+        if isinstance(node, n.Call):
+            self._call(node, scope)
+            return
+        if isinstance(node, n.Deriv):
+            self._walk(node.body, scope)
+            self._walk(node.wrt, scope)
+            head = head_name(node.wrt)
+            if head is not None:
+                self.uses[head].wrt.add(scope)
+            return
+        if isinstance(node, n.Sym):
+            self._bare(node.name, scope)
+            return
+        for child in n.children(node):
+            self._walk(child, scope)
+
+    def _bare(self, name: str, scope: int) -> None:
+        if name in ("e", "\\pi") or name.startswith("\\mathbb{1}"):
+            return
+        uses = self.uses[name]
+        uses.bare.add(scope)
+        uses.count += 1
+
+    def _sum(self, node: n.Sum, scope: int) -> None:
+        key = self._letter(scope, node.index)
+        self.bound.add((scope, node.index))
+        if node.upper is not None:
+            bound = _size_name(node.upper)
+            if bound is not None:
+                self.uf.union(key, self._size(bound))
+            else:
+                self._walk(node.upper, scope)
+        if _is_exponential(node.body):
+            self.exp_summed.add(key)
+        for cond in node.conditions:
+            self._relation(cond, scope)
+        self._walk(node.body, scope)
+
+    def _relation(self, rel: n.Rel, scope: int) -> None:
+        """``k = y_i``, ``k \\neq j``, ``y = k``: both sides range over the same values."""
+        sides = [self._value_key(side, scope) for side in (rel.lhs, rel.rhs)]
+        if sides[0] is not None and sides[1] is not None:
+            self.uf.union(sides[0], sides[1])
+        for side, key in zip((rel.lhs, rel.rhs), sides):
+            if key is None or key[0] == "label":
+                self._walk(side, scope)
+
+    def _value_key(self, node: n.Node, scope: int) -> Key | None:
+        """The union-find key of something used as an index value, if it is one."""
+        if isinstance(node, n.Group):
+            node = node.arg
+        if isinstance(node, n.Sym):
+            if node.name in self.labels:
+                return label_value(node.name)
+            if self.is_index_letter(node.name):
+                return self._letter(scope, node.name)
+            if SIZE_NAME.match(node.name):
+                return self._size(node.name)
+            return None
+        if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name in self.labels:
+            return label_value(node.base.name)
+        return None
+
+    def _scripted(self, node: n.Scripted, scope: int) -> None:
+        name = node.base.name
+        if name == "\\delta" and node.sub:
+            items = index_items(node.sub)
+            keys = [self._value_key(i, scope) for i in items]
+            if len(keys) == 2 and None not in keys:
+                self.uf.union(keys[0], keys[1])
+            return
+        if name == "e" and node.sub is None:
+            if node.sup is not None:
+                self._walk(node.sup, scope)
+            return
+        uses = self.uses[name]
+        uses.count += 1
+        sup_items, power, transposed = split_sup(node.sup)
+        if transposed:
+            uses.transposed = True
+        sub_items = index_items(node.sub) if node.sub else []
+        if sub_items:
+            uses.sub_arity[len(sub_items)] += 1
+        if sup_items:
+            uses.sup_arity[len(sup_items)] += 1
+        if sub_items or sup_items:
+            uses.indexed.add(scope)
+        else:
+            uses.bare.add(scope)
+        for kind, items in (("sub", sub_items), ("sup", sup_items)):
+            for pos, item in enumerate(items):
+                self._item(name, kind, pos, item, scope)
+        if power is not None:
+            self._walk(power, scope)
+
+    def _item(self, name: str, kind: str, pos: int, item: n.Node, scope: int) -> None:
+        key = slot(name, kind, pos)
+        self.uf.add(key)
+        if isinstance(item, n.Num) and item.text.isdigit():
+            self.uses[name].numbers[(kind, pos)].add(int(item.text))
+            return
+        value = self._value_key(item, scope)
+        if value is not None:
+            self.uf.union(key, value)
+        if value is None or value[0] == "label":
+            self._walk(item, scope)
+
+    def _call(self, node: n.Call, scope: int) -> None:
+        head = node.head
+        if isinstance(head, n.Scripted) and isinstance(head.base, n.Sym):
+            self._scripted(head, scope)
+            name = head.base.name
+        elif isinstance(head, n.Sym):
+            name = head.name
+            self.uses[name].count += 1
+        else:
+            self._walk(head, scope)
+            name = None
+        if name is not None:
+            self.uses[name].called.add(scope)
+            self.uses[name].call_args.append(node.args)
+        for arg in node.args:
+            self._walk(arg, scope)
+
+    # ---- keys
+    def is_index_letter(self, name: str) -> bool:
+        return bool(INDEX_LETTER.match(name)) and name not in NOT_INDICES and name not in self.labels
+
+    def _letter(self, scope: int, name: str) -> Key:
+        self.letter_scopes[name].add(scope)
+        return self.uf.add(letter(scope, name))
+
+    def _size(self, name: str) -> Key:
+        self.size_counts[name] += 1
+        return self.uf.add(size(name))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def head_name(node: n.Node) -> str | None:
+    """The symbol an expression is about: ``x`` of ``x^{(i)}_d``, ``g`` of ``g_k(z)``."""
+    while True:
+        if isinstance(node, n.Call):
+            node = node.head
+        elif isinstance(node, n.Scripted):
+            node = node.base
+        elif isinstance(node, n.Group):
+            node = node.arg
+        else:
+            break
+    return node.name if isinstance(node, n.Sym) else None
+
+
+def index_items(sub) -> list[n.Node]:
+    """The items of a subscript, a run of letters split (``_{ij}`` is i, j)."""
+    if not sub:
+        return []
+    items = [x for x in sub if x != "substack"]
+    if len(items) == 1 and isinstance(items[0], n.Mul) and all(
+            isinstance(f, n.Sym) and INDEX_LETTER.match(f.name) for f in items[0].factors):
+        return list(items[0].factors)
+    return items
+
+
+def split_sup(sup: n.Node | None) -> tuple[list[n.Node], n.Node | None, bool]:
+    """(bracketed indices, power, transposed) of a superscript: ``^{(k)\\top}``, ``^{2}``, ``^T``."""
+    if sup is None:
+        return [], None, False
+    if isinstance(sup, n.Transpose) or (isinstance(sup, n.Sym) and sup.name == "T"):
+        return [], None, True
+    transposed = False
+    if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
+        transposed = True
+        rest = sup.factors[:-1]
+        sup = rest[0] if len(rest) == 1 else n.Mul(rest)
+    if isinstance(sup, n.Group):
+        inner = sup.arg
+        items = list(inner.entries) if isinstance(inner, n.Vector) else [inner]
+        return items, None, transposed
+    return [], (None if transposed else sup), transposed
+
+
+def _size_name(node: n.Node) -> str | None:
+    if isinstance(node, n.Sym) and re.match(r"^[A-Za-z]$", node.name):
+        return node.name
+    return None
+
+
+def _is_exponential(node: n.Node) -> bool:
+    """``e^{…}``, ``\\exp(…)``, possibly in brackets: the body of a softmax denominator."""
+    while isinstance(node, n.Group):
+        node = node.arg
+    if isinstance(node, n.Apply) and node.func == "exp":
+        return True
+    return isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name == "e" \
+        and node.sub is None and node.sup is not None

@@ -1,0 +1,1296 @@
+"""Notation inferred from a document that has no header: what a careful reader takes from the text.
+
+A header (notation.py) is what an instructor writes; students do not write one. This module reads
+the document the way a reader does and writes the header the document implies, so that every later
+stage runs unchanged and a person can read (and correct) what was inferred:
+
+1. every expression is parsed: chains, standalone equations, inline math in the prose;
+2. definitions are collected, first one of a symbol wins: equations whose left side names a symbol
+   (``p_k = …`` displayed, "where $f_j = w_j x_i$" inline), entry patterns of vector equations, and a
+   loss defined by the first step of its own gradient (∂J/∂Θ = -∂/∂Θ (Σ …) defines J);
+3. index letters are matched to the axes they index (axes.py) and each kind of axis gets a size and
+   a role: classes, features, samples;
+4. roles follow from use and from the conventions of the field (CONVENTIONS): what the loss is
+   differentiated by is a parameter, a label indexed by class is one-hot, a label used as an index
+   is a class label;
+5. what the document uses but never defines is completed from the model (logits z = Wx + b,
+   softmax, sigmoid) and said so, or declared ``unknown`` and said so.
+
+Every inference is a Note, kept as data; the report shows the notes and the header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+
+from . import nodes as n
+from . import rules
+from .axes import INDEX_LETTER, Group, Scanner, head_name, index_items, label_value, letter, slot, split_sup
+from .notation import DEFAULT_SIZES
+from .parse import INDICATOR, LatexError, parse_expression
+from .render import to_latex
+from .source import Document, Inline, cut_prose, inline_math, split_relations, split_top_level
+
+# ----------------------------------------------------------------------------- conventions
+
+#: What a name means when the document does not say (the conventions of the field).
+CONVENTIONS = {
+    "weights": frozenset({"W", "w", "\\Theta", "\\theta", "\\beta", "V", "U", "\\omega", "\\Omega"}),
+    "bias": frozenset({"b"}),
+    "input": frozenset({"x", "X"}),
+    "label": frozenset({"y", "Y"}),
+    "logits": frozenset({"z", "s", "o"}),
+    "prediction": frozenset({"p", "g", "S", "a", "\\sigma", "P", "q", "h", "\\hat{y}", "\\hat{p}", "\\pi",
+                             "\\phi", "\\mu"}),
+    "loss": frozenset({"L", "J", "\\ell", "l", "E", "\\mathcal{L}", "\\mathcal{J}", "\\mathcal{E}",
+                       "\\operatorname{loss}", "\\mathcal{l}", "\\mathcal{C}"}),
+    "constant": frozenset({"\\lambda", "\\eta", "\\alpha", "\\gamma", "\\epsilon", "\\varepsilon", "\\rho",
+                           "\\tau", "\\kappa", "c", "C_0"}),
+}
+#: The role of a size named by one of these letters, unless the document shows otherwise.
+SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
+              "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}
+#: Names for a size the document never names, by role, in order of preference.
+FRESH_SIZES = {"classes": "KCQ", "features": "DPF", "samples": "NMS", "hidden": "HJG", None: "RQU"}
+#: Letters for an axis the document never indexes, by role, in order of preference.
+FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", "hidden": "hjuv", None: "uvqr"}
+#: Words that name the model, checked in this order.
+MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?layer"),
+               ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
+               ("logistic", r"sigmoid|logistic|binary cross"),
+               ("linear", r"least squares|squared error|\bmse\b|linear regression"))
+SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
+RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T"})
+_CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
+                             r"\s*[:,.)\]]?\s*$", re.I)
+_CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
+                             r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
+_ONE_HOT = re.compile(r"one[- ]hot|1-of-[kK]|indicator vector", re.I)
+_BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
+_MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
+_QUANTIFIER = re.compile(r"\\forall\s*([a-z])\s*(?:=\s*1\s*,\s*\\[lc]?dots\s*,|\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)"
+                         r"\s*([A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One thing inferred, and on what grounds.
+
+    ``kind``: ``stated`` (the document says it), ``convention`` (the field's convention, the
+    document does not say it), ``undefined`` (used, never defined), ``ignored`` (a statement the
+    notation could not use, and why).
+    """
+    kind: str
+    text: str
+    line: int | None = None
+
+
+@dataclass
+class Inferred:
+    header: dict
+    notes: list[Note]
+
+
+# ----------------------------------------------------------------------------- gathering
+
+@dataclass
+class Expr:
+    node: n.Node
+    text: str
+    scope: int
+    block: int | None
+    line: int
+
+
+@dataclass
+class ChainExprs:
+    exprs: list[Expr]
+    blocks: list[int]
+    update: bool = False            # W_{t+1} = W_t - …: it defines the next iterate
+    generic: bool = False           # a rule stated for generic functions: ∂g(f(x))/∂x = …
+
+    @property
+    def skipped(self) -> bool:
+        """Chains that say nothing about the document's own symbols."""
+        return self.update or self.generic
+
+
+@dataclass
+class Definition:
+    name: str
+    lhs: n.Node
+    rhs: n.Node
+    line: int
+    how: str                        # "display" | "inline" | "entries" | "first step" | "convention"
+    scope: int
+    text: str = ""
+    blocks: tuple[int, ...] | None = None   # only in these blocks
+
+
+def read_math(text: str) -> tuple[str, n.Node | None]:
+    """The reading derivcheck judges (damage repaired, slips applied) and its parse, if any."""
+    repaired, _ = rules.apply(text, "damage", None)
+    reading, _ = rules.apply(repaired, "slip", None)
+    try:
+        return reading, parse_expression(reading)
+    except LatexError:
+        return reading, None
+
+
+class Reader:
+    """Everything parsed once: chains, standalone displays and inline fragments, each a scope."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.chains: list[ChainExprs] = []
+        self.lone: list[Expr] = []
+        self.inline: list[tuple[Inline, list[tuple[str | None, Expr | None]]]] = []
+        scope = 0
+        for chain in doc.chains:
+            pieces = [chain.first] + [link.piece for link in chain.links]
+            exprs = []
+            for piece in pieces:
+                text, node = read_math(piece.text)
+                if node is not None:
+                    exprs.append(Expr(node, text, scope, piece.block, piece.line))
+                elif piece is chain.first:
+                    break           # an unreadable start: nothing below can be tied to it
+            self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
+            scope += 1
+        _mark_generic(self.chains)
+        for piece in doc.lone:
+            text, node = read_math(piece.text)
+            if node is not None:
+                self.lone.append(Expr(node, text, scope, piece.block, piece.line))
+            scope += 1
+        for item in inline_math(doc):
+            parts = []
+            for rel, part in split_relations(item.text):
+                text, node = read_math(part) if part else (part, None)
+                parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
+            self.inline.append((item, parts))
+            scope += 1
+
+    def chain_exprs(self) -> list[Expr]:
+        return [e for c in self.chains if not c.skipped for e in c.exprs]
+
+    def words(self) -> str:
+        return self.doc.text
+
+
+def _mark_generic(chains: list[ChainExprs]) -> None:
+    """A chain that applies a one-letter function written nowhere else (``g(f(x))``) states a
+    rule for generic functions."""
+    heads: dict[str, set[int]] = defaultdict(set)
+    for i, chain in enumerate(chains):
+        for e in chain.exprs:
+            for x in n.walk(e.node):
+                name = head_name(x) if isinstance(x, (n.Scripted, n.Call)) else x.name if isinstance(x, n.Sym) else None
+                if name:
+                    heads[name].add(i)
+    for i, chain in enumerate(chains):
+        calls = {x.head.name for e in chain.exprs for x in n.walk(e.node)
+                 if isinstance(x, n.Call) and isinstance(x.head, n.Sym) and len(x.head.name) == 1}
+        chain.generic = any(heads[c] == {i} for c in calls)
+
+
+def _is_update(exprs: list[Expr]) -> bool:
+    """``W_{t+1} = …``: the left side is a symbol at a computed index (the next iterate)."""
+    if not exprs:
+        return False
+    first = exprs[0].node
+    if not (isinstance(first, n.Scripted) and isinstance(first.base, n.Sym)):
+        return False
+    items = index_items(first.sub) + split_sup(first.sup)[0]
+    return any(isinstance(i, n.Add) and any(isinstance(t, n.Num) for t in i.terms) for i in items)
+
+
+# ----------------------------------------------------------------------------- the inference
+
+def infer(doc: Document, defaults: dict | None = None) -> Inferred:
+    """The header ``doc`` implies, with a note for every inference; ``defaults`` (an assignment's
+    notation defaults) fill what the document leaves open."""
+    cut_prose(doc)
+    return _Inference(doc, defaults or {}).run()
+
+
+class _Inference:
+    def __init__(self, doc: Document, defaults: dict):
+        self.doc = doc
+        self.defaults = defaults
+        self.read = Reader(doc)
+        self.notes: list[Note] = []
+        self.model = _model_kind(doc.text, self.read)
+        self.names = _names_used(self.read.chain_exprs())
+        self.scanner = Scanner(frozenset(n_ for n_ in CONVENTIONS["label"] if n_ in self.names))
+        self.definitions: dict[str, Definition] = {}
+        self.block_notes: dict[int, dict] = defaultdict(dict)
+
+    def note(self, kind: str, text: str, line: int | None = None) -> None:
+        if not any(x.text == text for x in self.notes):
+            self.notes.append(Note(kind, text, line))
+
+    def run(self) -> Inferred:
+        self._scan()
+        self._explicit_definitions()
+        self._entry_definitions()
+        self._first_step_definitions()
+        targets = self._targets()
+        roles = self._roles(targets)
+        axes = self._axes(roles)
+        families = self._families(roles, axes)
+        self._complete(roles, axes, families)
+        self._unknowns(roles, families)
+        indices, overrides = self._letters(axes)
+        self._block_notes(roles, axes, families, overrides)
+        header = self._header(axes, families, indices, targets)
+        return Inferred(header, self.notes)
+
+    # ---- 1. indices
+    def _scan(self) -> None:
+        for chain in self.read.chains:
+            if chain.skipped:
+                continue
+            for expr in chain.exprs:
+                self.scanner.scan(expr.node, expr.scope)
+            for block in chain.blocks:
+                quant = self.doc.blocks[block].quantifier or ""
+                for m in _QUANTIFIER.finditer(quant):
+                    self.scanner.quantifier(chain.exprs[0].scope if chain.exprs else 0, m.group(1), m.group(2))
+
+
+    # ---- 2. definitions
+    def _define(self, d: Definition) -> bool:
+        if d.name in self.definitions or not self._definable(d):
+            return False
+        self.definitions[d.name] = d
+        return True
+
+    def _definable(self, d: Definition) -> bool:
+        if d.name in RESERVED or d.name in self.scanner.letter_scopes and INDEX_LETTER.match(d.name):
+            return False
+        if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
+            return False  # parameters and data are not defined by equations
+        if any(isinstance(x, n.Sym) and x.name == d.name for x in n.walk(d.rhs)) or \
+                any(head_name(x) == d.name for x in n.walk(d.rhs) if isinstance(x, (n.Scripted, n.Call))):
+            return False
+        return True
+
+    def _explicit_definitions(self) -> None:
+        """Equations whose left side names a symbol: standalone displays, then inline math."""
+        found: list[tuple[int, Definition]] = []
+        for chain in self.read.chains:
+            if chain.skipped or len(chain.exprs) < 2:
+                continue
+            first, second = chain.exprs[0], chain.exprs[1]
+            if is_pattern(first.node):
+                found.append((first.line, Definition(head_name(first.node), first.node, second.node, first.line,
+                                                      "display", first.scope, f"{first.text} = {second.text}")))
+        for item, parts in self.read.inline:
+            if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
+                continue
+            lhs, rhs = parts[0][1], parts[1][1]
+            if not is_pattern(lhs.node):
+                continue
+            name = head_name(lhs.node)
+            if name not in self.names:
+                continue
+            foreign = sorted(_written_symbols(rhs.node) - self.names - RESERVED)
+            if foreign:
+                self.note("ignored", f"${item.text}$ (line {item.line}) is not used as the definition of "
+                          f"${name}$: it is written with ${'$, $'.join(foreign)}$, which the derivation "
+                          "never uses", item.line)
+                continue
+            found.append((item.line, Definition(name, lhs.node, rhs.node, item.line, "inline", lhs.scope,
+                                                f"{lhs.text} = {rhs.text}")))
+        for line, d in sorted(found, key=lambda f: f[0]):
+            if self._define(d):
+                if d.how == "inline":
+                    self._scan_definition(d)
+                self.note("stated", f"${d.name}$ is defined on line {line}: ${d.text}$", line)
+
+    def _entry_definitions(self) -> None:
+        """``(P(y=1|x), …, P(y=K|x)) = (…)``: the pattern of the entries defines the symbol."""
+        for chain in self.read.chains:
+            if len(chain.exprs) != 2 or chain.skipped:
+                continue
+            lhs, rhs = (_entries(e.node) for e in chain.exprs)
+            if not lhs or not rhs or len(lhs) != len(rhs):
+                continue
+            found = _entry_pattern(lhs, rhs, self._fresh_letter_for(chain.exprs))
+            if found is None:
+                continue
+            pattern, body = found
+            name = head_name(pattern)
+            d = Definition(name, pattern, body, chain.exprs[0].line, "entries", chain.exprs[0].scope,
+                           f"{to_latex(pattern)} = {to_latex(body)}")
+            if is_pattern(pattern) and self._define(d):
+                self._scan_definition(d)
+                self.note("stated", f"${name}$ is defined entry by entry on line {d.line}: ${d.text}$", d.line)
+
+    def _first_step_definitions(self) -> None:
+        """``∂F/∂X = -∂/∂X (E)`` with F defined nowhere: the first step says what F is."""
+        for chain in self.read.chains:
+            if len(chain.exprs) < 2 or chain.skipped:
+                continue
+            first = chain.exprs[0].node
+            if not isinstance(first, n.Deriv) or not is_pattern(first.body):
+                continue
+            name = head_name(first.body)
+            if name in self.definitions or name in RESERVED:
+                continue
+            body = _strip_derivative(chain.exprs[1].node, first.wrt)
+            if body is None:
+                continue
+            entries = _entries(body)
+            if entries:
+                found = _entry_pattern([_indexed_like(first.body, i) for i in range(len(entries))], entries,
+                                       self._fresh_letter_for(chain.exprs))
+                if found is None:
+                    continue
+                pattern, body = found
+            else:
+                pattern = first.body
+            d = Definition(name, pattern, body, chain.exprs[0].line, "first step", chain.exprs[0].scope,
+                           f"{to_latex(pattern)} = {to_latex(body)}")
+            if self._define(d):
+                self._scan_definition(d)
+                self.note("stated", f"${name}$ is defined by the first step of its derivative (line {d.line}): "
+                          f"${d.text}$", d.line)
+
+    def _scan_definition(self, d: Definition) -> None:
+        self.scanner.scan(d.lhs, d.scope)
+        self.scanner.scan(d.rhs, d.scope)
+
+    def _fresh_letter_for(self, exprs: list[Expr]) -> str:
+        used = {x.name for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sym)}
+        used |= {x.index for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sum)}
+        return next(c for c in "kcjlhqmnrstuv" if c not in used)
+
+    # ---- 3. targets and roles
+    def _targets(self) -> list[tuple[Expr, n.Deriv]]:
+        """Chain starts that differentiate the loss by a parameter: the gradients to be derived."""
+        out = []
+        for chain in self.read.chains:
+            if not chain.exprs or chain.skipped:
+                continue
+            first = chain.exprs[0]
+            node = first.node
+            if not isinstance(node, n.Deriv):
+                continue
+            of, wrt = head_name(node.body), head_name(node.wrt)
+            if of is None or wrt is None or not self._is_loss(of) or not self._is_parameter(wrt):
+                continue
+            out.append((first, node))
+        return out
+
+    def _is_loss(self, name: str) -> bool:
+        d = self.definitions.get(name)
+        return name in CONVENTIONS["loss"] or (d is not None and d.how == "first step")
+
+    def _is_parameter(self, name: str) -> bool:
+        if name in self.definitions:
+            return False
+        if name in CONVENTIONS["weights"] | CONVENTIONS["bias"]:
+            return True
+        others = CONVENTIONS["input"] | CONVENTIONS["label"] | CONVENTIONS["logits"] | CONVENTIONS["prediction"]
+        return name not in others and name not in CONVENTIONS["loss"]
+
+    def _roles(self, targets) -> dict[str, str]:
+        roles: dict[str, str] = {}
+        for _, node in targets:
+            name = head_name(node.wrt)
+            roles[name] = "bias" if name in CONVENTIONS["bias"] else "weights"
+        if not any(r == "weights" for r in roles.values()):
+            for name in sorted(self.names & CONVENTIONS["weights"]):
+                if name not in self.definitions:
+                    roles.setdefault(name, "weights")
+        for name in sorted(self.names & CONVENTIONS["bias"]):
+            if name not in self.definitions and self.model in ("softmax", "logistic", "linear", None):
+                roles.setdefault(name, "bias")
+        for name in sorted(self.names & CONVENTIONS["input"]):
+            if name not in self.definitions:
+                roles.setdefault(name, "input")
+        for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels()):
+            if name not in self.definitions and name not in roles:
+                roles[name] = "label"
+        for name in self.names:
+            uses = self.scanner.uses.get(name)
+            if name not in roles and uses is not None and uses.wrt and name not in self.definitions:
+                roles[name] = "variable"
+        return roles
+
+    def _cross_entropy_labels(self) -> set[str]:
+        """In ``-Σ_k A_k log B_k`` the factor beside the logarithm is the label (even ``\\hat{y}``)."""
+        out = set()
+        for d in self.definitions.values():
+            for x in n.walk(d.rhs):
+                if isinstance(x, n.Mul) and any(isinstance(f, n.Apply) and f.func in ("log", "ln") for f in x.factors):
+                    for f in x.factors:
+                        name = head_name(f) if isinstance(f, (n.Sym, n.Scripted)) else None
+                        if name and name not in self.definitions and name not in CONVENTIONS["prediction"] - {"\\hat{y}"}:
+                            out.add(name)
+        return out
+
+    # ---- 4. axes, sizes
+    def _axes(self, roles: dict[str, str]) -> "Axes":
+        groups = self.scanner.groups()
+        label_kinds = self._class_labels(roles)
+        axes = Axes(self.scanner)
+        taken: set[str] = set(self.names) | set(self.scanner.letter_scopes)
+        for g in groups:
+            if not g.slots and not g.letters:
+                continue
+            role = self._group_role(g, roles, label_kinds)
+            names = [s for s, _ in g.sizes.most_common()]
+            if names:
+                primary = names[0]
+                if len(names) > 1:
+                    self.note("stated", f"${'$ and $'.join(names)}$ count the same thing (they index the same "
+                              "symbols); read as one size")
+            else:
+                primary = next(c for c in FRESH_SIZES[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
+                if g.slots:
+                    what = role or "an axis"
+                    self.note("convention", f"the size of the {what} (indexed by "
+                              f"{_slot_list(g)}) is never named; called ${primary}$ here")
+            taken.add(primary)
+            for name in names or [primary]:
+                axes.sizes[name] = role
+            axes.add(g, primary, role)
+        return axes
+
+    def _class_labels(self, roles: dict[str, str]) -> dict[str, str]:
+        """Labels used as an index or compared with one (``a_y``, ``1\\{y^{(i)}=k\\}``) are class labels."""
+        out = {}
+        for name, role in roles.items():
+            if role == "label" and self.scanner.uf.parent.get(label_value(name)) is not None:
+                out[name] = "class label"
+        return out
+
+    def _group_role(self, g: Group, roles: dict[str, str], class_labels: dict[str, str]) -> str | None:
+        names = {s[0] for s in g.slots}
+        kinds = {roles.get(x) for x in names}
+        if g.labels or g.exp_summed:
+            return "classes"
+        if any(class_labels.get(x) for x in names) or any(self._is_loss(x) for x in names):
+            return "samples"
+        by_name = Counter(SIZE_ROLES[s] for s in g.sizes if s in SIZE_ROLES)
+        if by_name:
+            return by_name.most_common(1)[0][0]
+        if "weights" in kinds and "input" in kinds:
+            return "features"
+        multiclass = self.model in ("softmax", None)
+        if "label" in kinds:
+            return "classes" if multiclass else "samples"
+        if multiclass and names & (CONVENTIONS["logits"] | CONVENTIONS["prediction"]):
+            return "classes"
+        if "input" in kinds:
+            return "samples"
+        if "weights" in kinds:
+            return "features"
+        return None
+
+    # ---- 5. families
+    def _families(self, roles: dict[str, str], axes: "Axes") -> dict[str, dict]:
+        """Every symbol with a role, or indexed and never defined: its axes, shape and role."""
+        class_labels = self._class_labels(roles)
+        families: dict[str, dict] = {}
+        for name in sorted(self.names):
+            if name in self.definitions or name in RESERVED or name in axes.sizes:
+                continue
+            if name in self.scanner.letter_scopes and INDEX_LETTER.match(name):
+                continue
+            uses = self.scanner.uses.get(name)
+            role = roles.get(name)
+            if role is None and (uses is None or not (uses.indexed or uses.bare or uses.called)):
+                continue
+            sub, sup = axes.slots_of(name)
+            role_word = role
+            if role == "label":
+                role_word = class_labels.get(name) or self._label_kind(name, sub + sup, axes)
+            families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": []}
+        self._implicit_dimensions(families, axes)
+        return families
+
+    def _label_kind(self, name: str, slots: list, axes: "Axes") -> str:
+        if any(axes.role_of_slot(s) == "classes" for s in slots):
+            if _ONE_HOT.search(self.doc.text):
+                self.note("stated", f"${name}$ is a one-hot label (the text says so)")
+            else:
+                self.note("convention", f"${name}$ is read as a one-hot label (it is indexed by class); the "
+                          "document never says so")
+            return "one-hot label"
+        if self.model == "logistic" or _BINARY.search(self.doc.text):
+            return "variable"
+        return "variable"
+
+    def _implicit_dimensions(self, families: dict[str, dict], axes: "Axes") -> None:
+        """Axes a symbol has but never shows: a weight vector per class (w_j x_i), a bare W."""
+        weights = [f for f in families.values() if f["role"] == "weights"]
+        inputs = [f for f in families.values() if f["role"] == "input"]
+        classify = self.model in ("softmax", "logistic", None)
+        for name, fam in families.items():
+            roles = {axes.role_of_slot(s) for s in fam["sub"] + fam["sup"]}
+            uses = self.scanner.uses.get(name)
+            bare_only = not fam["sub"] and not fam["sup"]
+            vector_hint = bool(uses and uses.transposed) or name.isupper() or self._declared_vector(name)
+            if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint):
+                if bare_only and self.model in ("softmax", None) and axes.has("classes") and \
+                        (name[-1:].isupper() or name.startswith("\\") and name[1:2].isupper()):
+                    fam["sub"] = [axes.axis("classes"), axes.axis("features")]
+                else:
+                    fam["shape"] = [axes.size_named("features")]
+            elif fam["role"] == "input" and "features" not in roles and \
+                    (any(w["shape"] or len(w["sub"] + w["sup"]) > 1 for w in weights) or vector_hint):
+                if bare_only:
+                    fam["sub"] = [axes.axis("features")]
+                else:
+                    fam["shape"] = [axes.size_named("features")]
+            elif fam["role"] == "bias" and bare_only and self.model in ("softmax", None) and axes.has("classes") \
+                    and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
+                fam["sub"] = [axes.axis("classes")]
+        del inputs
+
+    def _declared_vector(self, name: str) -> bool:
+        for item, _ in self.read.inline:
+            for m in _MEMBER.finditer(item.text):
+                if _canonical(m.group(1)) == name:
+                    return True
+        return False
+
+    # ---- 6. what the document never defines
+    def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
+        """Logits and probabilities the document uses and never defines, from its model."""
+        weights = [x for x, f in families.items() if f["role"] == "weights"]
+        inputs = [x for x, f in families.items() if f["role"] == "input"]
+        if self.model not in ("softmax", "logistic", None) or len(weights) != 1 or len(inputs) != 1:
+            return
+        w, x = weights[0], inputs[0]
+        bias = next((b for b, f in families.items() if f["role"] == "bias"), None)
+        logits = next((z for z in sorted(CONVENTIONS["logits"]) if z in families and z not in self.definitions
+                       and families[z]["role"] in ("unknown", "variable")), None)
+        if logits is not None:
+            text = self._logits_text(logits, w, x, bias, families, axes)
+            if text is not None:
+                blocks = self._blocks_mentioning({w} | ({bias} if bias else set()))
+                if set(blocks) >= {b for c in self.read.chains for b in c.blocks}:
+                    blocks = None       # every display involves the weights: one definition for all
+                d = _definition_from_text(text, logits, "convention", blocks)
+                if d is not None:
+                    self.definitions[logits] = d
+                    if blocks is None:
+                        del families[logits]
+                    where = f" (in the displays that involve ${w}$)" if blocks is not None else ""
+                    self.note("convention", f"${logits}$ is never defined; read as the logits of the model, "
+                              f"${text}${where}")
+        for name in sorted(families):
+            fam = families[name]
+            if fam["role"] not in ("unknown", "variable") or name not in CONVENTIONS["prediction"] | {"g", "h"}:
+                continue
+            z = logits or next((c for c in sorted(CONVENTIONS["logits"]) if c in self.names), None)
+            if z is None:
+                continue
+            text = self._prediction_text(name, z, fam, families, axes)
+            d = _definition_from_text(text, name, "convention", None) if text else None
+            if d is not None:
+                self.definitions[name] = d
+                del families[name]
+                kind = "softmax" if "sum" in text else "logistic sigmoid"
+                self.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+    def _logits_text(self, z: str, w: str, x: str, bias: str | None, families, axes: "Axes") -> str | None:
+        zf, wf, xf = families[z], families[w], families[x]
+        feature = axes.letter_for("features")
+        if self.model == "logistic" or not axes.has("classes"):
+            w_term = _entry_text(w, wf, axes, {"features": feature})
+            x_term = _entry_text(x, xf, axes, {"features": feature})
+            if w_term is None or x_term is None:
+                return None
+            total = f"\\sum_{{{feature}=1}}^{{{axes.size_named('features')}}} {w_term} {x_term}"
+            return f"{z} = {total}" + (f" + {bias}" if bias else "")
+        cls = axes.letter_for("classes")
+        z_axes = [axes.role_of_slot(s) for s in zf["sub"]]
+        if z_axes != ["classes"]:
+            return None
+        letters = {"classes": cls, "features": feature}
+        w_term = _entry_text(w, wf, axes, letters)
+        x_term = _entry_text(x, xf, axes, letters)
+        if w_term is None or x_term is None:
+            return None
+        out = f"{z}_{{{cls}}} = \\sum_{{{feature}=1}}^{{{axes.size_named('features')}}} {w_term} {x_term}"
+        if bias:
+            b_term = _entry_text(bias, families[bias], axes, letters)
+            if b_term is not None:
+                out += f" + {b_term}"
+        return out
+
+    def _prediction_text(self, name: str, z: str, fam: dict, families, axes: "Axes") -> str | None:
+        uses = self.scanner.uses.get(name)
+        args = ""
+        if uses and uses.call_args:
+            first = uses.call_args[0]
+            if all(isinstance(a, n.Sym) for a in first):
+                args = "(" + ", ".join(a.name for a in first) + ")"
+        if self.model in ("softmax", None) and axes.has("classes") and len(fam["sub"]) == 1 \
+                and axes.role_of_slot(fam["sub"][0]) == "classes":
+            cls = axes.letter_for("classes")
+            size_name = axes.size_named("classes")
+            other = axes.second_letter(size_name)
+            return (f"{name}_{{{cls}}}{args} = \\frac{{e^{{{z}_{{{cls}}}}}}}{{\\sum_{{{other}=1}}^{{{size_name}}} "
+                    f"e^{{{z}_{{{other}}}}}}}")
+        if not fam["sub"] and not fam["sup"] and name in ("\\sigma", "g", "h"):
+            return f"{name}(u) = \\frac{{1}}{{1 + e^{{-u}}}}"
+        return None
+
+    def _blocks_mentioning(self, names: set[str]) -> tuple[int, ...]:
+        blocks: set[int] = set()
+        for chain in self.read.chains:
+            if any(isinstance(x, n.Sym) and x.name in names for e in chain.exprs for x in n.walk(e.node)):
+                blocks.update(chain.blocks)
+        return tuple(sorted(blocks))
+
+    def _unknowns(self, roles: dict[str, str], families: dict[str, dict]) -> None:
+        for name, fam in sorted(families.items()):
+            if fam["role"] != "unknown":
+                continue
+            if name in CONVENTIONS["constant"] or (name.startswith("\\") and name[1:].isalpha()
+                                                    and name[1:].islower() and not fam["sub"]):
+                fam["role"] = "variable"
+                self.note("convention", f"${name}$ is never defined; read as a constant")
+                continue
+            shown = name + ("_{" + ",".join("·" for _ in fam["sub"]) + "}" if fam["sub"] else "")
+            self.note("undefined", f"${shown}$ is never defined: steps that differentiate through it are "
+                      "not decided")
+
+    # ---- 7. letters
+    def _letters(self, axes: "Axes") -> tuple[dict[str, str], dict[int, dict[str, str]]]:
+        """Each letter's size in the document (the most frequent) and, per chain, where it differs."""
+        by_letter: dict[str, Counter] = defaultdict(Counter)
+        per_scope: dict[int, dict[str, str]] = defaultdict(dict)
+        for (scope, name), size_name in axes.letters.items():
+            by_letter[name][size_name] += 1
+            per_scope[scope][name] = size_name
+        indices = {name: counts.most_common(1)[0][0] for name, counts in by_letter.items()}
+        indices.update({l: s for s, l in axes.canonical.items() if l not in indices})
+        indices.update({l: s for l, s in axes.extra.items() if l not in indices})
+        overrides: dict[int, dict[str, str]] = {}
+        for scope, letters in per_scope.items():
+            own = {k: v for k, v in letters.items() if indices.get(k) != v}
+            if own:
+                overrides[scope] = own
+        for d in self.definitions.values():
+            if d.how == "convention":
+                continue
+            own = per_scope.get(d.scope, {})
+            clash = {k: v for k, v in own.items() if indices.get(k) != v}
+            if clash:
+                d.text = _renamed(d, {k: axes.canonical_letter(v) for k, v in clash.items()})
+        return indices, overrides
+
+    # ---- 8. blocks
+    def _block_notes(self, roles, axes: "Axes", families: dict[str, dict], overrides: dict[int, dict]) -> None:
+        doc = self.doc
+        tags = Counter(b.tag for b in doc.blocks if b.tag)
+        first_scope = {c.exprs[0].scope: c for c in self.read.chains if c.exprs}
+        for scope, letters in overrides.items():
+            chain = first_scope.get(scope)
+            if chain is None:
+                continue
+            for block in chain.blocks:
+                self.block_notes[block].setdefault("indices", {}).update(letters)
+        for d in self.definitions.values():
+            if d.blocks is not None:
+                for block in d.blocks:
+                    self.block_notes[block].setdefault("definitions", []).append(d.text)
+        self._conditions()
+        self._continuations(tags)
+        self._generic_blocks()
+        self._one_sample_blocks(axes, families)
+        for chain in self.read.chains:
+            if chain.update and chain.blocks:
+                self.block_notes[chain.blocks[0]]["kind"] = "definition"
+                self.note("stated", f"line {doc.source_line(doc.blocks[chain.blocks[0]].line)} defines the next "
+                          "iterate of an update rule; it is not a step")
+
+    def _conditions(self) -> None:
+        """``- if $i = j$:`` before a display, or ``$∂S_i/∂z_j, i \\neq j$`` naming a chain's start."""
+        for chain in self.read.chains:
+            if not chain.exprs:
+                continue
+            block = self.doc.blocks[chain.blocks[0]]
+            m = _CUES_CONDITION.search(block.before)
+            if m:
+                conditions = _index_conditions(m.group(1), self.scanner)
+                free = _free_letters(chain, self.scanner)
+                conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
+                if conditions:
+                    self._assume(chain.blocks[0], conditions, block.line)
+        for item, _ in self.read.inline:
+            parts = [item.text[a:b].strip() for a, b in split_top_level(item.text, ",")]
+            if len(parts) < 2:
+                continue
+            _, head = read_math(parts[0])
+            if head is None:
+                continue
+            conditions = [c for part in parts[1:] for c in _index_conditions(part, self.scanner)]
+            if not conditions:
+                continue
+            for chain in self.read.chains:
+                if chain.exprs and chain.exprs[0].node == head:
+                    self._assume(chain.blocks[0], conditions, item.line)
+
+    def _assume(self, block: int, conditions: list[str], line: int) -> None:
+        notes = self.block_notes[block].setdefault("assume", [])
+        for c in conditions:
+            if c not in notes:
+                notes.append(c)
+                self.note("stated", f"the display on line {self.doc.source_line(self.doc.blocks[block].line)} "
+                          f"assumes ${c}$ (line {line})", line)
+
+    def _continuations(self, tags: Counter) -> None:
+        for block in self.doc.blocks:
+            m = _CUES_CONTINUES.search(block.before)
+            if m and tags.get(m.group(1)) == 1:
+                self.block_notes[block.index]["continues"] = f"({m.group(1)})"
+                self.note("stated", f"the display on line {self.doc.source_line(block.line)} continues equation "
+                          f"({m.group(1)}): \"{m.group(0)}\"")
+
+    def _generic_blocks(self) -> None:
+        """A rule stated for generic functions (the chain rule for g(f(x))): its letters are
+        functions and variables there, whatever they are elsewhere."""
+        for chain in self.read.chains:
+            if not chain.generic:
+                continue
+            calls = {x.head.name for e in chain.exprs for x in n.walk(e.node)
+                     if isinstance(x, n.Call) and isinstance(x.head, n.Sym) and len(x.head.name) == 1}
+            wrts = {head_name(x.wrt) for e in chain.exprs for x in n.walk(e.node) if isinstance(x, n.Deriv)}
+            local = self._local_definitions(chain, wrts)
+            functions = sorted(calls)
+            variables = sorted(v for v in wrts if v and v not in local)
+            for block in chain.blocks:
+                notes = self.block_notes[block]
+                notes["functions"] = functions
+                notes.setdefault("symbols", {}).update({v: "variable" for v in variables})
+                if local:
+                    notes.setdefault("definitions", []).extend(local.values())
+            self.note("stated", f"line {self.doc.source_line(self.doc.blocks[chain.blocks[0]].line)} states a rule "
+                      f"for generic functions ${'$, $'.join(functions)}$; there they are not the document's symbols")
+
+    def _local_definitions(self, chain: ChainExprs, wrts: set) -> dict[str, str]:
+        """Inline definitions right after a generic block (``where $u = f(x)$``) belong to it."""
+        out = {}
+        last = chain.blocks[-1]
+        for item, parts in self.read.inline:
+            if item.next_block != last + 1 and not (item.next_block is None and last == len(self.doc.blocks) - 1):
+                continue
+            if len(parts) == 2 and parts[1][0] == "=" and parts[0][1] is not None and parts[1][1] is not None:
+                name = head_name(parts[0][1].node)
+                if name in wrts:
+                    out[name] = f"{parts[0][1].text} = {parts[1][1].text}"
+                    if name in self.definitions and self.definitions[name].how == "inline":
+                        del self.definitions[name]
+        return out
+
+    def _one_sample_blocks(self, axes: "Axes", families: dict[str, dict]) -> None:
+        """``P(y=1|x)`` where x is elsewhere ``x^{(i)}``: in that display x is one sample."""
+        sampled = {name: fam for name, fam in families.items()
+                   if any(axes.role_of_slot(s) == "samples" for s in fam["sub"] + fam["sup"])}
+        for chain in self.read.chains:
+            if chain.skipped:
+                continue
+            used = defaultdict(set)
+            for e in chain.exprs:
+                for x in n.walk(e.node):
+                    if isinstance(x, n.Sym) and x.name in sampled:
+                        used[x.name].add("bare")
+                    elif isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name in sampled:
+                        used[x.base.name].add("indexed")
+            for name, how in used.items():
+                if how == {"bare"}:
+                    fam = sampled[name]
+                    entry = _family_entry(name, fam, axes, drop="samples")
+                    for block in chain.blocks:
+                        self.block_notes[block].setdefault("symbols", {}).update(entry)
+
+    # ---- 9. the header
+    def _header(self, axes: "Axes", families: dict[str, dict], indices: dict[str, str], targets) -> dict:
+        sizes = {}
+        for name, role in axes.sizes.items():
+            sizes[name] = role if role in SIZE_DEFAULTS and role in DEFAULT_SIZES else SIZE_DEFAULTS.get(role, 2)
+        symbols = {}
+        for name, fam in sorted(families.items()):
+            symbols.update(_family_entry(name, fam, axes))
+        indices = dict(indices)
+        indices.update({l: s for s, l in axes.canonical.items() if l not in indices})
+        indices.update({l: s for l, s in axes.extra.items() if l not in indices})
+        definitions = [d.text for d in sorted(self.definitions.values(), key=lambda d: d.line)
+                       if d.blocks is None]
+        header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
+                        "symbols": symbols, "definitions": definitions}
+        functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
+        if functions:
+            header["functions"] = functions
+        seen = set()
+        gradient = []
+        for expr, node in targets:
+            of = _slice(expr.text, node.body)
+            wrt = _slice(expr.text, node.wrt)
+            key = (head_name(node.body), wrt)
+            if key not in seen:
+                seen.add(key)
+                gradient.append({"of": of, "wrt": wrt})
+        if gradient:
+            header["gradient"] = gradient
+        assumptions = [x.text for x in self.notes if x.kind == "stated" and "one-hot" in x.text]
+        if assumptions:
+            header["assumptions"] = assumptions
+        blocks = []
+        tags = Counter(b.tag for b in self.doc.blocks if b.tag)
+        for index, note in sorted(self.block_notes.items()):
+            block = self.doc.blocks[index]
+            at = f"({block.tag})" if block.tag and tags[block.tag] == 1 else f"line {self.doc.source_line(block.line)}"
+            blocks.append({"at": at, **note})
+        if blocks:
+            header["blocks"] = blocks
+        return header
+
+
+# ----------------------------------------------------------------------------- axes
+
+class Axes:
+    """The kinds of axis the document has: each union-find group with its size and role."""
+
+    def __init__(self, scanner: Scanner):
+        self.scanner = scanner
+        self.sizes: dict[str, str | None] = {}          # size name -> role
+        self.group_size: dict[tuple, str] = {}          # group root -> primary size name
+        self.letters: dict[tuple[int, str], str] = {}   # (scope, letter) -> size name
+        self.canonical: dict[str, str] = {}            # size name -> its letter in patterns
+        self.extra: dict[str, str] = {}                # letter -> size, for completed definitions
+        self._slot_counts: dict[str, Counter] = defaultdict(Counter)
+
+    def add(self, g: Group, primary: str, role: str | None) -> None:
+        root = None
+        for s in g.slots:
+            root = self.scanner.group_of(slot(*s))
+        for scope, name in g.letters:
+            root = self.scanner.group_of(letter(scope, name))
+            self.letters[(scope, name)] = primary
+            if g.slots:
+                self._slot_counts[primary][name] += 1
+        if root is not None:
+            self.group_size[root] = primary
+
+    def has(self, role: str) -> bool:
+        return any(r == role for r in self.sizes.values())
+
+    def size_named(self, role: str) -> str:
+        """The size of a role (a fresh one if the document has none)."""
+        for name, r in self.sizes.items():
+            if r == role:
+                return name
+        taken = set(self.sizes) | set(self.scanner.uses) | set(self.scanner.letter_scopes)
+        name = next(c for c in FRESH_SIZES[role] + "RQUVZ" if c not in taken)
+        self.sizes[name] = role
+        return name
+
+    def axis(self, role: str) -> tuple:
+        """A pseudo-slot for an axis a symbol never shows."""
+        return ("size", self.size_named(role))
+
+    def role_of_slot(self, s: tuple) -> str | None:
+        return self.sizes.get(self.size_of_slot(s))
+
+    def size_of_slot(self, s: tuple) -> str | None:
+        if s[0] == "size":
+            return s[1]
+        return self.group_size.get(self.scanner.group_of(slot(*s)))
+
+    def letter_for(self, role: str) -> str:
+        return self.canonical_letter(self.size_named(role))
+
+    def canonical_letter(self, size_name: str) -> str:
+        """A letter for this size that means it everywhere in the document (or a fresh one)."""
+        if size_name in self.canonical:
+            return self.canonical[size_name]
+        by_letter: dict[str, set] = defaultdict(set)
+        for (_, name), s in self.letters.items():
+            by_letter[name].add(s)
+        for name, _ in self._slot_counts[size_name].most_common():
+            if by_letter[name] == {size_name} and name not in self.canonical.values():
+                self.canonical[size_name] = name
+                return name
+        role = self.sizes.get(size_name)
+        taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values())
+        name = next(c for c in FRESH_LETTERS.get(role, "") + "uvqrstabcfg" if c not in taken)
+        self.canonical[size_name] = name
+        return name
+
+    def second_letter(self, size_name: str) -> str:
+        """Another letter for this size (a summation index in a completed definition)."""
+        first = self.canonical_letter(size_name)
+        by_letter = {name for (_, name) in self.letters}
+        for name, s in self.extra.items():
+            if s == size_name:
+                return name
+        taken = by_letter | set(self.scanner.uses) | set(self.canonical.values()) | {first}
+        name = next(c for c in "ljmqrsuv" if c not in taken)
+        self.extra[name] = size_name
+        return name
+
+    def slots_of(self, name: str) -> tuple[list, list]:
+        uses = self.scanner.uses.get(name)
+        if uses is None:
+            return [], []
+        subs = max(uses.sub_arity) if uses.sub_arity else 0
+        sups = max(uses.sup_arity) if uses.sup_arity else 0
+        return [(name, "sub", i) for i in range(subs)], [(name, "sup", i) for i in range(sups)]
+
+
+# ----------------------------------------------------------------------------- pieces
+
+def is_pattern(node: n.Node) -> bool:
+    """Whether ``node`` can be the left side of a definition: ``p_k``, ``g_k(z)``, ``P(y=k|x)``."""
+    if isinstance(node, n.Call):
+        return _is_symbol_pattern(node.head) and all(_is_parameter(a) for a in node.args)
+    return _is_symbol_pattern(node)
+
+
+def _is_symbol_pattern(node: n.Node) -> bool:
+    if isinstance(node, n.Sym):
+        return node.name not in RESERVED and not node.name.startswith("\\operatorname")
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name not in RESERVED:
+        sups, power, transposed = split_sup(node.sup)
+        if power is not None or transposed:
+            return False
+        items = index_items(node.sub) + sups
+        return bool(items) and all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items)
+    return False
+
+
+def _is_parameter(node: n.Node) -> bool:
+    if isinstance(node, n.Group):
+        node = node.arg
+    if isinstance(node, n.Sym):
+        return True
+    if isinstance(node, n.Scripted):
+        return _is_symbol_pattern(node)
+    if isinstance(node, n.Given):
+        return _is_parameter(node.event) and _is_parameter(node.condition)
+    if isinstance(node, n.Rel):
+        return node.op == "=" and _is_parameter(node.lhs) and _is_parameter(node.rhs)
+    return False
+
+
+def _entries(node: n.Node) -> list[n.Node] | None:
+    """The entries of a written vector (a one-column or one-row matrix, or a bracket list)."""
+    while isinstance(node, n.Group):
+        node = node.arg
+    if isinstance(node, n.Vector):
+        return list(node.entries)
+    if isinstance(node, n.Matrix):
+        if all(len(r) == 1 for r in node.rows):
+            return [r[0] for r in node.rows]
+        if len(node.rows) == 1:
+            return list(node.rows[0])
+    return None
+
+
+def _indexed_like(pattern: n.Node, position: int) -> n.Node:
+    """``a`` -> ``a_{position}``: the entries of a vector named by a bare symbol."""
+    return n.Scripted(pattern, sub=(n.Num(str(position + 1)),)) if isinstance(pattern, n.Sym) else pattern
+
+
+def _entry_pattern(lhs: list[n.Node], rhs: list[n.Node], fresh: str) -> tuple[n.Node, n.Node] | None:
+    """One entry pattern for both sides: entries 1, 2 (or a lettered one) differ only at the
+    position index, and the last entry is the pattern at the size."""
+    pairs = [(a, b) for a, b in zip(lhs, rhs) if not isinstance(a, n.Dots) and not isinstance(b, n.Dots)]
+    if len(pairs) < 2:
+        return None
+    first_l, first_r = pairs[0]
+    for other_l, other_r in pairs[1:]:
+        name = _varying_letter(first_l, other_l) or _varying_letter(first_r, other_r) or fresh
+        pattern = _generalize(first_l, other_l, name)
+        body = _generalize(first_r, other_r, name)
+        if pattern is None or body is None or not _mentions(pattern, name):
+            continue
+        last_l, last_r = pairs[-1]
+        size_leaf = _leaf_at(pattern, last_l, name)
+        if size_leaf is None or _substitute(pattern, name, size_leaf) != _strip_spans(last_l) \
+                or _substitute(body, name, size_leaf) != _strip_spans(last_r):
+            continue
+        return pattern, body
+    return None
+
+
+def _varying_letter(a: n.Node, b: n.Node) -> str | None:
+    """The index letter an entry is written with (``e^{z_i}`` among ``e^{z_1}``, ``e^{z_C}``)."""
+    for x, y in ((a, b), (b, a)):
+        diff = _first_difference(x, y)
+        if diff is not None and isinstance(diff[1], n.Sym) and INDEX_LETTER.match(diff[1].name):
+            return diff[1].name
+    return None
+
+
+def _first_difference(a: n.Node, b: n.Node):
+    if type(a) is not type(b):
+        return (a, b)
+    kids_a, kids_b = n.children(a), n.children(b)
+    if not kids_a and not kids_b:
+        return None if a == b else (a, b)
+    if len(kids_a) != len(kids_b) or _shallow(a) != _shallow(b):
+        return (a, b)
+    for x, y in zip(kids_a, kids_b):
+        d = _first_difference(x, y)
+        if d is not None:
+            return d
+    return None
+
+
+def _shallow(node: n.Node) -> tuple:
+    """The non-node fields of a node (operator, sum index, function name)."""
+    return tuple((k, getattr(node, k)) for k in getattr(node, "__dataclass_fields__", {})
+                 if k != "span" and isinstance(getattr(node, k), (str, bool)))
+
+
+def _is_position(node: n.Node) -> bool:
+    return isinstance(node, n.Num) and node.text.isdigit() or \
+        isinstance(node, n.Sym) and (INDEX_LETTER.match(node.name) is not None or node.name.isupper())
+
+
+def _generalize(a: n.Node, b: n.Node, name: str) -> n.Node | None:
+    """``a`` with the leaves where ``a`` and ``b`` differ (positions) replaced by ``name``."""
+    if a == b:
+        return _strip_spans(a)
+    if _is_position(a) and _is_position(b):
+        return n.Sym(name)
+    if type(a) is not type(b) or _shallow(a) != _shallow(b):
+        return None
+    kids_a, kids_b = n.children(a), n.children(b)
+    if len(kids_a) != len(kids_b):
+        return None
+    out = []
+    for x, y in zip(kids_a, kids_b):
+        g = _generalize(x, y, name)
+        if g is None:
+            return None
+        out.append(g)
+    mapping = {id(x): g for x, g in zip(kids_a, out)}
+    return _strip_spans(n.rebuild(a, lambda node: node) if not mapping else _replace_children(a, mapping))
+
+
+def _replace_children(node: n.Node, mapping: dict[int, n.Node]) -> n.Node:
+    changes = {}
+    for k in getattr(node, "__dataclass_fields__", {}):
+        if k == "span":
+            continue
+        value = getattr(node, k)
+        if id(value) in mapping:
+            changes[k] = mapping[id(value)]
+        elif isinstance(value, tuple):
+            changes[k] = tuple(
+                tuple(mapping.get(id(x), x) for x in v) if isinstance(v, tuple) else mapping.get(id(v), v)
+                for v in value)
+    return replace(node, **changes)
+
+
+def _mentions(node: n.Node, name: str) -> bool:
+    return any(isinstance(x, n.Sym) and x.name == name for x in n.walk(node))
+
+
+def _leaf_at(pattern: n.Node, entry: n.Node, name: str) -> n.Node | None:
+    """What ``entry`` has where ``pattern`` has the position letter."""
+    if isinstance(pattern, n.Sym) and pattern.name == name:
+        return _strip_spans(entry)
+    if type(pattern) is not type(entry):
+        return None
+    for x, y in zip(n.children(pattern), n.children(entry)):
+        found = _leaf_at(x, y, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _substitute(node: n.Node, name: str, value: n.Node) -> n.Node:
+    return _strip_spans(n.rebuild(node, lambda x: value if isinstance(x, n.Sym) and x.name == name else x))
+
+
+def _strip_spans(node: n.Node) -> n.Node:
+    return node  # spans never take part in comparison
+
+
+def _strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
+    """``-Σ_k ∂/∂X (a_k)`` -> ``-Σ_k a_k`` when every term is a derivative by ``wrt`` (linearity)."""
+    if isinstance(node, n.Deriv):
+        return node.body if node.wrt == wrt else None
+    if isinstance(node, n.Group):
+        inner = _strip_derivative(node.arg, wrt)
+        return None if inner is None else n.Group(inner)
+    if isinstance(node, n.Neg):
+        inner = _strip_derivative(node.arg, wrt)
+        return None if inner is None else n.Neg(inner)
+    if isinstance(node, n.Sum):
+        inner = _strip_derivative(node.body, wrt)
+        return None if inner is None else replace(node, body=inner)
+    if isinstance(node, n.Add):
+        terms = [_strip_derivative(t, wrt) for t in node.terms]
+        return None if None in terms else n.Add(tuple(terms))
+    if isinstance(node, n.Mul):
+        stripped = [(i, _strip_derivative(f, wrt)) for i, f in enumerate(node.factors)]
+        found = [(i, s) for i, s in stripped if s is not None]
+        if len(found) != 1 or any(isinstance(x, n.Deriv) for f in node.factors for x in n.walk(f)
+                                  if f is not node.factors[found[0][0]]):
+            return None
+        i, s = found[0]
+        return n.Mul(node.factors[:i] + (s,) + node.factors[i + 1:])
+    return None
+
+
+def _written_symbols(node: n.Node) -> set[str]:
+    """The symbols an expression is written with, leaving out its indices and bounds."""
+    out: set[str] = set()
+    if isinstance(node, n.Sum):
+        return _written_symbols(node.body) - {node.index}
+    if isinstance(node, n.Scripted):
+        return _written_symbols(node.base) | (_written_symbols(node.sup) if node.sup is not None
+                                              and not split_sup(node.sup)[0] else set())
+    if isinstance(node, n.Sym):
+        return {node.name} if not node.name.startswith("\\mathbb{1}") else set()
+    for child in n.children(node):
+        out |= _written_symbols(child)
+    return out
+
+
+def _names_used(exprs: list[Expr]) -> set[str]:
+    """Every symbol written in the derivation's displays (bases, calls, bare letters)."""
+    out: set[str] = set()
+    for e in exprs:
+        for x in n.walk(e.node):
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym):
+                out.add(x.base.name)
+            elif isinstance(x, n.Sym):
+                out.add(x.name)
+    return out - {"e", "\\pi", INDICATOR, "\\delta"}
+
+
+def _model_kind(text: str, read: Reader) -> str | None:
+    """What model the document is about: its words first, then its formulas."""
+    lowered = text.lower()
+    for kind, pattern in MODEL_WORDS:
+        if re.search(pattern, lowered):
+            return kind
+    for e in read.chain_exprs():
+        for x in n.walk(e.node):
+            if isinstance(x, n.Div) and any(isinstance(s, n.Sum) and _exp_body(s.body) for s in n.walk(x.den)):
+                return "softmax"
+    return None
+
+
+def _exp_body(node: n.Node) -> bool:
+    from .axes import _is_exponential
+    return _is_exponential(node)
+
+
+def _index_conditions(text: str, scanner: Scanner) -> list[str]:
+    """``i = j``, ``i \\neq j`` between index letters, as assumption strings."""
+    out = []
+    parts = split_relations(text)
+    if len(parts) != 2:
+        return out
+    (_, left), (rel, right) = parts
+    if rel in ("=", "\\neq") and re.fullmatch(r"[a-z]", left.strip() or "-") and re.fullmatch(r"[a-z]", right.strip() or "-"):
+        if scanner.is_index_letter(left.strip()) and scanner.is_index_letter(right.strip()):
+            out.append(f"{left.strip()} {rel} {right.strip()}")
+    return out
+
+
+def _free_letters(chain: ChainExprs, scanner: Scanner) -> set[str]:
+    letters = {name for name in scanner.letter_scopes}
+    out: set[str] = set()
+    for e in chain.exprs:
+        out |= n.free_indices(e.node, letters)
+    return out
+
+
+def _slot_list(g: Group) -> str:
+    names = sorted({s[0] for s in g.slots})
+    return ", ".join(f"${x}$" for x in names[:4])
+
+
+def _canonical(latex: str) -> str:
+    _, node = read_math(latex)
+    return head_name(node) if node is not None else latex
+
+
+def _entry_text(name: str, fam: dict, axes: Axes, letters: dict[str, str]) -> str | None:
+    """``\\Theta_{d,k}``: a family's entry at the axes' letters (by role), in its own layout."""
+    sub = []
+    for s in fam["sub"]:
+        role = axes.role_of_slot(s)
+        if role not in letters:
+            return None
+        sub.append(letters[role])
+    sup = []
+    for s in fam["sup"]:
+        role = axes.role_of_slot(s)
+        if role not in letters:
+            return None
+        sup.append(letters[role])
+    for size_name in fam["shape"]:
+        role = axes.sizes.get(size_name)
+        if role not in letters:
+            return None
+        sub.append(letters[role])
+    out = name
+    if sub:
+        out += "_{" + ",".join(sub) + "}"
+    if sup:
+        out += "^{(" + ",".join(sup) + ")}"
+    return out
+
+
+def _family_entry(name: str, fam: dict, axes: Axes, drop: str | None = None) -> dict:
+    """The header's ``symbols`` entry for a family: pattern -> role (and shape)."""
+    sub = [s for s in fam["sub"] if axes.role_of_slot(s) != drop]
+    sup = [s for s in fam["sup"] if axes.role_of_slot(s) != drop]
+    pattern = name
+    if sub:
+        pattern += "_{" + ",".join(axes.canonical_letter(axes.size_of_slot(s)) for s in sub) + "}"
+    if sup:
+        pattern += "^{(" + ",".join(axes.canonical_letter(axes.size_of_slot(s)) for s in sup) + ")}"
+    if fam["shape"]:
+        return {pattern: {"role": fam["role"], "shape": list(fam["shape"])}}
+    return {pattern: fam["role"]}
+
+
+def _definition_from_text(text: str, name: str, how: str, blocks) -> Definition | None:
+    lhs_text, _, rhs_text = text.partition(" = ")
+    _, lhs = read_math(lhs_text)
+    _, rhs = read_math(rhs_text)
+    if lhs is None or rhs is None:
+        return None
+    return Definition(name, lhs, rhs, 0, how, -1, text, tuple(blocks) if blocks is not None else None)
+
+
+def _renamed(d: Definition, mapping: dict[str, str]) -> str:
+    """A definition's text with its own index letters renamed (they mean other sizes elsewhere)."""
+    def rename(x: n.Node) -> n.Node:
+        if isinstance(x, n.Sym) and x.name in mapping:
+            return n.Sym(mapping[x.name])
+        if isinstance(x, n.Sum) and x.index in mapping:
+            return replace(x, index=mapping[x.index])
+        return x
+    return f"{to_latex(n.rebuild(d.lhs, rename))} = {to_latex(n.rebuild(d.rhs, rename))}"
+
+
+def _slice(text: str, node: n.Node) -> str:
+    """The author's own text for ``node`` (spans can stop short of a closing brace)."""
+    a, b = node.span
+    for end in range(b, min(len(text), b + 3) + 1):
+        _, parsed = read_math(text[a:end])
+        if parsed is not None and parsed == node:
+            return text[a:end].strip()
+    return to_latex(node)
