@@ -42,6 +42,7 @@ KINDS.update({
     "approx": "REL", "equiv": "REL", "in": "REL", "notin": "REL", "leqslant": "REL",
     "geqslant": "REL", "propto": "REL",
     "{": "_LSET", "}": "_RSET", "mid": "BAR", "vert": "BAR",
+    "|": "NORM", "Vert": "NORM", "lVert": "NORM_L", "rVert": "NORM_R",
 })
 
 #: Commands that only shape the layout; dropped before parsing.
@@ -74,6 +75,7 @@ class CommandPostLexer:
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         after_script = False
         drop_delimiter = False
+        in_norm = False     # ``\|`` opens a norm and the next one closes it
         for tok in stream:
             if drop_delimiter:
                 drop_delimiter = False
@@ -86,6 +88,10 @@ class CommandPostLexer:
                     drop_delimiter = name in ("left", "right", "middle")
                     continue
                 value = REL_SPELLING.get(name, tok.value) if kind == "REL" else tok.value
+                if kind == "NORM":
+                    kind = "NORM_R" if in_norm else "NORM_L"
+                if kind in ("NORM_L", "NORM_R"):
+                    in_norm = kind == "NORM_L"
                 tok = Token.new_borrow_pos(kind, value, tok)
             elif tok.type == "DOTS_ASCII":
                 tok = Token.new_borrow_pos("DOTS", tok.value, tok)

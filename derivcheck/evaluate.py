@@ -445,6 +445,11 @@ class Evaluator:
     def _sqrt(self, node: n.Sqrt, env: Env) -> Value:
         return sp.sqrt(scalar(self.value(node.arg, env), "the argument of \\sqrt"))
 
+    def _norm(self, node: n.Norm, env: Env) -> Value:
+        value = self.value(node.arg, env)
+        entries = list(value) if is_matrix(value) else [value]
+        return sp.sqrt(sum((e ** 2 for e in entries), sp.Integer(0)))
+
     def _apply(self, node: n.Apply, env: Env) -> Value:
         arg = self.value(node.arg, env)
         func = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
@@ -512,7 +517,7 @@ class Evaluator:
                 return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
             value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
         else:
-            if node.sub:
+            if node.sub and not (isinstance(base, n.Norm) and node.sub == (n.Num("2"),)):  # ‖v‖_2 is ‖v‖
                 raise Unsupported(f"a subscript on {node_text(base)}")
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
@@ -536,7 +541,8 @@ class Evaluator:
         head = node.head
         name, sub, sup_index = _head_parts(head)
         if name is not None:
-            if self.notation.definitions_of(name):
+            defs = self.notation.definitions_of(name)
+            if defs and (any(d.params is not None for d in defs) or not _arithmetic(node.args)):
                 return self.symbol(name, sub, sup_index, node.args, env, node)
             if name in self.notation.functions:
                 args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
@@ -615,6 +621,8 @@ class Evaluator:
         sup_vals = self._indices(sup_index, len(fam.sup_axes), env, fam.name) if sup_index else None
         sub_items = _flat_items(sub)
         n_axes = len(fam.sub_axes)
+        if len(sub_items) == 1 and n_axes + len(fam.shape) > 1 and _letter_run(sub_items[0], self.notation):
+            sub_items = list(sub_items[0].factors)     # x_{nj}: the entry j of sample n
         if sub_items and len(sub_items) < n_axes:
             sub_vals = self._indices(sub, n_axes, env, fam.name)
             entry_vals: list[int] = []
@@ -889,6 +897,20 @@ def _stack(members: list[list[Value]], over_sup: bool, over_sub: bool, sub_lengt
         cols = [list(m) for m in flat]
         return ImmutableMatrix(len(cols[0]), len(cols), [cols[c][r] for r in range(len(cols[0])) for c in range(len(cols))])
     raise Unsupported("stacking matrices")
+
+
+def _letter_run(item: n.Node, notation: Notation) -> bool:
+    """``_{nj}`` written without a comma: several index letters in a row."""
+    return isinstance(item, n.Mul) and all(isinstance(f, n.Sym) and f.name in notation.indices for f in item.factors)
+
+
+def _arithmetic(args: tuple) -> bool:
+    """``y_k (1 - y_k)``: a bracketed sum after a defined symbol is a factor, not its arguments
+    (``L_i(f_k)`` names what L_i depends on; ``p_k (\\delta_{kj} - p_j)`` multiplies)."""
+    if len(args) != 1:
+        return False
+    arg = _ungroup(args[0])
+    return isinstance(arg, (n.Add, n.Neg, n.Num))
 
 
 def _flat_items(sub) -> list[n.Node]:

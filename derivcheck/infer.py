@@ -40,7 +40,7 @@ CONVENTIONS = {
     "weights": frozenset({"W", "w", "\\Theta", "\\theta", "\\beta", "V", "U", "\\omega", "\\Omega"}),
     "bias": frozenset({"b"}),
     "input": frozenset({"x", "X"}),
-    "label": frozenset({"y", "Y"}),
+    "label": frozenset({"y", "Y", "t"}),
     "logits": frozenset({"z", "s", "o"}),
     "prediction": frozenset({"p", "g", "S", "a", "\\sigma", "P", "q", "h", "\\hat{y}", "\\hat{p}", "\\pi",
                              "\\phi", "\\mu"}),
@@ -60,7 +60,7 @@ FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", 
 MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?layer"),
                ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
                ("logistic", r"sigmoid|logistic|binary cross"),
-               ("linear", r"least squares|squared error|\bmse\b|linear regression"))
+               ("linear", r"least squares|squared error|\bmse\b|regression"))
 SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
 RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T"})
 _CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
@@ -224,7 +224,8 @@ class _Inference:
         self.notes: list[Note] = []
         self.model = _model_kind(doc.text, self.read)
         self.names = _names_used(self.read.chain_exprs())
-        self.scanner = Scanner(frozenset(n_ for n_ in CONVENTIONS["label"] if n_ in self.names))
+        bases = _bases(self.read.chain_exprs())
+        self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)))
         self.definitions: dict[str, Definition] = {}
         self.block_notes: dict[int, dict] = defaultdict(dict)
 
@@ -238,6 +239,8 @@ class _Inference:
         self._entry_definitions()
         self._first_step_definitions()
         targets = self._targets()
+        self._keep_parameters_reachable(targets)
+        self._announce_definitions()
         roles = self._roles(targets)
         axes = self._axes(roles)
         families = self._families(roles, axes)
@@ -279,7 +282,8 @@ class _Inference:
         return True
 
     def _explicit_definitions(self) -> None:
-        """Equations whose left side names a symbol: standalone displays, then inline math."""
+        """Equations whose left side names a symbol: standalone displays and inline math, in
+        reading order (the first definition of a symbol is the one that counts)."""
         found: list[tuple[int, Definition]] = []
         for chain in self.read.chains:
             if chain.skipped or len(chain.exprs) < 2:
@@ -292,24 +296,64 @@ class _Inference:
             if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
                 continue
             lhs, rhs = parts[0][1], parts[1][1]
-            if not is_pattern(lhs.node):
+            if is_pattern(lhs.node):
+                found.append((item.line, Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline",
+                                                    lhs.scope, f"{lhs.text} = {rhs.text}")))
+        for _, d in sorted(found, key=lambda f: f[0]):
+            if d.name not in self.definitions and self._definable(d):
+                self.definitions[d.name] = d
+
+    def _keep_parameters_reachable(self, targets) -> None:
+        """A definition from the prose that would cut the loss off from the parameter it is
+        differentiated by (``z_h = Σ W_t^{(h)} x_i`` where the derivation differentiates by w) is
+        not the one the derivation uses: it is set aside, and said so."""
+        for _, node in targets:
+            loss, param = head_name(node.body), head_name(node.wrt)
+            changed = True
+            while changed and not self._reaches(loss, param, frozenset()):
+                changed = False
+                for name in sorted(self._closure(loss)):
+                    d = self.definitions.get(name)
+                    if d is None or d.how != "inline" or _has_parameters(d.lhs) or self._reaches(name, param, frozenset()):
+                        continue
+                    self.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "
+                              f"it does not involve ${param}$, which the derivation differentiates by", d.line)
+                    del self.definitions[name]
+                    changed = True
+
+    def _reaches(self, name: str, param: str, seen: frozenset) -> bool:
+        if name == param:
+            return True
+        d = self.definitions.get(name)
+        if d is None or name in seen:
+            return False
+        return any(self._reaches(s, param, seen | {name}) for s in _written_symbols(d.rhs))
+
+    def _closure(self, name: str) -> set[str]:
+        out, todo = set(), [name]
+        while todo:
+            x = todo.pop()
+            if x in out:
                 continue
-            name = head_name(lhs.node)
-            if name not in self.names:
-                continue
-            foreign = sorted(_written_symbols(rhs.node) - self.names - RESERVED)
-            if foreign:
-                self.note("ignored", f"${item.text}$ (line {item.line}) is not used as the definition of "
-                          f"${name}$: it is written with ${'$, $'.join(foreign)}$, which the derivation "
-                          "never uses", item.line)
-                continue
-            found.append((item.line, Definition(name, lhs.node, rhs.node, item.line, "inline", lhs.scope,
-                                                f"{lhs.text} = {rhs.text}")))
-        for line, d in sorted(found, key=lambda f: f[0]):
-            if self._define(d):
-                if d.how == "inline":
-                    self._scan_definition(d)
-                self.note("stated", f"${d.name}$ is defined on line {line}: ${d.text}$", line)
+            out.add(x)
+            d = self.definitions.get(x)
+            if d is not None:
+                todo.extend(_written_symbols(d.rhs))
+        return out
+
+    def _announce_definitions(self) -> None:
+        """Keep the definitions the derivation needs (its symbols, and what their definitions use)."""
+        needed: set[str] = set()
+        for name in self.names:
+            needed |= self._closure(name)
+        self.definitions = {k: d for k, d in self.definitions.items() if k in needed}
+        for d in sorted(self.definitions.values(), key=lambda d: d.line):
+            if d.how in ("inline", "entries", "first step"):
+                self._scan_definition(d)
+            how = {"display": "", "inline": "", "entries": " entry by entry",
+                   "first step": " by the first step of its derivative"}.get(d.how)
+            if how is not None:
+                self.note("stated", f"${d.name}$ is defined{how} on line {d.line}: ${d.text}$", d.line)
 
     def _entry_definitions(self) -> None:
         """``(P(y=1|x), …, P(y=K|x)) = (…)``: the pattern of the entries defines the symbol."""
@@ -326,9 +370,8 @@ class _Inference:
             name = head_name(pattern)
             d = Definition(name, pattern, body, chain.exprs[0].line, "entries", chain.exprs[0].scope,
                            f"{to_latex(pattern)} = {to_latex(body)}")
-            if is_pattern(pattern) and self._define(d):
-                self._scan_definition(d)
-                self.note("stated", f"${name}$ is defined entry by entry on line {d.line}: ${d.text}$", d.line)
+            if is_pattern(pattern):
+                self._define(d)
 
     def _first_step_definitions(self) -> None:
         """``∂F/∂X = -∂/∂X (E)`` with F defined nowhere: the first step says what F is."""
@@ -355,10 +398,7 @@ class _Inference:
                 pattern = first.body
             d = Definition(name, pattern, body, chain.exprs[0].line, "first step", chain.exprs[0].scope,
                            f"{to_latex(pattern)} = {to_latex(body)}")
-            if self._define(d):
-                self._scan_definition(d)
-                self.note("stated", f"${name}$ is defined by the first step of its derivative (line {d.line}): "
-                          f"${d.text}$", d.line)
+            self._define(d)
 
     def _scan_definition(self, d: Definition) -> None:
         self.scanner.scan(d.lhs, d.scope)
@@ -482,7 +522,7 @@ class _Inference:
             return by_name.most_common(1)[0][0]
         if "weights" in kinds and "input" in kinds:
             return "features"
-        multiclass = self.model in ("softmax", None)
+        multiclass = self.model == "softmax"
         if "label" in kinds:
             return "classes" if multiclass else "samples"
         if multiclass and names & (CONVENTIONS["logits"] | CONVENTIONS["prediction"]):
@@ -508,10 +548,16 @@ class _Inference:
             if role is None and (uses is None or not (uses.indexed or uses.bare or uses.called)):
                 continue
             sub, sup = axes.slots_of(name)
+            shape = []
+            if uses is not None and len(uses.sub_arity) > 1:
+                # x_n beside x_{nj}: one vector per sample, entries by j
+                own = min(uses.sub_arity)
+                shape = [axes.size_of_slot(s) for s in sub[own:]]
+                sub = sub[:own]
             role_word = role
             if role == "label":
                 role_word = class_labels.get(name) or self._label_kind(name, sub + sup, axes)
-            families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": []}
+            families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": shape}
         self._implicit_dimensions(families, axes)
         return families
 
@@ -529,14 +575,16 @@ class _Inference:
 
     def _implicit_dimensions(self, families: dict[str, dict], axes: "Axes") -> None:
         """Axes a symbol has but never shows: a weight vector per class (w_j x_i), a bare W."""
+        declared = self._declared_shapes(families, axes)
         weights = [f for f in families.values() if f["role"] == "weights"]
-        inputs = [f for f in families.values() if f["role"] == "input"]
         classify = self.model in ("softmax", "logistic", None)
         for name, fam in families.items():
+            if name in declared:
+                continue
             roles = {axes.role_of_slot(s) for s in fam["sub"] + fam["sup"]}
             uses = self.scanner.uses.get(name)
             bare_only = not fam["sub"] and not fam["sup"]
-            vector_hint = bool(uses and uses.transposed) or name.isupper() or self._declared_vector(name)
+            vector_hint = bool(uses and uses.transposed) or name.isupper()
             if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint):
                 if bare_only and self.model in ("softmax", None) and axes.has("classes") and \
                         (name[-1:].isupper() or name.startswith("\\") and name[1:2].isupper()):
@@ -552,18 +600,35 @@ class _Inference:
             elif fam["role"] == "bias" and bare_only and self.model in ("softmax", None) and axes.has("classes") \
                     and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
                 fam["sub"] = [axes.axis("classes")]
-        del inputs
 
-    def _declared_vector(self, name: str) -> bool:
+    def _memberships(self) -> dict[str, list[str]]:
+        """``X \\in \\mathbb{R}^{N \\times D}``: the sizes a symbol is declared with, by name."""
+        out: dict[str, list[str]] = {}
         for item, _ in self.read.inline:
             for m in _MEMBER.finditer(item.text):
-                if _canonical(m.group(1)) == name:
-                    return True
-        return False
+                dims = [d.strip() for d in re.split(r"\\times|×|,|\*", m.group(2)) if d.strip()]
+                if dims and all(re.fullmatch(r"[A-Za-z]", d) for d in dims):
+                    out.setdefault(_canonical(m.group(1)), [d for d in dims])
+        return out
+
+    def _declared_shapes(self, families: dict[str, dict], axes: "Axes") -> set[str]:
+        """Apply the memberships to symbols written with no index; return the names done."""
+        done = set()
+        for name, dims in self._memberships().items():
+            fam = families.get(name)
+            if fam is None or fam["sub"] or fam["sup"]:
+                continue
+            for d in dims:
+                axes.sizes.setdefault(d, SIZE_ROLES.get(d))
+            fam["sub"] = [("size", d) for d in dims]
+            done.add(name)
+            self.note("stated", f"${name}$ has the shape {' × '.join(dims)} (the text says so)")
+        return done
 
     # ---- 6. what the document never defines
     def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
         """Logits and probabilities the document uses and never defines, from its model."""
+        self._complete_sigmoid(families)
         weights = [x for x, f in families.items() if f["role"] == "weights"]
         inputs = [x for x, f in families.items() if f["role"] == "input"]
         if self.model not in ("softmax", "logistic", None) or len(weights) != 1 or len(inputs) != 1:
@@ -600,6 +665,24 @@ class _Inference:
                 del families[name]
                 kind = "softmax" if "sum" in text else "logistic sigmoid"
                 self.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+    def _complete_sigmoid(self, families: dict[str, dict]) -> None:
+        """``\\sigma(a_j)`` applied to a scalar and never defined, in a document that speaks of the
+        sigmoid (or of a binary model or a network): the logistic sigmoid."""
+        if not re.search(r"sigmoid|logistic", self.doc.text, re.I) and self.model not in ("logistic", "network"):
+            return
+        for name in ("\\sigma", "g", "h", "\\phi"):
+            fam = families.get(name)
+            uses = self.scanner.uses.get(name)
+            if fam is None or fam["sub"] or fam["sup"] or uses is None or not uses.called or \
+                    any(len(args) != 1 for args in uses.call_args):
+                continue
+            text = f"{name}(u) = \\frac{{1}}{{1 + e^{{-u}}}}"
+            d = _definition_from_text(text, name, "convention", None)
+            if d is not None:
+                self.definitions[name] = d
+                del families[name]
+                self.note("convention", f"${name}$ is never defined; read as the logistic sigmoid, ${text}$")
 
     def _logits_text(self, z: str, w: str, x: str, bias: str | None, families, axes: "Axes") -> str | None:
         zf, wf, xf = families[z], families[w], families[x]
@@ -797,7 +880,8 @@ class _Inference:
     def _one_sample_blocks(self, axes: "Axes", families: dict[str, dict]) -> None:
         """``P(y=1|x)`` where x is elsewhere ``x^{(i)}``: in that display x is one sample."""
         sampled = {name: fam for name, fam in families.items()
-                   if any(axes.role_of_slot(s) == "samples" for s in fam["sub"] + fam["sup"])}
+                   if any(axes.role_of_slot(s) == "samples" for s in fam["sub"] + fam["sup"])
+                   and self.scanner.uses[name].indexed}
         for chain in self.read.chains:
             if chain.skipped:
                 continue
@@ -1149,6 +1233,10 @@ def _strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
     return None
 
 
+def _has_parameters(lhs: n.Node) -> bool:
+    return isinstance(lhs, n.Call)
+
+
 def _written_symbols(node: n.Node) -> set[str]:
     """The symbols an expression is written with, leaving out its indices and bounds."""
     out: set[str] = set()
@@ -1162,6 +1250,12 @@ def _written_symbols(node: n.Node) -> set[str]:
     for child in n.children(node):
         out |= _written_symbols(child)
     return out
+
+
+def _bases(exprs: list[Expr]) -> set[str]:
+    """Symbols written with an index or applied: ``t`` in ``t_n`` (a target), not in ``x_t``."""
+    return {head_name(x) for e in exprs for x in n.walk(e.node)
+            if isinstance(x, (n.Scripted, n.Call))} - {None}
 
 
 def _names_used(exprs: list[Expr]) -> set[str]:
@@ -1182,10 +1276,14 @@ def _model_kind(text: str, read: Reader) -> str | None:
     for kind, pattern in MODEL_WORDS:
         if re.search(pattern, lowered):
             return kind
-    for e in read.chain_exprs():
-        for x in n.walk(e.node):
-            if isinstance(x, n.Div) and any(isinstance(s, n.Sum) and _exp_body(s.body) for s in n.walk(x.den)):
-                return "softmax"
+    nodes = [x for e in read.chain_exprs() for x in n.walk(e.node)]
+    if any(isinstance(x, n.Div) and any(isinstance(s, n.Sum) and _exp_body(s.body) for s in n.walk(x.den))
+           for x in nodes):
+        return "softmax"
+    if any(isinstance(x, n.Scripted) and isinstance(x.base, n.Group) and isinstance(x.base.arg, n.Add)
+           and x.sup == n.Num("2") for x in nodes) and not any(isinstance(x, n.Apply) and x.func in ("log", "ln")
+                                                                for x in nodes):
+        return "linear"
     return None
 
 

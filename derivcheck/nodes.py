@@ -82,6 +82,13 @@ class Sqrt:
 
 
 @dataclass(frozen=True)
+class Norm:
+    """``\\|v\\|``: the Euclidean norm of a vector (Frobenius for a matrix)."""
+    arg: "Node"
+    span: Span = field(default=(0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Group:
     """Parentheses, brackets or braces around one expression."""
     arg: "Node"
@@ -184,7 +191,7 @@ class Unknown:
     span: Span = field(default=(0, 0), compare=False, repr=False)
 
 
-Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Group, Vector, Matrix, Dots,
+Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm, Group, Vector, Matrix, Dots,
              Rel, Given, Indicator, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
 
 

@@ -168,6 +168,9 @@ class _ToNodes(Transformer):
         span = _span(meta)
         if isinstance(base, n.Mul):  # x^2 (a+b)_k: the script belongs to the last factor
             return _with_last(base, self.subscript([base.factors[-1], script]))
+        if isinstance(base, _Prefix) and base.first is not None and base.kind != "brace":
+            # \sum_k (a)_j: the script belongs to the operand
+            return replace(base, first=self.subscript([base.first, script]), span=span)
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
                 return replace(base, sub=_finished(script), span=span)
@@ -189,6 +192,9 @@ class _ToNodes(Transformer):
             last = base.factors[-1]
             return _with_last(base, self.superscript([last, script]))
         sup = _single(script, "superscript")
+        if isinstance(base, _Prefix) and base.first is not None and base.kind != "brace":
+            # \sum_k (a_k - b)^2: the power belongs to the operand
+            return replace(base, first=self.superscript([base.first, script]), span=span)
         if isinstance(base, _Prefix):
             if base.kind in ("sum", "prod"):
                 return replace(base, sup=sup, span=span)
@@ -335,6 +341,10 @@ class _ToNodes(Transformer):
     @_rule
     def set_braces(self, meta, c):
         return _paren_of(c[0], _span(meta))
+
+    @_rule
+    def norm(self, meta, c):
+        return n.Norm(_done(c[1]), span=_span(meta))
 
     @_rule
     def frac(self, meta, c):

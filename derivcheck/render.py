@@ -66,6 +66,10 @@ def _sqrt(x: n.Sqrt) -> str:
     return f"\\sqrt{{{to_latex(x.arg)}}}"
 
 
+def _norm(x: n.Norm) -> str:
+    return f"\\|{to_latex(x.arg)}\\|"
+
+
 def _group(x: n.Group) -> str:
     return f"({to_latex(x.arg)})"
 

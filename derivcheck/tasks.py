@@ -89,15 +89,24 @@ def context_for(spec: Spec) -> Context:
 
 def run_task(task: Task) -> Result:
     """Carry out one task here and now; every failure becomes a Result, never an exception."""
+    target: list[int | None] = [None]
+    result = _run(task, target)
+    if result.target is None:
+        result.target = target[0]   # a chain start is a gradient whether or not its step could be decided
+    return result
+
+
+def _run(task: Task, target: list) -> Result:
     try:
         if task.kind == "infer":
             return _infer(task)
         ctx = context_for(task.spec)
         before = len(ctx.notes)
         lhs = _read(task.lhs, "lhs")
+        target[0] = _target(lhs, task.targets)
         if task.kind == "inspect":
             return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
-                          definition=is_definition(lhs, ctx.notation), target=_target(lhs, task.targets))
+                          definition=is_definition(lhs, ctx.notation))
         rhs = _read(task.rhs, "rhs")
         assume = tuple(parse_condition(a) for a in task.assume)
         if task.kind == "repair":
@@ -108,8 +117,7 @@ def run_task(task: Task) -> Result:
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
-                      definition=task.equation and is_definition(lhs, ctx.notation),
-                      target=_target(lhs, task.targets))
+                      definition=task.equation and is_definition(lhs, ctx.notation))
     except _Unreadable as err:
         kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
         return Result(failure=kind, side=err.side, message=str(err))
