@@ -389,11 +389,13 @@ class _Inference:
                 continue
             entries = _entries(body)
             if entries:
-                found = _entry_pattern([_indexed_like(first.body, i) for i in range(len(entries))], entries,
-                                       self._fresh_letter_for(chain.exprs))
+                if not isinstance(first.body, n.Sym):
+                    continue
+                found = _entry_pattern(None, entries, self._fresh_letter_for(chain.exprs))
                 if found is None:
                     continue
-                pattern, body = found
+                position, body = found
+                pattern = n.Scripted(first.body, sub=(n.Sym(position),))
             else:
                 pattern = first.body
             d = Definition(name, pattern, body, chain.exprs[0].line, "first step", chain.exprs[0].scope,
@@ -1083,14 +1085,18 @@ def _entries(node: n.Node) -> list[n.Node] | None:
     return None
 
 
-def _indexed_like(pattern: n.Node, position: int) -> n.Node:
-    """``a`` -> ``a_{position}``: the entries of a vector named by a bare symbol."""
-    return n.Scripted(pattern, sub=(n.Num(str(position + 1)),)) if isinstance(pattern, n.Sym) else pattern
-
-
-def _entry_pattern(lhs: list[n.Node], rhs: list[n.Node], fresh: str) -> tuple[n.Node, n.Node] | None:
+def _entry_pattern(lhs: list[n.Node] | None, rhs: list[n.Node], fresh: str):
     """One entry pattern for both sides: entries 1, 2 (or a lettered one) differ only at the
-    position index, and the last entry is the pattern at the size."""
+    position index, and the last entry is the pattern at the size. With ``lhs`` None (the entries
+    of a bare symbol, ``a = [e^{z_1}, …, e^{z_C}]``) the result is (letter, entry pattern)."""
+    if lhs is None:
+        found = _entry_pattern(rhs, rhs, fresh)
+        if found is None:
+            return None
+        pattern, _ = found
+        position = next((x.name for x in n.walk(pattern) if isinstance(x, n.Sym) and x.name not in
+                         _symbol_names(rhs[0])), None)
+        return (position, pattern) if position else None
     pairs = [(a, b) for a, b in zip(lhs, rhs) if not isinstance(a, n.Dots) and not isinstance(b, n.Dots)]
     if len(pairs) < 2:
         return None
@@ -1103,11 +1109,15 @@ def _entry_pattern(lhs: list[n.Node], rhs: list[n.Node], fresh: str) -> tuple[n.
             continue
         last_l, last_r = pairs[-1]
         size_leaf = _leaf_at(pattern, last_l, name)
-        if size_leaf is None or _substitute(pattern, name, size_leaf) != _strip_spans(last_l) \
-                or _substitute(body, name, size_leaf) != _strip_spans(last_r):
+        if size_leaf is None or _substitute(pattern, name, size_leaf) != last_l \
+                or _substitute(body, name, size_leaf) != last_r:
             continue
         return pattern, body
     return None
+
+
+def _symbol_names(node: n.Node) -> set[str]:
+    return {x.name for x in n.walk(node) if isinstance(x, n.Sym)}
 
 
 def _varying_letter(a: n.Node, b: n.Node) -> str | None:
@@ -1148,7 +1158,7 @@ def _is_position(node: n.Node) -> bool:
 def _generalize(a: n.Node, b: n.Node, name: str) -> n.Node | None:
     """``a`` with the leaves where ``a`` and ``b`` differ (positions) replaced by ``name``."""
     if a == b:
-        return _strip_spans(a)
+        return a
     if _is_position(a) and _is_position(b):
         return n.Sym(name)
     if type(a) is not type(b) or _shallow(a) != _shallow(b):
@@ -1163,7 +1173,7 @@ def _generalize(a: n.Node, b: n.Node, name: str) -> n.Node | None:
             return None
         out.append(g)
     mapping = {id(x): g for x, g in zip(kids_a, out)}
-    return _strip_spans(n.rebuild(a, lambda node: node) if not mapping else _replace_children(a, mapping))
+    return _replace_children(a, mapping)
 
 
 def _replace_children(node: n.Node, mapping: dict[int, n.Node]) -> n.Node:
@@ -1188,7 +1198,7 @@ def _mentions(node: n.Node, name: str) -> bool:
 def _leaf_at(pattern: n.Node, entry: n.Node, name: str) -> n.Node | None:
     """What ``entry`` has where ``pattern`` has the position letter."""
     if isinstance(pattern, n.Sym) and pattern.name == name:
-        return _strip_spans(entry)
+        return entry
     if type(pattern) is not type(entry):
         return None
     for x, y in zip(n.children(pattern), n.children(entry)):
@@ -1199,11 +1209,7 @@ def _leaf_at(pattern: n.Node, entry: n.Node, name: str) -> n.Node | None:
 
 
 def _substitute(node: n.Node, name: str, value: n.Node) -> n.Node:
-    return _strip_spans(n.rebuild(node, lambda x: value if isinstance(x, n.Sym) and x.name == name else x))
-
-
-def _strip_spans(node: n.Node) -> n.Node:
-    return node  # spans never take part in comparison
+    return n.rebuild(node, lambda x: value if isinstance(x, n.Sym) and x.name == name else x)
 
 
 def _strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:

@@ -40,7 +40,16 @@ def derivation_data(r: DerivationResult) -> dict:
                   "targets": [{"of": t.of, "wrt": t.wrt, "at": t.step, "verdict": t.verdict, "reason": t.reason,
                                "counterexample": cex_data(t.counterexample)} for t in r.final.targets]},
         "error": r.error,
+        "notation": notation_data(r),
     }
+
+
+def notation_data(r: DerivationResult) -> dict:
+    """Where the notation came from: the file's header, or inferred from its text (and how)."""
+    if r.inferred is None:
+        return {"inferred": False}
+    return {"inferred": True, "header": r.notation,
+            "notes": [{"kind": x.kind, "text": x.text, "line": x.line} for x in r.inferred]}
 
 
 def step_data(s: StepResult) -> dict:
@@ -120,6 +129,8 @@ def markdown(r: DerivationResult) -> str:
     out += ["## Steps", ""]
     for s in r.steps:
         out += _step_section(s)
+    if r.inferred is not None:
+        out += _notation_section(r)
     if r.displays:
         out += ["## Displays that are not steps", ""]
         for d in r.displays:
@@ -127,6 +138,26 @@ def markdown(r: DerivationResult) -> str:
             out += [f"  - ⚠️ {note}" for note in d.notes]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+NOTE_MARK = {"stated": "📄", "convention": "📐", "undefined": "⚠️", "ignored": "↷"}
+NOTE_WORD = {"stated": "stated in the text", "convention": "a convention (the text does not say)",
+             "undefined": "never defined", "ignored": "not used"}
+
+
+def _notation_section(r: DerivationResult) -> list[str]:
+    """The notation derivcheck inferred (no header): what it read, on what grounds, and the
+    header itself, which an instructor can copy into the file and correct."""
+    import yaml
+    out = ["## Notation (inferred from the text)", "",
+           "This file has no notation header, so derivcheck read the notation from the text itself:", ""]
+    for note in r.inferred:
+        out.append(f"- {NOTE_MARK.get(note.kind, '-')} *{NOTE_WORD.get(note.kind, note.kind)}*: {note.text}")
+    header = {k: v for k, v in (r.notation or {}).items() if k != "inferred"}
+    text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100)
+    out += ["", "<details><summary>The header this amounts to (put it at the top of the file to fix or "
+            "change it)</summary>", "", *_code("---\n" + text + "---", "yaml"), "", "</details>", ""]
+    return out
 
 
 def _summary_line(r: DerivationResult) -> str:
@@ -249,11 +280,11 @@ def _var(name: str) -> str:
     return re.sub(r"\[([0-9,]+)\]", r"_{[\1]}", name)
 
 
-def _code(text: str) -> list[str]:
+def _code(text: str, language: str = "latex") -> list[str]:
     """A fenced block that the author's text cannot close early (the fence outgrows any run of ```)."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence + "latex", text, fence, ""]
+    return [fence + language, text, fence, ""]
 
 
 def _math(latex: str) -> str:
