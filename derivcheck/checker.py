@@ -18,7 +18,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from . import rules
-from .findings import DerivationResult, Display, FinalResult, Repair, StepResult, TargetResult
+from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
                        NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
 from .notation import Notation, NotationError, load_notation
@@ -51,6 +51,7 @@ class Options:
     sizes: dict[str, int] = field(default_factory=dict)
     repairs: bool = True
     defaults: dict = field(default_factory=dict)   # notation defaults for documents with no header
+    reference: object = None                       # an assignment's Reference: final answers are compared with it
 
 
 @dataclass
@@ -384,6 +385,9 @@ def _final(base: Notation, infos, walked: list[_Walked], options: Options):
         found_target = _target_result(target, result, last_link.line)
         found_target.expression = done.last.text
         found_target.block = last_link.piece.block
+        if options.reference is not None:
+            check = yield Task("reference", info.spec, done.last.text, target.wrt, reference=options.reference)
+            found_target.reference = _reference_check(check)
         targets.append(found_target)
     if not targets:
         return FinalResult("none")
@@ -392,6 +396,17 @@ def _final(base: Notation, infos, walked: list[_Walked], options: Options):
         if word in verdicts:
             return FinalResult(word, targets)
     return FinalResult("correct", targets)
+
+
+def _reference_check(result: Result) -> ReferenceCheck:
+    if result.failure:
+        return ReferenceCheck("undecided" if result.failure in LIMITS else "unsupported", result.message)
+    outcome = result.outcome
+    if outcome.status == "proved":
+        return ReferenceCheck("correct", f"equals the reference answer ({outcome.instances})", result.reference)
+    if outcome.status == "unproved":
+        return ReferenceCheck("undecided", outcome.instances, result.reference)
+    return ReferenceCheck("incorrect", "differs from the reference answer", result.reference, outcome.counterexample)
 
 
 def _target_result(target, result: Result, line: int) -> TargetResult:

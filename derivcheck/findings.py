@@ -69,6 +69,15 @@ class Display:
 
 
 @dataclass
+class ReferenceCheck:
+    """The final expression against an assignment's reference answer (any notation)."""
+    verdict: str                    # "correct" | "incorrect" | "undecided" | "unsupported"
+    reason: str
+    target: int | None = None       # which of the assignment's gradients
+    counterexample: Counterexample | None = None
+
+
+@dataclass
 class TargetResult:
     of: str
     wrt: str
@@ -78,6 +87,7 @@ class TargetResult:
     counterexample: Counterexample | None = None
     expression: str | None = None   # the final expression, as read (what the trainer compiles)
     block: int | None = None        # the display it stands in (its notation may be the block's own)
+    reference: ReferenceCheck | None = None  # when graded: against the assignment's reference
 
 
 @dataclass
@@ -99,6 +109,7 @@ class DerivationResult:
     error: str | None = None        # the file could not be read at all
     inferred: list | None = None    # notes on a notation inferred from the text (no header)
     notation: dict | None = None    # that notation, as a header
+    seconds: float = 0.0            # wall time it took on its worker
 
     def count(self, verdict: str) -> int:
         return sum(1 for s in self.steps if s.verdict == verdict)

@@ -1391,10 +1391,6 @@ def _renamed(d: Definition, mapping: dict[str, str]) -> str:
 
 
 def _slice(text: str, node: n.Node) -> str:
-    """The author's own text for ``node`` (spans can stop short of a closing brace)."""
+    """The author's own text for ``node``."""
     a, b = node.span
-    for end in range(b, min(len(text), b + 3) + 1):
-        _, parsed = read_math(text[a:end])
-        if parsed is not None and parsed == node:
-            return text[a:end].strip()
-    return to_latex(node)
+    return text[a:b].strip() if b > a else to_latex(node)

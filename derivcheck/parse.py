@@ -75,6 +75,17 @@ class _Prefix:
     span: n.Span = (0, 0)
 
 
+@dataclass(frozen=True)
+class _Script:
+    """A braced script or argument: its content, and its span with the braces."""
+    value: object
+    span: n.Span
+
+
+def _unwrap(script):
+    return script.value if isinstance(script, _Script) else script
+
+
 _MARKERS = (_Partial, _PartialOf, _Prefix)
 
 
@@ -239,7 +250,8 @@ class _ToNodes(Transformer):
     # ---- script and argument lists
     @_rule
     def script(self, meta, c):
-        return c[0]  # {…}: the braces only delimit
+        # {…}: the braces only delimit, but they belong to the span of what the script is on
+        return _Script(c[0], _span(meta))
 
     @_rule
     def script_body(self, meta, c):
@@ -439,6 +451,7 @@ def _respan(node: n.Node, span: n.Span) -> n.Node:
 
 def _single(script, what: str, keep_markers: bool = False) -> n.Node:
     """The one expression of a script or braced argument."""
+    script = _unwrap(script)
     items = script if isinstance(script, tuple) else (script,)
     if items[:1] == ("substack",):
         raise LatexError(f"\\substack is only understood under \\sum ({what})")
@@ -449,6 +462,7 @@ def _single(script, what: str, keep_markers: bool = False) -> n.Node:
 
 def _finished(script) -> tuple:
     """A script as a tuple of finished nodes (a substack keeps its marker)."""
+    script = _unwrap(script)
     items = script if isinstance(script, tuple) else (script,)
     if items[:1] == ("substack",):
         return items
@@ -456,6 +470,7 @@ def _finished(script) -> tuple:
 
 
 def _label(script) -> str:
+    script = _unwrap(script)
     items = script if isinstance(script, tuple) else (script,)
     return " ".join(x.text if isinstance(x, n.Text) else "…" for x in items)
 

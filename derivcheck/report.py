@@ -128,7 +128,7 @@ def markdown(r: DerivationResult) -> str:
         out.append("")
     out += ["## Steps", ""]
     for s in r.steps:
-        out += _step_section(s)
+        out += step_section(s)
     if r.inferred is not None:
         out += _notation_section(r)
     if r.displays:
@@ -208,7 +208,7 @@ def _change_text(change: str) -> str:
     return f"to {change}"
 
 
-def _step_section(s: StepResult) -> list[str]:
+def step_section(s: StepResult) -> list[str]:
     out = [f'<a id="step-{s.id}"></a>', "", f"### Step {s.id} · line {s.line}"
            + (f" · equation ({s.tag})" if s.tag else "") + f" · {MARK[s.verdict]} {s.verdict}", ""]
     if s.justification:

@@ -36,7 +36,7 @@ class Spec:
 @dataclass(frozen=True)
 class Task:
     """One unit of limited work. Everything here is text: the checker never parses."""
-    kind: str                       # "compare" | "repair" | "inspect" | "infer"
+    kind: str                       # "compare" | "repair" | "inspect" | "infer" | "reference"
     spec: Spec
     lhs: str                        # compare: the expression before; repair: the target; inspect: the text;
                                     # infer: the whole document
@@ -45,6 +45,7 @@ class Task:
     assume: tuple[str, ...] = ()
     equation: bool = False          # the step is written as one equation: both sides are its own
     targets: tuple[tuple[str, str], ...] = ()  # (loss, variable) pairs to recognise lhs as a gradient of
+    reference: Any = None           # reference: the assignment's Reference (lhs: final expression, rhs: variable)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     definition: bool = False        # lhs is the pattern of a declared definition
     target: int | None = None       # lhs is d(loss)/d(variable) of this target
+    reference: int | None = None    # reference: which of the assignment's gradients was compared
     header: dict | None = None      # infer: the notation the document implies
     inferred: list = field(default_factory=list)  # infer: the notes saying how
     seconds: float = 0.0
@@ -108,6 +110,10 @@ def _run(task: Task, target: list) -> Result:
             return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
                           definition=is_definition(lhs, ctx.notation))
         rhs = _read(task.rhs, "rhs")
+        if task.kind == "reference":
+            from .reference import compare_with_reference
+            index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
+            return Result(outcome=outcome, reference=index)
         assume = tuple(parse_condition(a) for a in task.assume)
         if task.kind == "repair":
             from .repair import search

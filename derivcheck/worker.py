@@ -74,6 +74,7 @@ class Pool:
     on_result: Callable[[int, DerivationResult], None] | None = None
 
     def run(self, walks: list[Walk], weights: list[int] | None = None) -> list[DerivationResult]:
+        self._began: dict[int, float] = {}
         order = sorted(range(len(walks)), key=lambda i: -(weights[i] if weights else 0))
         results: list[DerivationResult | None] = [None] * len(walks)
         waiting = list(order)
@@ -109,6 +110,7 @@ class Pool:
 
     # ---- walks
     def _start(self, worker: _Worker, index: int, walks: list[Walk], results: list) -> None:
+        self._began[index] = time.monotonic()
         try:
             task = next(walks[index])
         except StopIteration as stop:
@@ -128,6 +130,7 @@ class Pool:
         self._send(worker, task)
 
     def _finish(self, index: int, result: DerivationResult, results: list) -> None:
+        result.seconds = time.monotonic() - self._began.get(index, time.monotonic())
         results[index] = result
         if self.on_result:
             self.on_result(index, result)
