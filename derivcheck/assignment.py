@@ -46,7 +46,6 @@ class Assignment:
     task: str
     model: str | None
     reference: Reference
-    answers: tuple[str | None, ...]
     rubric: Rubric
     defaults: dict = field(default_factory=dict)
     text: str = ""                  # the file, for telling whether a grade is up to date
@@ -76,7 +75,7 @@ def load_assignment(path: Path) -> Assignment:
     if model and "model" not in defaults:
         defaults["model"] = model
     return Assignment(str(path), str(data.get("title", path.stem)), str(data.get("task", "")).strip(), model,
-                      Reference(notation, targets), answers, _rubric(data.get("rubric") or {}), defaults, text)
+                      Reference(notation, targets, answers), _rubric(data.get("rubric") or {}), defaults, text)
 
 
 def _targets(spec) -> tuple[tuple[tuple[str, str, bool], ...], tuple[str | None, ...]]:

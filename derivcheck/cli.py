@@ -144,9 +144,14 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
     from .assignment import AssignmentError, load_assignment
     from .run import SUBMISSION_SUFFIXES, grade_files
     from .worker import Limits
+    from .grade import verify_reference
+    from .worker import LimitError, run_limited
     try:
         size_map = parse_sizes(sizes)
         assignment = load_assignment(Path(assignment_path))
+        run_limited(verify_reference, (assignment,), Limits(seconds=120, memory_mb=memory))
+    except LimitError as err:
+        raise click.UsageError(f"{assignment_path}: the reference answers could not be checked: {err}") from None
     except (ValueError, AssignmentError) as err:
         raise click.UsageError(f"{assignment_path}: {err}" if isinstance(err, AssignmentError) else str(err)) \
             from None

@@ -350,17 +350,20 @@ class Evaluator:
         key = (id(node), tuple((name, _hashable(env[name])) for name in self._names_in(node) if name in env))
         entry = self._memo.get(key)
         if entry is not None:
-            for deps, value in entry[1]:
+            for deps, value, notes in entry[1]:
                 if self.labels.matches(deps):
                     self.labels.note(deps)
+                    for text in notes:       # a cached value says again what it said the first time
+                        self.note(text)
                     return value
         trace = self.labels.trace()
+        before = len(self.notes)
         try:
             value = method(node, env)
         finally:
             deps = self.labels.end(trace)
         self.labels.note(deps)
-        self._memo.setdefault(key, (node, []))[1].append((deps, value))
+        self._memo.setdefault(key, (node, []))[1].append((deps, value, tuple(self.notes[before:])))
         return value
 
     def _names_in(self, node: n.Node) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .assignment import Assignment
+from .assignment import Assignment, AssignmentError
 from .findings import DerivationResult, StepResult
 from .messages import Recovered
 
@@ -60,6 +60,26 @@ class Grade:
     error: str | None = None
     key: str = ""
     seconds: float = 0.0
+
+
+def verify_reference(assignment: Assignment) -> None:
+    """Each reference answer must be the derivative of the reference loss (an instructor's typo
+    there would mark every student wrong): AssignmentError, with a counterexample, if not."""
+    from .tasks import Spec, Task, run_task
+    reference = assignment.reference
+    spec = Spec(assignment.path, reference.header, None, ())
+    for (loss, wrt, _), answer in zip(reference.targets, reference.answers):
+        if answer is None:
+            continue
+        truth = f"\\frac{{\\partial}}{{\\partial {wrt}}} {loss}"
+        result = run_task(Task("compare", spec, truth, answer))
+        if result.failure:
+            raise AssignmentError(f"reference answer for ∂{loss}/∂{wrt} cannot be checked: {result.message}")
+        if result.outcome.status != "proved":
+            c = result.outcome.counterexample
+            where = ", ".join(f"{k} = {v}" for k, v in (c.indices + c.labels)) if c else ""
+            raise AssignmentError(f"reference answer {answer!r} is not the derivative of {loss} by {wrt}"
+                                  + (f" (at {where}: the derivative is {c.lhs}, the answer {c.rhs})" if c else ""))
 
 
 def grade_key(text: bytes, assignment: Assignment, sizes: dict[str, int]) -> str:

@@ -962,7 +962,7 @@ class Axes:
         root = None
         for s in g.slots:
             root = self.scanner.group_of(slot(*s))
-        for scope, name in g.letters:
+        for scope, name in sorted(g.letters):
             root = self.scanner.group_of(letter(scope, name))
             self.letters[(scope, name)] = primary
             if g.slots:
@@ -1005,7 +1005,7 @@ class Axes:
         by_letter: dict[str, set] = defaultdict(set)
         for (_, name), s in self.letters.items():
             by_letter[name].add(s)
-        for name, _ in self._slot_counts[size_name].most_common():
+        for name, _ in sorted(self._slot_counts[size_name].items(), key=lambda kv: (-kv[1], kv[0])):
             if by_letter[name] == {size_name} and name not in self.canonical.values():
                 self.canonical[size_name] = name
                 return name

@@ -36,6 +36,7 @@ class Reference:
     """The assignment's side: its notation (a header) and the gradients it asks for."""
     header: dict
     targets: tuple[tuple[str, str, bool], ...]      # (loss, variable, optional)
+    answers: tuple[str | None, ...] = ()            # the reference answer of each target, if given
 
 
 @dataclass
@@ -78,12 +79,17 @@ def compare_with_reference(student: Context, final: n.Node, wrt: n.Node,
         raise Unsupported("the variable of this gradient has no role in the notation, so it cannot be "
                           "matched with the reference")
     for index, (loss, ref_wrt, _) in enumerate(reference.targets):
-        if role_of(ref.notation, parse_expression(ref_wrt)) == role:
-            return index, _compare(student, final, wrt, ref, parse_expression(loss))
+        ref_wrt_node = parse_expression(ref_wrt)
+        if role_of(ref.notation, ref_wrt_node) == role:
+            answer = reference.answers[index] if index < len(reference.answers) else None
+            truth = _Truth(ref, parse_expression(loss), ref_wrt_node,
+                           parse_expression(answer) if answer else None)
+            return index, _compare(student, final, wrt, truth)
     raise Unsupported(f"the reference asks for no gradient by the {role}")
 
 
-def _compare(student: Context, final: n.Node, wrt: n.Node, ref: Context, loss: n.Node) -> Outcome:
+def _compare(student: Context, final: n.Node, wrt: n.Node, truth: "_Truth") -> Outcome:
+    ref = truth.ref
     letters = sorted(free_indices(final, student.notation) | free_indices(wrt, student.notation))
     smap = canonical(student, sample=1)
     student_roles = {_role(c) for c in smap.variables.values()}
@@ -108,8 +114,9 @@ def _compare(student: Context, final: n.Node, wrt: n.Node, ref: Context, loss: n
             if any(v is None for _, v in answer):
                 raise Unsupported("the gradient is not taken by variables the reference knows")
             samples = _samples(answer, smap, canonical_labels) or {1}
-            truths = _truths(ref, loss, samples, canonical_labels, [v for _, v in answer], student_roles)
-            for claimed_entry, truth_options in zip((c for c, _ in answer), truths):
+            truth.roles = student_roles
+            for claimed_entry, v in answer:
+                truth_options = truth.options(v, smap.coordinates.get(v, {}), samples, canonical_labels)
                 if not any(is_zero(claimed_entry - t, student.names) for t in truth_options):
                     point = find_difference(claimed_entry, truth_options[0], 4)
                     inputs = point.inputs if point is not None else ()
@@ -149,25 +156,51 @@ def _samples(answer, smap: Mapping, labels: dict) -> set[int]:
     return found
 
 
-def _truths(ref: Context, loss: n.Node, samples: set[int], labels: dict, by: list, roles: set[str]) -> list[list]:
-    """For each canonical variable: the reference derivative of the loss summed over ``samples``,
-    and of its mean (both are correct formulations). A role the student lacks is zero."""
-    total = sp.Integer(0)
-    for sample in sorted(samples):
-        rmap = canonical(ref, sample)
-        values = []
-        for key in sorted(ref.labels_read(loss, {})):
-            value = labels.get(rmap.labels.get(key))
-            if value is None:
-                raise Unsupported("the reference's label cannot be matched with the student's")
-            values.append((key, value))
-        unmatched = {c: sp.Integer(0) for c in rmap.variables.values() if _role(c) not in roles}
-        total += ref.value(loss, {}, tuple(values)).xreplace(rmap.variables).xreplace(unmatched)
-    out = []
-    for v in by:
-        d = sp.diff(total, v)
-        out.append([d, d / len(samples)] if len(samples) > 1 else [d])
-    return out
+class _Truth:
+    """The reference gradient, entry by entry, summed over the samples a claim is about (and its
+    mean over them: both are correct formulations). From the assignment's answer when it gives one
+    (an evaluation), else by differentiating its loss; a role the student lacks is zero."""
+
+    def __init__(self, ref: Context, loss: n.Node, wrt: n.Node, answer: n.Node | None):
+        from .axes import index_items, split_sup
+        self.ref, self.loss, self.answer = ref, loss, answer
+        self.roles: set[str] = set()
+        letters = [i for i in index_items(wrt.sub) if isinstance(i, n.Sym)] if isinstance(wrt, n.Scripted) else []
+        if isinstance(wrt, n.Scripted):
+            letters += [i for i in split_sup(wrt.sup)[0] if isinstance(i, n.Sym)]
+        notation = ref.notation
+        self.letters = {x.name: notation.size_roles.get(notation.indices.get(x.name, ""), "")
+                        for x in letters if x.name in notation.indices}
+        if not self.letters or len(set(self.letters.values())) != len(self.letters):
+            self.answer = None      # an answer for a whole matrix: differentiate instead
+        self._sums: dict[tuple, sp.Expr] = {}
+
+    def options(self, v: sp.Symbol, coords: dict, samples: set[int], labels: dict) -> list[sp.Expr]:
+        if self.answer is not None:
+            env = {name: coords.get(role) for name, role in self.letters.items()}
+            if None not in env.values():
+                total = self._summed(self.answer, env, samples, labels)
+                return [total, total / len(samples)] if len(samples) > 1 else [total]
+        total = sp.diff(self._summed(self.loss, {}, samples, labels), v)
+        return [total, total / len(samples)] if len(samples) > 1 else [total]
+
+    def _summed(self, node: n.Node, env: dict, samples: set[int], labels: dict) -> sp.Expr:
+        key = (id(node), tuple(sorted(env.items())), tuple(sorted(samples)), tuple(sorted(labels.items())),
+               tuple(sorted(self.roles)))
+        if key not in self._sums:
+            total = sp.Integer(0)
+            for sample in sorted(samples):
+                rmap = canonical(self.ref, sample)
+                values = []
+                for k in sorted(self.ref.labels_read(node, env)):
+                    value = labels.get(rmap.labels.get(k))
+                    if value is None:
+                        raise Unsupported("the reference's label cannot be matched with the student's")
+                    values.append((k, value))
+                unmatched = {c: sp.Integer(0) for c in rmap.variables.values() if _role(c) not in self.roles}
+                total += self.ref.value(node, env, tuple(values)).xreplace(rmap.variables).xreplace(unmatched)
+            self._sums[key] = total
+        return self._sums[key]
 
 
 def _role(sym: sp.Symbol) -> str:

@@ -30,7 +30,9 @@ class Spec:
 
     @property
     def key(self) -> tuple:
-        return (self.document, repr(self.header), repr(self.overrides), self.sizes)
+        """What a Context depends on: the notation, not the document (proofs written in one
+        notation, a class's, share one Context and its caches)."""
+        return (repr(self.header), repr(self.overrides), self.sizes)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""How fast `derivcheck grade` is on a class: 200 submissions made by mutating correct proofs.
+
+    .venv/bin/python bench/grade_speed.py              # 200 submissions, 2 workers
+    .venv/bin/python bench/grade_speed.py --count 50 --jobs 1
+
+The submissions are the correct proofs in bench/proofs/ (five notations of the softmax-regression
+gradient), each with 0-2 random student-like mistakes (bench/mutate.py, seeded). They are graded
+against assignments/softmax-regression.yaml with no header, as a class would be. Printed: the wall
+time against the 60 s target, the time per submission (from the worker that graded it), and the
+same numbers for the unmutated proofs graded in the same process as a baseline (ratio = what
+mistakes cost: invalid steps are refuted and searched for repairs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mutate import mutate  # noqa: E402
+
+from derivcheck.assignment import load_assignment  # noqa: E402
+from derivcheck.run import grade_files  # noqa: E402
+
+TARGET_SECONDS = 60.0
+
+
+def submissions(folder: Path, count: int, seed: int, mutated: bool) -> list[tuple[Path, str]]:
+    bases = sorted((ROOT / "bench" / "proofs").glob("*.md"))
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    out = []
+    kinds: dict[str, int] = {}
+    for i in range(count):
+        base = bases[i % len(bases)]
+        text = base.read_text(encoding="utf-8")
+        if mutated:
+            text, done = mutate(text, rng, rng.choice([0, 1, 1, 2]))
+            for d in done:
+                kinds[d] = kinds.get(d, 0) + 1
+        path = folder / f"student{i:03d}_{base.stem}.md"
+        path.write_text(text, encoding="utf-8")
+        out.append((path, path.stem))
+    if mutated:
+        print("mutations:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    return out
+
+
+def run(count: int, jobs: int, mutated: bool) -> tuple[float, list[float], list[float]]:
+    assignment = load_assignment(ROOT / "assignments" / "softmax-regression.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        subs = submissions(folder / "in", count, seed=2026, mutated=mutated)
+        start = time.perf_counter()
+        graded = grade_files(subs, assignment, folder / "out", {}, jobs=jobs)
+        wall = time.perf_counter() - start
+    return wall, [g.seconds for g in graded.grades], [g.score for g in graded.grades]
+
+
+def describe(label: str, wall: float, seconds: list[float], scores: list[float]) -> None:
+    seconds = sorted(seconds)
+    p90 = seconds[int(0.9 * (len(seconds) - 1))]
+    print(f"{label}: {len(seconds)} submissions in {wall:.1f} s wall = {wall / TARGET_SECONDS:.2f} × the "
+          f"{TARGET_SECONDS:g} s target; per submission mean {statistics.mean(seconds):.2f} s, median "
+          f"{statistics.median(seconds):.2f} s, p90 {p90:.2f} s, max {seconds[-1]:.2f} s; mean score "
+          f"{statistics.mean(scores):.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    base = run(args.count, args.jobs, mutated=False)
+    describe("correct proofs (baseline)", *base)
+    wall, seconds, scores = run(args.count, args.jobs, mutated=True)
+    describe("mutated proofs", wall, seconds, scores)
+    print(f"mutated ÷ correct wall time: {wall / base[0]:.2f}")
+    slowest = max(seconds)
+    print(f"slowest submission: {slowest:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Zero-config checking: a document with no header is read with the notation inferred from its text.
+
+The seeds, stripped of their headers, must get the verdicts their hand-written headers give; other
+notations and other models (sigmoid with binary cross-entropy, least squares in sums and in matrix
+form, ridge, a two-layer network) are checked with no header; what cannot be inferred is a finding.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from derivcheck.checker import Options, check, run_inline
+from derivcheck.infer import infer
+from derivcheck.source import read_document, split_header
+
+from test_seeds import EXPECTED, LETTER
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "noheader"
+
+
+def body(name: str) -> str:
+    """A seed as its author wrote it: the derivation file without its header."""
+    text = (ROOT / "derivations" / f"{name}.md").read_text(encoding="utf-8")
+    return text[split_header(text)[1]:]
+
+
+def checked(text: str, path: str = "doc.md"):
+    return run_inline(check(read_document(path, text), Options()))
+
+
+def letters(result) -> str:
+    return "".join(LETTER[s.verdict] for s in result.steps)
+
+
+def inferred(text: str):
+    return infer(read_document("doc.md", text))
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return {name: checked(body(name), f"{name}.md") for name in EXPECTED}
+
+
+def test_the_seeds_with_no_header_get_the_verdicts_of_their_headers(seeds):
+    for name, expected in EXPECTED.items():
+        assert seeds[name].error is None, name
+        assert letters(seeds[name]) == expected, name
+        assert seeds[name].final.verdict == "correct", name
+
+
+def test_the_inferred_header_reproduces_the_verdicts_when_written_into_the_file(seeds):
+    for name, expected in EXPECTED.items():
+        header = {k: v for k, v in seeds[name].notation.items() if k != "inferred"}
+        text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n" + body(name)
+        assert letters(checked(text)) == expected, name
+
+
+def test_seed_000_completes_the_logits_and_the_softmax_and_says_so():
+    got = inferred(body("000_4fc6b41a1466133b"))
+    logits = next(d for d in got.header["definitions"] if d.startswith("z_{"))
+    c = logits[3]                               # the class letter it chose
+    assert logits == rf"z_{{{c}}} = \sum_{{i=1}}^{{D}} \Theta_{{i,{c}}} x_{{i}}"
+    assert any(d.startswith(f"g_{{{c}}}(z) = ") for d in got.header["definitions"])
+    assert "one-hot label" in got.header["symbols"].values()
+    kinds = {n.kind for n in got.notes if "never defined" in n.text}
+    assert kinds == {"convention"}
+    assert any("one-hot" in n.text and n.kind == "stated" for n in got.notes)
+
+
+def test_seed_002_sets_aside_an_inline_definition_that_misses_the_weights():
+    got = inferred(body("002_42d0f364dbfc5cc4"))
+    ignored = [n for n in got.notes if n.kind == "ignored"]
+    assert len(ignored) == 1 and "z_h" in ignored[0].text and "does not involve $w$" in ignored[0].text
+    blocks = {b["at"]: b for b in got.header["blocks"]}
+    assert blocks["(5)"]["assume"] == ["i = j"] and blocks["(6)"]["assume"] == [r"i \neq j"]
+    assert blocks["(8)"]["indices"] == {"j": "D"}      # j counts features from equation (8) on
+    assert got.header["sizes"]["N"] == got.header["sizes"]["C"] == "classes"
+
+
+def test_seed_003_reads_the_chain_rule_for_generic_functions():
+    got = inferred(body("003_b83df05ceb37995f"))
+    generic = next(b for b in got.header["blocks"] if "functions" in b)
+    assert generic["functions"] == ["f", "g"] and generic["definitions"] == ["u = f(x)"]
+    assert got.header["indices"]["i"] == "N" and got.header["sizes"]["N"] == "samples"
+    assert got.header["symbols"]["y_{i}"] == "class label"
+
+
+def test_seed_004_follows_the_prose_for_continuations_and_cases():
+    got = inferred(body("004_0e9784c09ed11217"))
+    blocks = {b["at"]: b for b in got.header["blocks"]}
+    assert blocks["(8)"]["continues"] == "(6)"
+    assert blocks["(14)"]["assume"] == [r"i \neq j"]
+    assert sum(1 for b in got.header["blocks"] if b.get("kind") == "definition") == 2   # the update rules
+    assert any(d.startswith("a_{i} = ") for d in got.header["definitions"])            # from equation (5)
+
+
+def test_seed_001_reads_one_sample_where_x_has_no_index():
+    got = inferred(body("001_36c22d76a2383576"))
+    first = got.header["blocks"][0]
+    assert first["symbols"]["x"] == {"role": "input", "shape": ["D"]}
+    weights = {k: v for k, v in got.header["symbols"].items() if isinstance(v, dict) and v["role"] == "weights"}
+    assert list(weights.values()) == [{"role": "weights", "shape": ["D"]}]
+    assert list(weights)[0].startswith(r"\theta^{(")
+
+
+#: fixture -> (verdict letters, final verdict)
+OTHER_NOTATIONS = {
+    "softmax_bishop.md": ("vvvvvv", "correct"),
+    "sigmoid_bce.md": ("vvvvvvv", "correct"),
+    "mse_scalar.md": ("vvvv", "correct"),
+    "mse_matrix.md": ("vvvvv", "correct"),
+    "ridge.md": ("vv", "correct"),
+    "two_layer.md": ("vvvv", "correct"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_NOTATIONS))
+def test_other_notations_and_models_with_no_header(name):
+    result = checked((FIXTURES / name).read_text(encoding="utf-8"), name)
+    assert (letters(result), result.final.verdict) == OTHER_NOTATIONS[name]
+
+
+#: (fixture, text to replace, replacement, the step that becomes invalid)
+MISTAKES = [
+    ("sigmoid_bce.md", r"= \hat{y} - y$$", r"= y - \hat{y}$$", "4"),
+    ("mse_scalar.md", r"= \frac{1}{N} \sum_{i=1}^{N} (w x_i + b - y_i) x_i", r"= \frac{2}{N} \sum_{i=1}^{N} (w x_i + b - y_i) x_i", "3"),
+    ("mse_matrix.md", r"= X^\top (X\mathbf{w} - \mathbf{y})", r"= X (X\mathbf{w} - \mathbf{y})", "5"),
+    ("two_layer.md", r"(1 - \sigma(a_j)) x_i", r"x_i", "4"),
+    ("softmax_bishop.md", r"&= (y_j - t_j) x_d", r"&= (t_j - y_j) x_d", "6"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, step", MISTAKES)
+def test_a_mistake_in_another_notation_is_refuted(name, old, new, step):
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    assert old in text
+    result = checked(text.replace(old, new, 1), name)
+    wrong = next(s for s in result.steps if s.id == step)
+    assert wrong.verdict == "invalid" and wrong.counterexample is not None
+    assert [s.id for s in result.steps if s.verdict == "invalid"] == [step]
+
+
+def test_a_symbol_never_defined_is_a_finding_not_a_crash_and_not_a_refutation():
+    text = textwrap.dedent(r"""
+        The error is $E = \sum_{j=1}^{K} E_j$.
+
+        $$\frac{\partial E}{\partial w_k} = \frac{\partial E_k}{\partial w_k}$$
+    """)
+    result = checked(text)
+    assert result.error is None
+    assert [s.verdict for s in result.steps] == ["unsupported"]
+    assert "never defined" in str(result.steps[0].reason)
+    assert any(n.kind == "undefined" and "E_{·}" in n.text for n in result.inferred)
+
+
+@pytest.mark.parametrize("text", [
+    "$$x$$", "$$a = b$$", "$$\\frac{\\partial}{\\partial} = 0$$", "text $a = $ and $$= 1$$",
+    "$$\\sum_{k=1}^{K} = y_k$$", "$$\\frac{\\partial L}{\\partial w} = 1$$ where $L = L$",
+])
+def test_odd_documents_are_read_without_crashing(text):
+    result = checked(text)
+    assert all(s.verdict in LETTER for s in result.steps)
