@@ -798,7 +798,9 @@ class Evaluator:
         for x in n.walk(defn.rhs):
             if isinstance(x, n.Sym) and x.name != defn.name:
                 for used in self.notation.definitions_of(x.name):
-                    letters |= self._context_letters(used, seen + (defn.text,))
+                    # letters a used definition binds through its arguments come from those
+                    # arguments, which this body writes (and binds or leaves free) itself
+                    letters |= self._context_letters(used, seen + (defn.text,)) - _parameter_letters(used, self.notation)
         return letters - own
 
     def _atom(self, defn: Definition, sup_vals: list[int], sub_vals: list[int], binding: dict) -> Value:
@@ -900,6 +902,13 @@ def _stack(members: list[list[Value]], over_sup: bool, over_sub: bool, sub_lengt
         cols = [list(m) for m in flat]
         return ImmutableMatrix(len(cols[0]), len(cols), [cols[c][r] for r in range(len(cols[0])) for c in range(len(cols))])
     raise Unsupported("stacking matrices")
+
+
+def _parameter_letters(defn: Definition, notation: Notation) -> set[str]:
+    """Index letters a definition binds through its parameters (``\\sigma(z_k)`` binds k)."""
+    if not defn.params:
+        return set()
+    return {x.name for p in defn.params for x in n.walk(p) if isinstance(x, n.Sym) and x.name in notation.indices}
 
 
 def _letter_run(item: n.Node, notation: Notation) -> bool:

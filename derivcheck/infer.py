@@ -222,7 +222,9 @@ class _Inference:
         self.defaults = defaults
         self.read = Reader(doc)
         self.notes: list[Note] = []
-        self.model = _model_kind(doc.text, self.read)
+        # an assignment's model wins over what the words suggest ("the softmax generalises the sigmoid")
+        self.model = defaults.get("model") or _model_kind(doc.text, self.read)
+        self.fresh = _fresh_names(defaults.get("sizes"))
         self.names = _names_used(self.read.chain_exprs())
         bases = _bases(self.read.chain_exprs())
         self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)))
@@ -480,7 +482,7 @@ class _Inference:
     def _axes(self, roles: dict[str, str]) -> "Axes":
         groups = self.scanner.groups()
         label_kinds = self._class_labels(roles)
-        axes = Axes(self.scanner)
+        axes = Axes(self.scanner, self.fresh)
         taken: set[str] = set(self.names) | set(self.scanner.letter_scopes)
         for g in groups:
             if not g.slots and not g.letters:
@@ -493,7 +495,7 @@ class _Inference:
                     self.note("stated", f"${'$ and $'.join(names)}$ count the same thing (they index the same "
                               "symbols); read as one size")
             else:
-                primary = next(c for c in FRESH_SIZES[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
+                primary = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
                 if g.slots:
                     what = role or "an axis"
                     self.note("convention", f"the size of the {what} (indexed by "
@@ -726,6 +728,13 @@ class _Inference:
             other = axes.second_letter(size_name)
             return (f"{name}_{{{cls}}}{args} = \\frac{{e^{{{z}_{{{cls}}}}}}}{{\\sum_{{{other}=1}}^{{{size_name}}} "
                     f"e^{{{z}_{{{other}}}}}}}")
+        if self.model in ("softmax", None) and axes.has("classes") and not fam["sub"] and uses and uses.call_args \
+                and all(len(a) == 1 and head_name(a[0]) == z and isinstance(a[0], n.Scripted) for a in uses.call_args):
+            # σ(z_i): applied to one logit, the softmax of it
+            cls = axes.letter_for("classes")
+            other = axes.second_letter(axes.size_named("classes"))
+            return (f"{name}({z}_{{{cls}}}) = \\frac{{e^{{{z}_{{{cls}}}}}}}{{\\sum_{{{other}=1}}^"
+                    f"{{{axes.size_named('classes')}}} e^{{{z}_{{{other}}}}}}}")
         if not fam["sub"] and not fam["sup"] and name in ("\\sigma", "g", "h"):
             return f"{name}(u) = \\frac{{1}}{{1 + e^{{-u}}}}"
         return None
@@ -949,8 +958,9 @@ class _Inference:
 class Axes:
     """The kinds of axis the document has: each union-find group with its size and role."""
 
-    def __init__(self, scanner: Scanner):
+    def __init__(self, scanner: Scanner, fresh: dict | None = None):
         self.scanner = scanner
+        self.fresh = fresh or FRESH_SIZES
         self.sizes: dict[str, str | None] = {}          # size name -> role
         self.group_size: dict[tuple, str] = {}          # group root -> primary size name
         self.letters: dict[tuple[int, str], str] = {}   # (scope, letter) -> size name
@@ -979,7 +989,7 @@ class Axes:
             if r == role:
                 return name
         taken = set(self.sizes) | set(self.scanner.uses) | set(self.scanner.letter_scopes)
-        name = next(c for c in FRESH_SIZES[role] + "RQUVZ" if c not in taken)
+        name = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken)
         self.sizes[name] = role
         return name
 
@@ -1274,6 +1284,16 @@ def _names_used(exprs: list[Expr]) -> set[str]:
             elif isinstance(x, n.Sym):
                 out.add(x.name)
     return out - {"e", "\\pi", INDICATOR, "\\delta"}
+
+
+def _fresh_names(sizes) -> dict:
+    """Names for sizes a document never names: an assignment's own first (``{K: classes}``)."""
+    out = dict(FRESH_SIZES)
+    if isinstance(sizes, dict):
+        for name, role in sizes.items():
+            if isinstance(role, str) and role in out and re.fullmatch(r"[A-Za-z]", str(name)):
+                out[role] = str(name) + out[role].replace(str(name), "")
+    return out
 
 
 def _model_kind(text: str, read: Reader) -> str | None:

@@ -111,6 +111,7 @@ def test_seed_001_reads_one_sample_where_x_has_no_index():
 #: fixture -> (verdict letters, final verdict)
 OTHER_NOTATIONS = {
     "softmax_bishop.md": ("vvvvvv", "correct"),
+    "softmax_sigma.md": ("vvv", "correct"),          # σ(z_k), never defined: the softmax by its use
     "sigmoid_bce.md": ("vvvvvvv", "correct"),
     "mse_scalar.md": ("vvvv", "correct"),
     "mse_matrix.md": ("vvvvv", "correct"),
@@ -143,6 +144,20 @@ def test_a_mistake_in_another_notation_is_refuted(name, old, new, step):
     wrong = next(s for s in result.steps if s.id == step)
     assert wrong.verdict == "invalid" and wrong.counterexample is not None
     assert [s.id for s in result.steps if s.verdict == "invalid"] == [step]
+
+
+def test_sigma_is_read_by_how_it_is_used():
+    softmax = inferred((FIXTURES / "softmax_sigma.md").read_text(encoding="utf-8"))
+    assert any(d.startswith(r"\sigma(z_{") and r"\sum" in d for d in softmax.header["definitions"])
+    network = inferred((FIXTURES / "two_layer.md").read_text(encoding="utf-8"))
+    assert r"\sigma(u) = \frac{1}{1 + e^{-u}}" in network.header["definitions"]
+
+
+def test_an_assignment_model_and_size_names_are_defaults():
+    text = body("003_b83df05ceb37995f")
+    assert inferred(text).header["sizes"]["K"] == "classes"
+    got = infer(read_document("doc.md", text), {"model": "softmax", "sizes": {"C": "classes", "M": "samples"}})
+    assert got.header["sizes"]["C"] == "classes" and got.header["sizes"]["M"] == "samples"
 
 
 def test_a_symbol_never_defined_is_a_finding_not_a_crash_and_not_a_refutation():
