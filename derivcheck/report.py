@@ -37,8 +37,7 @@ def derivation_data(r: DerivationResult) -> dict:
         "steps": [step_data(s) for s in r.steps],
         "displays": [{"line": d.line, "latex": d.latex, "reason": d.reason, "notes": d.notes} for d in r.displays],
         "final": {"verdict": r.final.verdict,
-                  "targets": [{"of": t.of, "wrt": t.wrt, "at": t.step, "verdict": t.verdict, "reason": t.reason,
-                               "counterexample": cex_data(t.counterexample)} for t in r.final.targets]},
+                  "targets": [_target_data(t) for t in r.final.targets]},
         "error": r.error,
         "notation": notation_data(r),
     }
@@ -50,6 +49,15 @@ def notation_data(r: DerivationResult) -> dict:
         return {"inferred": False}
     return {"inferred": True, "header": r.notation,
             "notes": [{"kind": x.kind, "text": x.text, "line": x.line} for x in r.inferred]}
+
+
+def _target_data(t) -> dict:
+    data = {"of": t.of, "wrt": t.wrt, "at": t.step, "verdict": t.verdict, "reason": t.reason,
+            "counterexample": cex_data(t.counterexample)}
+    if t.reference is not None:
+        data["reference"] = {"verdict": t.reference.verdict, "reason": t.reference.reason,
+                             "target": t.reference.target, "counterexample": cex_data(t.reference.counterexample)}
+    return data
 
 
 def step_data(s: StepResult) -> dict:

@@ -142,3 +142,42 @@ def test_mutated_documents_through_the_command_line(tmp_path):
     for derivation in data["derivations"]:
         for step in derivation["steps"]:
             assert step["verdict"] in ("valid", "invalid", "garbled", "unsupported", "undecided")
+
+
+def _bodies() -> list[str]:
+    return [p.read_text().split("\n---\n", 1)[1] for p in sorted((ROOT / "derivations").glob("*.md"))]
+
+
+BODIES = _bodies()
+
+
+@settings(max_examples=max(100, EXAMPLES // 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(range(len(BODIES))), st.integers(0, 2**32 - 1), st.integers(1, 12))
+def test_inferring_a_notation_from_a_mangled_document_never_crashes(which, seed, edits):
+    """Documents with no header, mangled: the inference is a task like any other; its header (if
+    any) must load, and it never raises."""
+    from derivcheck.notation import load_notation as load
+    text = mutate(BODIES[which], random.Random(seed), edits)
+    try:
+        read_document("x.md", text)
+    except ValueError:
+        return                                   # unreadable as a document: reported before inference
+    result = run_task(Task("infer", Spec("x.md", {}, None, ()), text))
+    if result.header is not None and not result.failure:
+        load(result.header)
+    else:
+        assert result.message
+
+
+def test_mutated_documents_with_no_header_through_the_command_line(tmp_path):
+    rng = random.Random(20261123)
+    count = max(20, EXAMPLES // 50)
+    for n in range(count):
+        (tmp_path / f"n{n:04d}.md").write_text(mutate(BODIES[n % len(BODIES)], rng, rng.randint(1, 8)))
+    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(tmp_path), "--timeout", "10", "--format",
+                          "json", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode in (0, 1, 2), out.stderr[-2000:]
+    assert "Traceback" not in out.stderr
+    for derivation in json.loads(out.stdout)["derivations"]:
+        for step in derivation["steps"]:
+            assert step["verdict"] in ("valid", "invalid", "garbled", "unsupported", "undecided")

@@ -36,6 +36,16 @@ def test_payloads_run_nothing_and_are_reported(payload, tmp_path, monkeypatch):
     assert str(step.reason)
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payloads_in_a_document_with_no_header_run_nothing(payload, tmp_path, monkeypatch):
+    """The notation is inferred from the text itself: hostile names are only names there too."""
+    monkeypatch.chdir(tmp_path)
+    r = run_text(f"Let ${payload} = x_1$.\n\n$$\\frac{{\\partial L}}{{\\partial w}} = {payload}$$\n\n$$a_{{{payload}}} = b$$\n")
+    assert not (tmp_path / "CANARY").exists()
+    assert r.error is None or "notation" in r.error
+    assert all(s.verdict in ("valid", "invalid", "garbled", "unsupported", "undecided") for s in r.steps)
+
+
 def test_payloads_in_the_header_are_refused(tmp_path):
     bad = tmp_path / "header.md"
     bad.write_text("---\nsymbols: !!python/object/apply:os.system ['touch CANARY']\n---\n$$a = b$$\n")
