@@ -414,6 +414,9 @@ class Evaluator:
         return self.value(node.body, env)
 
     def _group(self, node: n.Group, env: Env) -> Value:
+        if isinstance(node.arg, n.Rel) and node.arg.op in ("=", "\\neq"):
+            # [k = y]: Iverson's bracket, 1 where the relation holds and 0 elsewhere
+            return sp.Integer(1) if self.holds(node.arg, env) else sp.Integer(0)
         return self.value(node.arg, env)
 
     # ---- arithmetic
@@ -518,13 +521,18 @@ class Evaluator:
         if isinstance(base, n.Sym):
             if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
                 return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
+            if base.name == INDICATOR and node.sub and len(node.sub) == 1 and isinstance(_ungroup(node.sub[0]), n.Rel):
+                return sp.Integer(1) if self.holds(_ungroup(node.sub[0]), env) else sp.Integer(0)  # 1_{y=k}
             value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
         else:
-            if node.sub and not (isinstance(base, n.Norm) and node.sub == (n.Num("2"),)):  # ‖v‖_2 is ‖v‖
-                raise Unsupported(f"a subscript on {node_text(base)}")
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
             value = self.value(base, env)
+            if node.sub and not (isinstance(base, n.Norm) and node.sub == (n.Num("2"),)):  # ‖v‖_2 is ‖v‖
+                # (p - y)_k, softmax(z)_k: an entry of a vector or matrix written as an expression
+                if not is_matrix(value):
+                    raise Unsupported(f"a subscript on {node_text(base)}, which is not a vector or matrix")
+                value = self._entry_of(value, node.sub, env, node_text(base))
         return self._power(value, power, is_transposed, node, env)
 
     def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node, env: Env) -> Value:
@@ -555,6 +563,9 @@ class Evaluator:
                 if fam.role == "function":
                     args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
                     return sp.Function(_function_name(name, sub, self, env))(*args)
+        if name in BUILTIN_FUNCTIONS and not sub and not sup_index and len(node.args) == 1 \
+                and not self.notation.declared(name):
+            return BUILTIN_FUNCTIONS[name](self.value(node.args[0], env))
         if len(node.args) != 1:
             raise Unsupported(f"{node_text(head)} is followed by a list of {len(node.args)} items but is "
                               "not a declared function")
@@ -710,6 +721,10 @@ class Evaluator:
                 return self._use(defn, sub, sup_index, args, env)
             except _NoMatch as why:
                 errors.append(str(why))
+        whole = [d for d in self.notation.definitions_of(name) if not d.sub_axes and not d.sup_axes]
+        if sub and not sup_index and whole:
+            # z = Wx + b defines the vector; z_k is its entry
+            return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
 
     def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:
@@ -847,6 +862,21 @@ class Evaluator:
         body = self.value(node.body, env)
         return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
                              diff=self.atoms.derivative)
+
+
+def _softmax(v: Value) -> Value:
+    if not is_matrix(v):
+        raise ShapeError("the softmax of a scalar")
+    total = sum((sp.exp(e) for e in v), sp.Integer(0))
+    return v.applyfunc(lambda e: sp.exp(e) / total)
+
+
+def _sigmoid(v: Value) -> Value:
+    return v.applyfunc(lambda e: 1 / (1 + sp.exp(-e))) if is_matrix(v) else 1 / (1 + sp.exp(-v))
+
+
+#: Functions with one meaning wherever they are written by name (unless a notation defines them).
+BUILTIN_FUNCTIONS = {"\\operatorname{softmax}": _softmax, "\\operatorname{sigmoid}": _sigmoid}
 
 
 class _NoMatch(Exception):

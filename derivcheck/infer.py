@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from . import nodes as n
 from . import rules
 from .axes import INDEX_LETTER, Group, Scanner, head_name, index_items, label_value, letter, slot, split_sup
+from .evaluate import BUILTIN_FUNCTIONS
 from .notation import DEFAULT_SIZES
 from .parse import INDICATOR, LatexError, parse_expression
 from .render import to_latex
@@ -62,7 +63,7 @@ MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?lay
                ("logistic", r"sigmoid|logistic|binary cross"),
                ("linear", r"least squares|squared error|\bmse\b|regression"))
 SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
-RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T"})
+RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T", *BUILTIN_FUNCTIONS})
 _CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
 _CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
@@ -521,11 +522,11 @@ class _Inference:
             return "classes"
         if any(class_labels.get(x) for x in names) or any(self._is_loss(x) for x in names):
             return "samples"
+        if "weights" in kinds and "input" in kinds:
+            return "features"       # whatever its size is called (n counts features in some texts)
         by_name = Counter(SIZE_ROLES[s] for s in g.sizes if s in SIZE_ROLES)
         if by_name:
             return by_name.most_common(1)[0][0]
-        if "weights" in kinds and "input" in kinds:
-            return "features"
         multiclass = self.model == "softmax"
         if "label" in kinds:
             return "classes" if multiclass else "samples"
@@ -592,7 +593,9 @@ class _Inference:
             if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint):
                 if bare_only and self.model in ("softmax", None) and axes.has("classes") and \
                         (name[-1:].isupper() or name.startswith("\\") and name[1:2].isupper()):
-                    fam["sub"] = [axes.axis("classes"), axes.axis("features")]
+                    # W x: classes × features; written W^T x, features × classes
+                    order = [axes.axis("classes"), axes.axis("features")]
+                    fam["sub"] = order[::-1] if uses and uses.transposed else order
                 else:
                     fam["shape"] = [axes.size_named("features")]
             elif fam["role"] == "input" and "features" not in roles and \
@@ -1283,7 +1286,7 @@ def _names_used(exprs: list[Expr]) -> set[str]:
                 out.add(x.base.name)
             elif isinstance(x, n.Sym):
                 out.add(x.name)
-    return out - {"e", "\\pi", INDICATOR, "\\delta"}
+    return out - RESERVED
 
 
 def _fresh_names(sizes) -> dict:

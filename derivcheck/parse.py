@@ -28,6 +28,8 @@ STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\
 STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
                 "\\overline", "\\tilde", "\\widetilde"}
 MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
+#: Words that name a function even in ``\\text{…}``.
+NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid"})
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
 INDICATOR = "\\mathbb{1}"
 
@@ -179,6 +181,8 @@ class _ToNodes(Transformer):
         span = _span(meta)
         if isinstance(base, n.Mul):  # x^2 (a+b)_k: the script belongs to the last factor
             return _with_last(base, self.subscript([base.factors[-1], script]))
+        if isinstance(base, _Partial):  # \partial_{x} f: the derivative by x
+            return _Prefix("deriv", name="∂", wrt=_ungroup(_single(script, "\\partial subscript")), span=span)
         if isinstance(base, _Prefix) and base.first is not None and base.kind != "brace":
             # \sum_k (a)_j: the script belongs to the operand
             return replace(base, first=self.subscript([base.first, script]), span=span)
@@ -315,7 +319,7 @@ class _ToNodes(Transformer):
         tok = c[0]
         command, _, rest = tok.value.partition("{")
         content = rest[:-1].strip()
-        if command.strip() in ("\\mathrm", "\\operatorname") and content.isalpha():
+        if (command.strip() in ("\\mathrm", "\\operatorname") or content in NAMED_FUNCTIONS) and content.isalpha():
             return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=_tok_span(tok))
         return n.Text(content, span=_tok_span(tok))
 

@@ -112,6 +112,7 @@ def test_seed_001_reads_one_sample_where_x_has_no_index():
 OTHER_NOTATIONS = {
     "softmax_bishop.md": ("vvvvvv", "correct"),
     "softmax_sigma.md": ("vvv", "correct"),          # σ(z_k), never defined: the softmax by its use
+    "softmax_vector.md": ("vvvvv", "correct"),       # z = Wx + b, \hat{y} = softmax(z), then z_k, \hat{y}_k
     "sigmoid_bce.md": ("vvvvvvv", "correct"),
     "mse_scalar.md": ("vvvv", "correct"),
     "mse_matrix.md": ("vvvvv", "correct"),

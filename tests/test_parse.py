@@ -87,3 +87,21 @@ def test_spans_point_into_the_text():
 def test_bad_input_raises_latex_error(text):
     with pytest.raises(LatexError):
         P(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"\sum_{i=1}^{N} (a_i - y_i)^2", r"\sum_{i=1}^{N} (a_{i} - y_{i})^{2}"),   # the power is the bracket's
+    (r"\partial_{z_k} L", r"\frac{\partial L}{\partial z_{k}}"),
+    (r"\text{softmax}(z)_k", r"\operatorname{softmax}(z)_{k}"),
+    (r"\frac{1}{2}\|X w - y\|^2", r"\frac{1}{2} \|X w - y\|^{2}"),
+    (r"\lVert w \rVert_2^2", r"\|w\|_{2}^{2}"),
+])
+def test_forms_met_in_proofs_with_no_header(text, expected):
+    from derivcheck.render import to_latex
+    assert to_latex(P(text)) == expected
+
+
+def test_a_script_span_includes_its_braces():
+    text = r"e^{f_{y_{i}}}"
+    node = P(text)
+    assert node.span == (0, len(text))
