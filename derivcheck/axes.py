@@ -23,7 +23,7 @@ Key = tuple
 
 #: Letters that are never index letters: e is Euler's number, and these name labels.
 NOT_INDICES = frozenset("e")
-INDEX_LETTER = re.compile(r"^[a-z]$")
+INDEX_LETTER = re.compile(r"^[a-z]'*$")
 SIZE_NAME = re.compile(r"^[A-Z]$")
 
 
@@ -83,6 +83,7 @@ class Uses:
     call_args: list[tuple[n.Node, ...]] = field(default_factory=list)
     wrt: set[int] = field(default_factory=set)           # scopes where something is differentiated by it
     transposed: bool = False
+    outer: int = 0                                       # uses with an axis the usual form does not have
     numbers: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     count: int = 0
 
@@ -100,8 +101,9 @@ class Group:
 class Scanner:
     """Records the indexing of every expression it is shown."""
 
-    def __init__(self, labels: frozenset[str]):
+    def __init__(self, labels: frozenset[str], offsets: dict[str, dict[int, int]] | None = None):
         self.uf = UnionFind()
+        self.offsets = offsets or {}        # name -> {written arity: shift to its usual positions}
         self.labels = labels                 # names read as labels, never as index letters
         self.uses: dict[str, Uses] = defaultdict(Uses)
         self.size_counts: Counter = Counter()
@@ -228,8 +230,12 @@ class Scanner:
         if transposed:
             uses.transposed = True
         sub_items = index_items(node.sub) if node.sub else []
+        shift = self.offsets.get(name, {}).get(len(sub_items), 0)
         if sub_items:
-            uses.sub_arity[len(sub_items)] += 1
+            # t_{nk} beside the usual t_k: the usual axis is the last one, n is an axis outside it
+            uses.sub_arity[len(sub_items) - shift] += 1
+            if shift:
+                uses.outer += 1
         if sup_items:
             uses.sup_arity[len(sup_items)] += 1
         if sub_items or sup_items:
@@ -238,7 +244,8 @@ class Scanner:
             uses.bare.add(scope)
         for kind, items in (("sub", sub_items), ("sup", sup_items)):
             for pos, item in enumerate(items):
-                self._item(name, kind, pos, item, scope)
+                pos -= shift if kind == "sub" else 0
+                self._item(name, kind if pos >= 0 else "outer", pos, item, scope)
         if power is not None:
             self._walk(power, scope)
 
@@ -343,3 +350,35 @@ def _is_exponential(node: n.Node) -> bool:
         return True
     return isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name == "e" \
         and node.sub is None and node.sup is not None
+
+
+def subscript_offsets(nodes) -> dict[str, dict[int, int]]:
+    """For symbols written with subscripts of different lengths (``t_k`` and ``t_{nk}``, ``x_n`` and
+    ``x_{nj}``): how far each length is shifted against the usual one, judged by where the usual
+    letters reappear (at the head: extra inner axes; at the tail: extra outer axes)."""
+    letters: dict[str, dict[int, list[Counter]]] = defaultdict(dict)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub:
+                items = index_items(x.sub)
+                counts[x.base.name][len(items)] += 1
+                slots = letters[x.base.name].setdefault(len(items), [Counter() for _ in items])
+                for pos, item in enumerate(items):
+                    if isinstance(item, n.Sym):
+                        slots[pos][item.name] += 1
+    out: dict[str, dict[int, int]] = {}
+    for name, arities in counts.items():
+        if len(arities) < 2:
+            continue
+        usual = max(sorted(arities), key=lambda a: arities[a])
+        for arity in arities:
+            if arity <= usual:
+                continue
+            extra = arity - usual
+            base, other = letters[name][usual], letters[name][arity]
+            head = sum(sum((base[p] & other[p]).values()) for p in range(usual))
+            tail = sum(sum((base[p] & other[p + extra]).values()) for p in range(usual))
+            if tail > head:
+                out.setdefault(name, {})[arity] = extra
+    return out

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
-from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
+from .messages import (CarriesError, ShapesUnread, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
                        NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
 from .notation import Notation, NotationError, load_notation
 from .source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
@@ -60,6 +60,7 @@ class _BlockInfo:
     notation: Notation
     assume: tuple[str, ...]
     kind: str | None
+    inferred: bool = False          # the notation was read from the text (no header)
 
 
 def check(doc: Document, options: Options) -> Walk:
@@ -144,7 +145,7 @@ def _block_infos(doc: Document, base: Notation, header: dict, options: Options):
         overrides = {**onward, **own} or None
         spec = Spec(doc.path, header, overrides, sizes)
         notation = base.with_overrides(overrides) if overrides else base
-        infos[block.index] = _BlockInfo(spec, notation, assume, kind)
+        infos[block.index] = _BlockInfo(spec, notation, assume, kind, bool(header.get("inferred")))
     return infos, continues
 
 
@@ -195,6 +196,7 @@ class _Walked:
     chain: Chain
     last: Reading
     target: int | None
+    decided: bool = True            # its last step got a verdict (valid, invalid or garbled)
 
 
 def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
@@ -234,7 +236,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             step.kind, step.reason = "definition", DefinitionAdopted(start.original, not (doc.header or {}).get("inferred"))
         out.append(step)
         track = track_next
-    return out, _Walked(chain, track.reading if track.readable else None, target)
+    decided = bool(out) and out[-1].verdict in ("valid", "invalid", "garbled")
+    return out, _Walked(chain, track.reading if track.readable else None, target, decided)
 
 
 def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Reading, reading: Reading):
@@ -280,6 +283,11 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         if again.outcome is not None and again.outcome.status == "proved":
             return "valid", Recovered(_anchor_name(track.anchor_step), track.origin or track.step), None, None, \
                 _Track(reading, step=step.id, anchor=reading, anchor_step=step.id), result
+    if outcome.status == "shape" and info.inferred:
+        # with a notation read from the text, different shapes say more about the reading than
+        # about the step: not a refutation
+        return "unsupported", ShapesUnread(*outcome.counterexample.shapes), None, None, \
+            track.moved(reading, step.id, known=False), result
     reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else \
         Refuted(link.relation, step.equation)
     repair = None
@@ -369,6 +377,7 @@ def _final(base: Notation, infos, walked: list[_Walked], options: Options):
     targets = []
     for index, target in enumerate(base.targets):
         found = [w for w in walked if w.target == index]
+        found = [w for w in found if w.decided] or found   # the last one that could be read
         if not found:
             targets.append(TargetResult(target.of, target.wrt, None, "unsupported",
                                         "no chain starts with this derivative"))
@@ -382,7 +391,7 @@ def _final(base: Notation, infos, walked: list[_Walked], options: Options):
             continue
         truth = f"\\frac{{\\partial}}{{\\partial {target.wrt}}} {target.of}"
         result = yield Task("compare", info.spec, truth, done.last.text, "=", info.assume)
-        found_target = _target_result(target, result, last_link.line)
+        found_target = _target_result(target, result, last_link.line, info.inferred)
         found_target.expression = done.last.text
         found_target.block = last_link.piece.block
         if options.reference is not None:
@@ -409,7 +418,7 @@ def _reference_check(result: Result) -> ReferenceCheck:
     return ReferenceCheck("incorrect", "differs from the reference answer", result.reference, outcome.counterexample)
 
 
-def _target_result(target, result: Result, line: int) -> TargetResult:
+def _target_result(target, result: Result, line: int, inferred: bool = False) -> TargetResult:
     where = f"line {line}"
     if result.failure:
         return TargetResult(target.of, target.wrt, where, "undecided" if result.failure in LIMITS
@@ -421,6 +430,9 @@ def _target_result(target, result: Result, line: int) -> TargetResult:
                             f"({result.outcome.instances})")
     if status == "unproved":
         return TargetResult(target.of, target.wrt, where, "undecided", result.outcome.instances)
+    if status == "shape" and inferred:
+        return TargetResult(target.of, target.wrt, where, "unsupported",
+                            str(ShapesUnread(*result.outcome.counterexample.shapes)))
     return TargetResult(target.of, target.wrt, where, "incorrect",
                         f"the final expression differs from SymPy's derivative of ${target.of}$",
                         result.outcome.counterexample)

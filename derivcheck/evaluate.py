@@ -635,8 +635,6 @@ class Evaluator:
         sup_vals = self._indices(sup_index, len(fam.sup_axes), env, fam.name) if sup_index else None
         sub_items = _flat_items(sub)
         n_axes = len(fam.sub_axes)
-        if len(sub_items) == 1 and n_axes + len(fam.shape) > 1 and _letter_run(sub_items[0], self.notation):
-            sub_items = list(sub_items[0].factors)     # x_{nj}: the entry j of sample n
         if sub_items and len(sub_items) < n_axes:
             sub_vals = self._indices(sub, n_axes, env, fam.name)
             entry_vals: list[int] = []
@@ -725,6 +723,9 @@ class Evaluator:
         if sub and not sup_index and whole:
             # z = Wx + b defines the vector; z_k is its entry
             return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
+        if name in self.notation.families:
+            # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
+            return self._family_value(self.notation.families[name], sub, sup_index, env)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
 
     def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:
@@ -732,7 +733,10 @@ class Evaluator:
         sub_items = _flat_items(sub)
         if sub_items and len(sub_items) != len(defn.sub_axes):
             if len(defn.sub_axes) > 1 and len(sub_items) == 1:
-                sub_vals = self._indices(sub, len(defn.sub_axes), env, defn.name)
+                try:
+                    sub_vals = self._indices(sub, len(defn.sub_axes), env, defn.name)
+                except Unsupported as why:
+                    raise _NoMatch(str(why)) from None
             else:
                 raise _NoMatch(f"{len(defn.sub_axes)} subscript ind{'ex' if len(defn.sub_axes) == 1 else 'ices'} expected")
         else:
@@ -941,11 +945,6 @@ def _parameter_letters(defn: Definition, notation: Notation) -> set[str]:
     return {x.name for p in defn.params for x in n.walk(p) if isinstance(x, n.Sym) and x.name in notation.indices}
 
 
-def _letter_run(item: n.Node, notation: Notation) -> bool:
-    """``_{nj}`` written without a comma: several index letters in a row."""
-    return isinstance(item, n.Mul) and all(isinstance(f, n.Sym) and f.name in notation.indices for f in item.factors)
-
-
 def _arithmetic(args: tuple) -> bool:
     """``y_k (1 - y_k)``: a bracketed sum after a defined symbol is a factor, not its arguments
     (``L_i(f_k)`` names what L_i depends on; ``p_k (\\delta_{kj} - p_j)`` multiplies)."""
@@ -956,11 +955,15 @@ def _arithmetic(args: tuple) -> bool:
 
 
 def _flat_items(sub) -> list[n.Node]:
+    """The indices of a subscript; a run of letters ``_{ni}`` is two indices, never a product."""
     if not sub:
         return []
     items = list(sub)
     if items[:1] == ["substack"]:
         raise Unsupported("\\substack outside a sum")
+    if len(items) == 1 and isinstance(items[0], n.Mul) and all(
+            isinstance(f, n.Sym) and len(f.name.rstrip("'")) == 1 and f.name[0].isalpha() for f in items[0].factors):
+        return list(items[0].factors)
     return items
 
 

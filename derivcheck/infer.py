@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 
 from . import nodes as n
 from . import rules
-from .axes import INDEX_LETTER, Group, Scanner, head_name, index_items, label_value, letter, slot, split_sup
+from .axes import (INDEX_LETTER, Group, Scanner, head_name, index_items, label_value, letter, slot, split_sup,
+                   subscript_offsets)
 from .evaluate import BUILTIN_FUNCTIONS
 from .notation import DEFAULT_SIZES
 from .parse import INDICATOR, LatexError, parse_expression
@@ -68,11 +69,12 @@ _CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\b
                              r"\s*[:,.)\]]?\s*$", re.I)
 _CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
-_ONE_HOT = re.compile(r"one[- ]hot|1-of-[kK]|indicator vector", re.I)
+_CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
+_ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
 _BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
 _MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
-_QUANTIFIER = re.compile(r"\\forall\s*([a-z])\s*(?:=\s*1\s*,\s*\\[lc]?dots\s*,|\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)"
-                         r"\s*([A-Za-z])")
+_QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
+                         r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class Reader:
             if node is not None:
                 self.lone.append(Expr(node, text, scope, piece.block, piece.line))
             scope += 1
-        for item in inline_math(doc):
+        for item in inline_math(doc) + _where_clauses(doc):
             parts = []
             for rel, part in split_relations(item.text):
                 text, node = read_math(part) if part else (part, None)
@@ -181,6 +183,12 @@ class Reader:
         return self.doc.text
 
 
+def _where_clauses(doc: Document) -> list[Inline]:
+    """``\\quad \\text{where } p_{i,j} = …`` at the end of a display: read like inline math."""
+    return [Inline(text, block.start, block.line, "where", "", block.index + 1)
+            for block in doc.blocks for text in block.wheres]
+
+
 def _mark_generic(chains: list[ChainExprs]) -> None:
     """A chain that applies a one-letter function written nowhere else (``g(f(x))``) states a
     rule for generic functions."""
@@ -192,9 +200,10 @@ def _mark_generic(chains: list[ChainExprs]) -> None:
                 if name:
                     heads[name].add(i)
     for i, chain in enumerate(chains):
-        calls = {x.head.name for e in chain.exprs for x in n.walk(e.node)
-                 if isinstance(x, n.Call) and isinstance(x.head, n.Sym) and len(x.head.name) == 1}
-        chain.generic = any(heads[c] == {i} for c in calls)
+        nodes = [x for e in chain.exprs for x in n.walk(e.node)]
+        calls = {x.head.name for x in nodes if isinstance(x, n.Call) and isinstance(x.head, n.Sym)
+                 and len(x.head.name) == 1 and all(isinstance(a, (n.Sym, n.Call)) for a in x.args)}
+        chain.generic = any(isinstance(x, n.Deriv) for x in nodes) and any(heads[c] == {i} for c in calls)
 
 
 def _is_update(exprs: list[Expr]) -> bool:
@@ -228,8 +237,10 @@ class _Inference:
         self.fresh = _fresh_names(defaults.get("sizes"))
         self.names = _names_used(self.read.chain_exprs())
         bases = _bases(self.read.chain_exprs())
-        self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)))
+        self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)),
+                               subscript_offsets(e.node for e in self.read.chain_exprs()))
         self.definitions: dict[str, Definition] = {}
+        self.later: dict[str, list[Definition]] = defaultdict(list)   # other definitions of a symbol, in order
         self.block_notes: dict[int, dict] = defaultdict(dict)
 
     def note(self, kind: str, text: str, line: int | None = None) -> None:
@@ -243,6 +254,7 @@ class _Inference:
         self._first_step_definitions()
         targets = self._targets()
         self._keep_parameters_reachable(targets)
+        self._fold_definitions()
         self._announce_definitions()
         roles = self._roles(targets)
         axes = self._axes(roles)
@@ -279,10 +291,7 @@ class _Inference:
             return False
         if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
             return False  # parameters and data are not defined by equations
-        if any(isinstance(x, n.Sym) and x.name == d.name for x in n.walk(d.rhs)) or \
-                any(head_name(x) == d.name for x in n.walk(d.rhs) if isinstance(x, (n.Scripted, n.Call))):
-            return False
-        return True
+        return not _refers_to_itself(d)
 
     def _explicit_definitions(self) -> None:
         """Equations whose left side names a symbol: standalone displays and inline math, in
@@ -293,6 +302,13 @@ class _Inference:
                 continue
             first, second = chain.exprs[0], chain.exprs[1]
             if is_pattern(first.node):
+                if len(chain.exprs) > 2 and is_pattern(second.node) and head_name(second.node) != head_name(first.node):
+                    # μ_{nc} = p(y_n = c | x_n) = \frac{…}{…}: both name what the last side says
+                    third = chain.exprs[2]
+                    found.append((second.line, Definition(head_name(second.node), second.node, third.node,
+                                                           second.line, "display", first.scope,
+                                                           f"{second.text} = {third.text}")))
+                    second = third
                 found.append((first.line, Definition(head_name(first.node), first.node, second.node, first.line,
                                                       "display", first.scope, f"{first.text} = {second.text}")))
         for item, parts in self.read.inline:
@@ -303,8 +319,15 @@ class _Inference:
                 found.append((item.line, Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline",
                                                     lhs.scope, f"{lhs.text} = {rhs.text}")))
         for _, d in sorted(found, key=lambda f: f[0]):
-            if d.name not in self.definitions and self._definable(d):
+            if not self._definable(d):
+                continue
+            if d.name not in self.definitions:
                 self.definitions[d.name] = d
+            elif d.how == "inline" and _arity(d.lhs) == _arity(self.definitions[d.name].lhs):
+                self.later[d.name].append(d)     # tried if the first is set aside
+            elif _arity(d.lhs) != _arity(self.definitions[d.name].lhs):
+                # p_j and, later, p_{i,j}: a second pattern of the same symbol
+                self.definitions.setdefault(f"{d.name}@{_arity(d.lhs)}", d)
 
     def _keep_parameters_reachable(self, targets) -> None:
         """A definition from the prose that would cut the loss off from the parameter it is
@@ -317,11 +340,14 @@ class _Inference:
                 changed = False
                 for name in sorted(self._closure(loss)):
                     d = self.definitions.get(name)
-                    if d is None or d.how != "inline" or _has_parameters(d.lhs) or self._reaches(name, param, frozenset()):
-                        continue
+                    if d is None or d.how != "inline" or _has_parameters(d.lhs) or self._reaches(name, param, frozenset()) \
+                            or name in CONVENTIONS["label"] | CONVENTIONS["input"] | CONVENTIONS["constant"]:
+                        continue        # data and labels do not depend on the parameters anyway
                     self.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "
                               f"it does not involve ${param}$, which the derivation differentiates by", d.line)
                     del self.definitions[name]
+                    if self.later[name]:
+                        self.definitions[name] = self.later[name].pop(0)
                     changed = True
 
     def _reaches(self, name: str, param: str, seen: frozenset) -> bool:
@@ -344,12 +370,29 @@ class _Inference:
                 todo.extend(_written_symbols(d.rhs))
         return out
 
+    def _fold_definitions(self) -> None:
+        """``p_i = \\sigma(w^\\top x_i + b)`` beside ``z_i = w^\\top x_i + b``: p_i is σ(z_i). A definition
+        written out again inside another is read as the defined symbol, so that a derivative by the
+        intermediate quantity (∂ℓ/∂z_i) means what its author means."""
+        parts = [d for d in self.definitions.values() if d.how != "convention" and not _has_parameters(d.lhs)
+                 and isinstance(d.rhs, (n.Add, n.Mul, n.Div)) and len(list(n.walk(d.rhs))) >= 4]
+        for key, d in list(self.definitions.items()):
+            rhs = d.rhs
+            for part in parts:
+                if part is d or part.name == d.name or d.name in self._closure(part.name):
+                    continue
+                rhs = _fold(rhs, part)
+            if rhs is not d.rhs:
+                text = f"{d.text.partition(' = ')[0]} = {to_latex(rhs)}"
+                self.definitions[key] = replace(d, rhs=rhs, text=text)
+                self.note("stated", f"${d.name}$ is read through ${part_names(d.rhs, rhs)}$: ${text}$", d.line)
+
     def _announce_definitions(self) -> None:
         """Keep the definitions the derivation needs (its symbols, and what their definitions use)."""
         needed: set[str] = set()
         for name in self.names:
             needed |= self._closure(name)
-        self.definitions = {k: d for k, d in self.definitions.items() if k in needed}
+        self.definitions = {k: d for k, d in self.definitions.items() if d.name in needed}
         for d in sorted(self.definitions.values(), key=lambda d: d.line):
             if d.how in ("inline", "entries", "first step"):
                 self._scan_definition(d)
@@ -433,7 +476,8 @@ class _Inference:
 
     def _is_loss(self, name: str) -> bool:
         d = self.definitions.get(name)
-        return name in CONVENTIONS["loss"] or (d is not None and d.how == "first step")
+        return name in CONVENTIONS["loss"] or (d is not None and (d.how == "first step" or _mentions_log_or_square(d.rhs)
+                                                                  and name.startswith("\\operatorname")))
 
     def _is_parameter(self, name: str) -> bool:
         if name in self.definitions:
@@ -459,7 +503,7 @@ class _Inference:
             if name not in self.definitions:
                 roles.setdefault(name, "input")
         for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels()):
-            if name not in self.definitions and name not in roles:
+            if (name not in self.definitions or self._other_forms(name)) and name not in roles:
                 roles[name] = "label"
         for name in self.names:
             uses = self.scanner.uses.get(name)
@@ -544,7 +588,7 @@ class _Inference:
         class_labels = self._class_labels(roles)
         families: dict[str, dict] = {}
         for name in sorted(self.names):
-            if name in self.definitions or name in RESERVED or name in axes.sizes:
+            if name in RESERVED or name in axes.sizes or (name in self.definitions and not self._other_forms(name)):
                 continue
             if name in self.scanner.letter_scopes and INDEX_LETTER.match(name):
                 continue
@@ -554,7 +598,12 @@ class _Inference:
                 continue
             sub, sup = axes.slots_of(name)
             shape = []
-            if uses is not None and len(uses.sub_arity) > 1:
+            defined = {_arity(d.lhs) for d in self.definitions.values() if d.name == name}
+            if defined and uses is not None:
+                # y_n beside a defined y_{nc}: the family is the forms no definition covers
+                arity = min(a for a in uses.sub_arity if a not in defined)
+                sub = sub[:arity]
+            elif uses is not None and len(uses.sub_arity) > 1:
                 # x_n beside x_{nj}: one vector per sample, entries by j
                 own = min(uses.sub_arity)
                 shape = [axes.size_of_slot(s) for s in sub[own:]]
@@ -565,6 +614,13 @@ class _Inference:
             families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": shape}
         self._implicit_dimensions(families, axes)
         return families
+
+    def _other_forms(self, name: str) -> bool:
+        """Whether ``name`` is also written with an arity none of its definitions has."""
+        uses = self.scanner.uses.get(name)
+        defined = {_arity(d.lhs) for d in self.definitions.values() if d.name == name}
+        written = set(uses.sub_arity) if uses else set()
+        return bool(written - defined) and 0 not in defined
 
     def _label_kind(self, name: str, slots: list, axes: "Axes") -> str:
         if any(axes.role_of_slot(s) == "classes" for s in slots):
@@ -803,6 +859,7 @@ class _Inference:
                 for block in d.blocks:
                     self.block_notes[block].setdefault("definitions", []).append(d.text)
         self._conditions()
+        self._arbitrary_variables()
         self._continuations(tags)
         self._generic_blocks()
         self._one_sample_blocks(axes, families)
@@ -838,6 +895,16 @@ class _Inference:
             for chain in self.read.chains:
                 if chain.exprs and chain.exprs[0].node == head:
                     self._assume(chain.blocks[0], conditions, item.line)
+
+    def _arbitrary_variables(self) -> None:
+        """"For any $z$:" before a display: there z is a free variable, whatever z is elsewhere."""
+        for block in self.doc.blocks:
+            for m in _CUES_ARBITRARY.finditer(block.before):
+                _, node = read_math(m.group(1))
+                if isinstance(node, n.Sym) and node.name not in RESERVED:
+                    self.block_notes[block.index].setdefault("symbols", {})[node.name] = "variable"
+                    self.note("stated", f"in the display on line {self.doc.source_line(block.line)}, ${node.name}$ is "
+                              "any number (the text says so)")
 
     def _assume(self, block: int, conditions: list[str], line: int) -> None:
         notes = self.block_notes[block].setdefault("assume", [])
@@ -1060,7 +1127,7 @@ def is_pattern(node: n.Node) -> bool:
 
 def _is_symbol_pattern(node: n.Node) -> bool:
     if isinstance(node, n.Sym):
-        return node.name not in RESERVED and not node.name.startswith("\\operatorname")
+        return node.name not in RESERVED
     if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name not in RESERVED:
         sups, power, transposed = split_sup(node.sup)
         if power is not None or transposed:
@@ -1250,6 +1317,75 @@ def _strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
         i, s = found[0]
         return n.Mul(node.factors[:i] + (s,) + node.factors[i + 1:])
     return None
+
+
+def _mentions_log_or_square(node: n.Node) -> bool:
+    """A negative log-likelihood or a squared error: what a named objective (NLL, MSE) is made of."""
+    return any(isinstance(x, n.Apply) and x.func in ("log", "ln") or isinstance(x, n.Scripted) and x.sup == n.Num("2")
+               or isinstance(x, n.Norm) for x in n.walk(node))
+
+
+def _fold(node: n.Node, part: Definition) -> n.Node:
+    """``node`` with every occurrence of ``part``'s right side replaced by its left side."""
+    letters = {x.name for x in n.walk(part.lhs) if isinstance(x, n.Sym)} - {part.name}
+
+    def visit(x: n.Node) -> n.Node:
+        inner = x.arg if isinstance(x, n.Group) else x
+        mapping = _match(part.rhs, inner, letters, {}) if x is not node else None   # an alias is not folded
+        if mapping is not None:
+            return n.rebuild(part.lhs, lambda y: n.Sym(mapping[y.name]) if isinstance(y, n.Sym) and y.name in mapping else y)
+        return x
+    return n.rebuild(node, visit)
+
+
+def _match(pattern: n.Node, node: n.Node, letters: set[str], mapping: dict) -> dict | None:
+    """``node`` as an instance of ``pattern`` whose index ``letters`` may stand for other letters."""
+    if isinstance(pattern, n.Sym) and pattern.name in letters:
+        if not isinstance(node, n.Sym) or mapping.setdefault(pattern.name, node.name) != node.name:
+            return None
+        return mapping
+    if type(pattern) is not type(node) or _shallow(pattern) != _shallow(node):
+        return None
+    kids_p, kids_n = n.children(pattern), n.children(node)
+    if len(kids_p) != len(kids_n):
+        return None
+    if not kids_p:
+        return mapping if pattern == node else None
+    for a, b in zip(kids_p, kids_n):
+        if _match(a, b, letters, mapping) is None:
+            return None
+    return mapping
+
+
+def part_names(before: n.Node, after: n.Node) -> str:
+    """The symbols a folded definition now goes through (for its note)."""
+    names = {head_name(x) for x in n.walk(after) if isinstance(x, (n.Scripted, n.Sym))} - \
+        {head_name(x) for x in n.walk(before) if isinstance(x, (n.Scripted, n.Sym))}
+    return "$, $".join(sorted(x for x in names if x))
+
+
+def _refers_to_itself(d: Definition) -> bool:
+    """``z = (z_1, …, z_C)`` does; ``y_{nc} = \\mathbb{I}(y_n = c)`` does not (y_n is another form)."""
+    arity = _arity(d.lhs)
+    if (arity == 0 or _entries(d.rhs) is not None) and _mentions(d.rhs, d.name):
+        return True         # y = (y_1, …, y_n): a vector of its own entries says its shape, not what it is
+    bases = set()
+    for x in n.walk(d.rhs):
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name == d.name:
+            bases.add(id(x.base))
+            if _arity(x) == arity:
+                return True
+        elif isinstance(x, n.Sym) and x.name == d.name and id(x) not in bases:
+            return True
+    return False
+
+
+def _arity(pattern: n.Node) -> int:
+    """How many indices a definition's left side binds."""
+    head = pattern.head if isinstance(pattern, n.Call) else pattern
+    if not isinstance(head, n.Scripted):
+        return 0
+    return len(index_items(head.sub) if head.sub else []) + len(split_sup(head.sup)[0])
 
 
 def _has_parameters(lhs: n.Node) -> bool:

@@ -76,6 +76,19 @@ class ShapeMismatch(Message):
 
 
 @dataclass(frozen=True)
+class ShapesUnread(Message):
+    lhs: str
+    rhs: str
+
+    def text(self) -> str:
+        return (f"under the notation read from the text the two sides have different shapes ({self.lhs} vs "
+                f"{self.rhs}); the shapes of its symbols may be misread, so this is not called invalid")
+
+    def short(self) -> str:
+        return f"shapes differ under the inferred notation ({self.lhs} vs {self.rhs})"
+
+
+@dataclass(frozen=True)
 class Recovered(Message):
     anchor: str
     wrong: str

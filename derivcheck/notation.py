@@ -6,7 +6,7 @@ A notation comes from the YAML header an instructor writes on top of a derivatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import nodes as n
@@ -126,7 +126,8 @@ class Notation:
         return (), sup, transposed
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Notation":
-        """This notation with a block's own keys laid over it (later keys win)."""
+        """This notation with a block's own keys laid over it (later keys win). A symbol a block
+        declares is what the block says, not what a definition elsewhere made it."""
         merged = dict(self.raw)
         for key, value in overrides.items():
             if key in ("indices", "symbols", "sizes") and isinstance(value, dict):
@@ -135,7 +136,14 @@ class Notation:
                 merged[key] = list(merged.get(key, [])) + list(value)
             else:
                 merged[key] = value
-        return load_notation(merged, self.sizes_override)
+        notation = load_notation(merged, self.sizes_override)
+        declared = overrides.get("symbols")
+        if isinstance(declared, dict) and declared:
+            names = {symbol_name(str(k)) for k in declared}
+            own = {_definition(t, notation.indices).name for t in overrides.get("definitions", []) or []}
+            kept = tuple(d for d in notation.definitions if d.name not in names or d.name in own)
+            notation = replace(notation, definitions=kept)
+        return notation
 
     sizes_override: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 

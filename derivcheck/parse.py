@@ -243,8 +243,9 @@ class _ToNodes(Transformer):
             if head.first is None:
                 return replace(head, first=_paren_of(args, span), span=span)
             return _combine(head, _paren_of(args, span), span)
-        if isinstance(head, n.Num) and head.text == "1" and len(args) == 1 and isinstance(args[0], n.Rel):
-            return n.Indicator(args[0], span=span)
+        if len(args) == 1 and isinstance(args[0], n.Rel) and (
+                isinstance(head, n.Num) and head.text == "1" or isinstance(head, n.Sym) and head.name == INDICATOR):
+            return n.Indicator(args[0], span=span)      # 1(k = y_i), \mathbf{1}(j = y_i)
         head = _done(head)
         if not _function_head(head):
             # x^2 (a+b), σ(z)(1 - σ(z)), (a)(b): a product, not an application
@@ -273,10 +274,12 @@ class _ToNodes(Transformer):
 
     @_rule
     def args(self, meta, c):
-        return tuple(_done(x) for x in c)
+        return tuple(_done(x) for x in _before_semicolon(c))
 
     @_rule
     def given(self, meta, c):
+        # P(y = k | x, θ), P(y = k | x; θ): what follows the condition names parameters, not arguments
+        c = _before_semicolon(c)
         return (n.Given(_done(c[0]), _done(c[2]), span=_span(meta)),)
 
     @_rule
@@ -428,6 +431,15 @@ class _Meta:
     start_pos: int
     end_pos: int
     empty: bool = False
+
+
+def _before_semicolon(children: list) -> list:
+    """``P(y = k | x; \\theta)``: what follows the semicolon names the parameters it depends on, which
+    the notation knows already; it is not an argument."""
+    for i, child in enumerate(children):
+        if isinstance(child, Token) and child.type == "_SEMI":
+            return children[:i]
+    return children
 
 
 def _function_head(head: n.Node) -> bool:

@@ -48,6 +48,7 @@ class Block:
     tag: str | None = None
     quantifier: str | None = None
     damage: str | None = None       # prose cut out of the display (reported as damage)
+    wheres: list[str] = field(default_factory=list)  # math of "\\text{where } …" clauses in the display
 
 
 @dataclass
@@ -313,12 +314,57 @@ def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
     if inner is not None:
         content, offset = content[inner[0]:inner[1]], offset + inner[0]
     rows = []
+    block.wheres = []
     for row_start, row_end in split_top_level(content, "\\\\"):
         row_text = _blank_alignment_marks(content[row_start:row_end])
-        parts = _split_relations(row_text, offset + row_start, text, block.index)
-        if parts:
-            rows.append(parts)
+        row_text = _blank_annotations(row_text, block)
+        for eq_start, eq_end in _equations(row_text):
+            parts = _split_relations(row_text[eq_start:eq_end], offset + row_start + eq_start, text, block.index)
+            if parts:
+                rows.append(parts)
     return rows
+
+
+#: What can end a row without being part of its math: a range (``, \qquad k = 1, \dots, K``), a
+#: remark (``\quad \text{(log of a quotient)}``), or a where-clause (``\quad \text{where } p = …``).
+_RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s*)*(?:\\forall\s*)?"
+                    r"[a-z]'?\s*(?:=|\\in)\s*(?:1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,\s*[A-Za-z0-9]+|"
+                    r"\\\{\s*1\s*,\s*\\[lc]?dots\s*,\s*[A-Za-z0-9]+\s*\\\})\s*[.,;]?\s*$")
+_WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where)\b[^{}]*\}(.*)$", re.S)
+_REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
+                     r"|\\q?quad\s*\\text\{\s*\(.*$", re.S)
+#: Between two equations written side by side in one display.
+_BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
+
+
+def _blank_annotations(row: str, block: Block) -> str:
+    """The row with a trailing range, remark or where-clause blanked out (same length, so
+    positions hold). A range is the block's quantifier; a where-clause is kept for the notation."""
+    levels = depths(row)
+    for pattern, kind in ((_WHERE, "where"), (_RANGE, "range"), (_REMARK, "remark")):
+        m = next((m for m in pattern.finditer(row) if levels[m.start()] == 0), None)
+        if m is None or not row[:m.start()].strip():
+            continue
+        if kind == "where" and m.group(1).strip():
+            block.wheres.append(m.group(1).strip())
+        elif kind == "range":
+            block.quantifier = (block.quantifier + "; " if block.quantifier else "") + m.group(0).strip(" ,")
+        row = row[:m.start()] + " " * (len(row) - m.start())
+    return row
+
+
+def _equations(row: str) -> list[tuple[int, int]]:
+    """Spans of the equations of a row: ``a = b, \\qquad c = d`` is two (each has a relation)."""
+    levels = depths(row)
+    cuts = [m for m in _BETWEEN.finditer(row) if levels[m.start()] == 0]
+    spans, start = [], 0
+    for m in cuts:
+        left, right = row[start:m.start()], row[m.end():]
+        if _relation_cuts(left) and _relation_cuts(right) and not _relation_cuts(left)[0][0] == 0:
+            spans.append((start, m.start()))
+            start = m.end()
+    spans.append((start, len(row)))
+    return spans
 
 
 def _blank_alignment_marks(row: str) -> str:
