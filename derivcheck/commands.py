@@ -27,6 +27,7 @@ KINDS.update({
     "nabla": "NABLA",
     "partial": "PARTIAL",
     "log": "FUNC", "ln": "FUNC", "exp": "FUNC", "sin": "FUNC", "cos": "FUNC", "tanh": "FUNC",
+    "sinh": "FUNC", "cosh": "FUNC",
     "max": "FUNC", "min": "FUNC",
     "dots": "DOTS", "ldots": "DOTS", "cdots": "DOTS", "vdots": "DOTS", "ddots": "DOTS",
     "top": "TOP", "intercal": "TOP", "T": "TOP",
@@ -41,7 +42,7 @@ KINDS.update({
     "neq": "REL", "ne": "REL", "leq": "REL", "le": "REL", "geq": "REL", "ge": "REL",
     "approx": "REL", "equiv": "REL", "in": "REL", "notin": "REL", "leqslant": "REL",
     "geqslant": "REL", "propto": "REL",
-    "{": "_LSET", "}": "_RSET", "mid": "BAR", "vert": "BAR",
+    "{": "_LSET", "}": "_RSET", "mid": "BAR", "vert": "BAR", "star": "STAR",
     "|": "NORM", "Vert": "NORM", "lVert": "NORM_L", "rVert": "NORM_R",
 })
 

@@ -458,8 +458,7 @@ class Evaluator:
 
     def _apply(self, node: n.Apply, env: Env) -> Value:
         arg = self.value(node.arg, env)
-        func = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
-                "tanh": sp.tanh}.get(node.func)
+        func = ELEMENTARY.get(node.func)
         if func is None:
             raise Unsupported(f"the function \\{node.func}")
         if is_matrix(arg):
@@ -714,7 +713,11 @@ class Evaluator:
     def _defined_value(self, name: str, sub: tuple, sup_index: tuple, args: tuple, env: Env,
                        node: n.Node) -> Value:
         errors = []
-        for defn in self.notation.definitions_of(name):
+        written = (len(_flat_items(sub)), len(sup_index or ()))
+        # L beside L_i: the definition written with as many indices as the use comes first
+        candidates = sorted(self.notation.definitions_of(name),
+                            key=lambda d: (len(d.sub_axes), len(d.sup_axes)) != written)
+        for defn in candidates:
             try:
                 return self._use(defn, sub, sup_index, args, env)
             except _NoMatch as why:
@@ -866,6 +869,15 @@ class Evaluator:
         body = self.value(node.body, env)
         return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
                              diff=self.atoms.derivative)
+
+
+#: Named functions; the hyperbolic ones in exponentials, which the exact procedure decides.
+ELEMENTARY = {
+    "log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
+    "tanh": lambda a: (sp.exp(a) - sp.exp(-a)) / (sp.exp(a) + sp.exp(-a)),
+    "sinh": lambda a: (sp.exp(a) - sp.exp(-a)) / 2,
+    "cosh": lambda a: (sp.exp(a) + sp.exp(-a)) / 2,
+}
 
 
 def _softmax(v: Value) -> Value:

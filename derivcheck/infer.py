@@ -260,6 +260,7 @@ class _Inference:
         axes = self._axes(roles)
         families = self._families(roles, axes)
         self._complete(roles, axes, families)
+        self.notes = [x for x in self.notes if not any(f"called ${r}$" in x.text for r in axes.renamed)]
         self._unknowns(roles, families)
         indices, overrides = self._letters(axes)
         self._block_notes(roles, axes, families, overrides)
@@ -542,13 +543,16 @@ class _Inference:
             else:
                 primary = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
                 if g.slots:
-                    what = role or "an axis"
-                    self.note("convention", f"the size of the {what} (indexed by "
+                    what = f"the {role}" if role else "an axis"
+                    self.note("convention", f"the size of {what} (indexed by "
                               f"{_slot_list(g)}) is never named; called ${primary}$ here")
             taken.add(primary)
             for name in names or [primary]:
                 axes.sizes[name] = role
             axes.add(g, primary, role)
+        for dims in self._memberships().values():          # X ∈ R^{N×D} names N and D as sizes
+            for d in dims:
+                axes.sizes.setdefault(d, SIZE_ROLES.get(d))
         return axes
 
     def _class_labels(self, roles: dict[str, str]) -> dict[str, str]:
@@ -692,6 +696,7 @@ class _Inference:
     def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
         """Logits and probabilities the document uses and never defines, from its model."""
         self._complete_sigmoid(families)
+        self._complete_matrix_of_vectors(families, axes)
         weights = [x for x, f in families.items() if f["role"] == "weights"]
         inputs = [x for x, f in families.items() if f["role"] == "input"]
         if self.model not in ("softmax", "logistic", None) or len(weights) != 1 or len(inputs) != 1:
@@ -728,6 +733,33 @@ class _Inference:
                 del families[name]
                 kind = "softmax" if "sum" in text else "logistic sigmoid"
                 self.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+    def _complete_matrix_of_vectors(self, families: dict[str, dict], axes: "Axes") -> None:
+        """``W`` beside weight vectors ``w_j`` (one per class): W is made of them, its rows unless the
+        text says columns (``W = [w_1, …, w_C]``)."""
+        for name, fam in list(families.items()):
+            lower = name.lower() if len(name) == 1 else None
+            vectors = families.get(lower) if lower and lower != name else None
+            if fam["role"] != "unknown" or vectors is None or vectors["role"] != "weights" \
+                    or len(vectors["sub"]) != 1 or not vectors["shape"]:
+                continue
+            columns = re.search(rf"{name}\s*=\s*\[\s*{lower}_1|columns? of \$?{name}", self.doc.text) is not None
+            class_size, feature_size = axes.size_of_slot(vectors["sub"][0]), vectors["shape"][0]
+            own = [(name, "sub", 0), (name, "sub", 1)] if len(fam["sub"]) == 2 else []
+            for slot_, size_name in zip(own, (feature_size, class_size) if columns else (class_size, feature_size)):
+                axes.resize(slot_, size_name)       # W_{k,l}: its axes are the classes and the features
+            cls = axes.canonical_letter(class_size)
+            feat = axes.canonical_letter(feature_size)
+            if feat == cls:
+                feat = axes.second_letter(feature_size)
+            pattern = f"{name}_{{{feat},{cls}}}" if columns else f"{name}_{{{cls},{feat}}}"
+            text = f"{pattern} = ({lower}_{{{cls}}})_{{{feat}}}"
+            d = _definition_from_text(text, name, "convention", None)
+            if d is not None:
+                self.definitions[name] = d
+                del families[name]
+                where = "columns" if columns else "rows"
+                self.note("convention", f"${name}$ is read as the matrix whose {where} are the ${lower}_{{{cls}}}$: ${text}$")
 
     def _complete_sigmoid(self, families: dict[str, dict]) -> None:
         """``\\sigma(a_j)`` applied to a scalar and never defined, in a document that speaks of the
@@ -897,7 +929,25 @@ class _Inference:
                     self._assume(chain.blocks[0], conditions, item.line)
 
     def _arbitrary_variables(self) -> None:
-        """"For any $z$:" before a display: there z is a free variable, whatever z is elsewhere."""
+        """"For any $z$:" before a display, or ``\\frac{d}{da} \\tanh(a)`` where a is elsewhere always
+        indexed (a_j): there the letter is a free variable, whatever it is elsewhere."""
+        for chain in self.read.chains:
+            if chain.skipped:
+                continue
+            bare, indexed, wrts = set(), set(), set()
+            for e in chain.exprs:
+                for x in n.walk(e.node):
+                    if isinstance(x, n.Deriv):
+                        wrts.add(x.wrt.name if isinstance(x.wrt, n.Sym) else None)
+                    if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and (x.sub or split_sup(x.sup)[0]):
+                        indexed.add(x.base.name)
+                    elif isinstance(x, n.Sym):
+                        bare.add(x.name)
+            for name in sorted((wrts & bare) - indexed - {None}):
+                uses = self.scanner.uses.get(name)
+                if uses is not None and uses.indexed and not uses.bare - {chain.exprs[0].scope}:
+                    for block in chain.blocks:
+                        self.block_notes[block].setdefault("symbols", {})[name] = "variable"
         for block in self.doc.blocks:
             for m in _CUES_ARBITRARY.finditer(block.before):
                 _, node = read_math(m.group(1))
@@ -1003,7 +1053,7 @@ class _Inference:
         for expr, node in targets:
             of = _slice(expr.text, node.body)
             wrt = _slice(expr.text, node.wrt)
-            key = (head_name(node.body), wrt)
+            key = (of, wrt)
             if key not in seen:
                 seen.add(key)
                 gradient.append({"of": of, "wrt": wrt})
@@ -1036,6 +1086,7 @@ class Axes:
         self.letters: dict[tuple[int, str], str] = {}   # (scope, letter) -> size name
         self.canonical: dict[str, str] = {}            # size name -> its letter in patterns
         self.extra: dict[str, str] = {}                # letter -> size, for completed definitions
+        self.renamed: set[str] = set()                 # sizes found to be other sizes after all
         self._slot_counts: dict[str, Counter] = defaultdict(Counter)
 
     def add(self, g: Group, primary: str, role: str | None) -> None:
@@ -1095,6 +1146,21 @@ class Axes:
         self.canonical[size_name] = name
         return name
 
+    def resize(self, s: tuple, size_name: str) -> None:
+        """The axis kind holding slot ``s`` is the size ``size_name`` after all (its letters too)."""
+        root = self.scanner.group_of(slot(*s))
+        old = self.group_size.get(root)
+        if old is None or old == size_name:
+            return
+        self.group_size[root] = size_name
+        for key, value in list(self.letters.items()):
+            if value == old and self.scanner.group_of(letter(*key)) == root:
+                self.letters[key] = size_name
+        if old not in self.group_size.values():
+            self.sizes.pop(old, None)
+            self.canonical.pop(old, None)
+            self.renamed.add(old)
+
     def second_letter(self, size_name: str) -> str:
         """Another letter for this size (a summation index in a completed definition)."""
         first = self.canonical_letter(size_name)
@@ -1153,6 +1219,8 @@ def _is_parameter(node: n.Node) -> bool:
 
 def _entries(node: n.Node) -> list[n.Node] | None:
     """The entries of a written vector (a one-column or one-row matrix, or a bracket list)."""
+    if isinstance(node, n.Scripted) and node.sub is None and split_sup(node.sup)[2]:
+        node = node.base                    # (y_1, …, y_n)^\top
     while isinstance(node, n.Group):
         node = node.arg
     if isinstance(node, n.Vector):
@@ -1367,7 +1435,7 @@ def part_names(before: n.Node, after: n.Node) -> str:
 def _refers_to_itself(d: Definition) -> bool:
     """``z = (z_1, …, z_C)`` does; ``y_{nc} = \\mathbb{I}(y_n = c)`` does not (y_n is another form)."""
     arity = _arity(d.lhs)
-    if (arity == 0 or _entries(d.rhs) is not None) and _mentions(d.rhs, d.name):
+    if _entries(d.rhs) is not None and _mentions(d.rhs, d.name):
         return True         # y = (y_1, …, y_n): a vector of its own entries says its shape, not what it is
     bases = set()
     for x in n.walk(d.rhs):

@@ -28,6 +28,8 @@ STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\
 STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
                 "\\overline", "\\tilde", "\\widetilde"}
 MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
+#: Symbols whose numbered superscript after a subscript is a layer (``\\delta_k^{(2)}``), not an index.
+LAYERED = frozenset({"\\delta"})
 #: Words that name a function even in ``\\text{…}``.
 NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid"})
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
@@ -196,6 +198,8 @@ class _ToNodes(Transformer):
             raise LatexError(f"a subscript on {base.name or base.kind} is not understood", span[0])
         sub = _finished(script)
         if isinstance(base, n.Scripted) and base.sub is None:
+            if isinstance(base.base, n.Sym) and base.base.name in LAYERED and _layer(base.sup):
+                return n.Scripted(n.Sym(f"{base.base.name}^{{{_layer(base.sup)}}}"), sub=sub, span=span)
             return replace(base, sub=sub, span=span)
         return n.Scripted(_done(base), sub=sub, span=span)
 
@@ -214,12 +218,15 @@ class _ToNodes(Transformer):
             if base.kind in ("sum", "prod"):
                 return replace(base, sup=sup, span=span)
             if base.kind == "func":
-                raise LatexError(f"a power on {base.name} without an argument is ambiguous", span[0])
+                return replace(base, sup=sup, span=span)     # \tanh^2(a) is (\tanh a)^2
             if base.kind == "brace":
                 return n.Underbrace(base.first, _label(script), span=span)
             raise LatexError(f"a superscript on {base.kind} is not understood", span[0])
-        if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name == "*":
+        if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name in ("*", "\\star"):
             return n.Sym(base.name + "^*", span=span)
+        if isinstance(base, n.Scripted) and isinstance(base.base, n.Sym) and base.base.name in LAYERED \
+                and base.sup is None and _layer(sup):
+            return replace(base, base=n.Sym(f"{base.base.name}^{{{_layer(sup)}}}"), span=span)
         if isinstance(base, n.Scripted) and base.sup is None:
             return replace(base, sup=sup, span=span)
         return n.Scripted(_done(base), sup=sup, span=span)
@@ -239,7 +246,7 @@ class _ToNodes(Transformer):
             return _PartialOf(_paren_of(args, span), span)
         if isinstance(head, _Prefix):
             if head.kind == "func":
-                return n.Apply(head.name, _paren_of(args, span, group=False), span=span)
+                return _powered(head, n.Apply(head.name, _paren_of(args, span, group=False), span=span))
             if head.first is None:
                 return replace(head, first=_paren_of(args, span), span=span)
             return _combine(head, _paren_of(args, span), span)
@@ -549,13 +556,27 @@ def _done(x) -> n.Node:
     return x
 
 
+def _layer(sup: n.Node) -> str | None:
+    """``(2)`` or ``[2]`` as a superscript: a layer's number, part of a symbol's name."""
+    if isinstance(sup, n.Group) and isinstance(sup.arg, n.Num) and sup.arg.text.isdigit():
+        return f"({sup.arg.text})"
+    return None
+
+
+def _powered(op: _Prefix, applied: n.Node) -> n.Node:
+    return n.Scripted(applied, sup=op.sup, span=applied.span) if op.sup is not None else applied
+
+
 def _apply_prefix(op: _Prefix, operand: n.Node, span: n.Span) -> n.Node:
     if op.kind == "func":
-        return n.Apply(op.name, operand, span=span)
+        return _powered(op, n.Apply(op.name, operand, span=span))
     if op.kind == "nabla":
-        if op.wrt is None:
+        wrt = op.wrt
+        if wrt is None and isinstance(operand, n.Call) and len(operand.args) == 1:
+            wrt = _ungroup(operand.args[0])      # \nabla E(\mathbf{w}): by the function's argument
+        if wrt is None:
             raise LatexError("\\nabla without a subscript: with respect to what?", span[0])
-        return n.Deriv(operand, op.wrt, gradient=True, span=span)
+        return n.Deriv(operand, wrt, gradient=True, span=span)
     if op.kind == "deriv":
         return n.Deriv(operand, op.wrt, span=span)
     return _sum(op, operand, span)

@@ -167,11 +167,20 @@ def _target(node: n.Node, targets: tuple[tuple[str, str], ...]) -> int | None:
         return None
     for index, (of, wrt) in enumerate(targets):
         try:
-            if node.wrt == parse_expression(wrt) and _head_name(node.body) == _head_name(parse_expression(of)):
+            loss = parse_expression(of)
+            if node.wrt == parse_expression(wrt) and _head_name(node.body) == _head_name(loss) \
+                    and _indices_of(node.body) == _indices_of(loss):
                 return index
         except LatexError:
             continue
     return None
+
+
+def _indices_of(node) -> tuple:
+    """How a loss is indexed (L_i is not L), whatever it is applied to (J(θ) is J)."""
+    while isinstance(node, (n.Call, n.Group)):
+        node = node.head if isinstance(node, n.Call) else node.arg
+    return (node.sub, node.sup) if isinstance(node, n.Scripted) else ()
 
 
 def _head_name(node) -> str | None:
