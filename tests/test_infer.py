@@ -185,7 +185,7 @@ def test_odd_documents_are_read_without_crashing(text):
 
 UNSEEN = ROOT / "tests" / "fixtures" / "unseen"
 #: Fourteen proofs written independently, in notations the inference was not built on, with an
-#: answer key (tests/fixtures/unseen/KEY.md). Letters as in test_seeds (U unsupported). The key's
+#: answer key (tests/fixtures/unseen-key.md). Letters as in test_seeds (U unsupported). The key's
 #: wrong steps are the X; the U are steps whose notation is read honestly as not understood (stacked
 #: data matrices, φ(x_n), w^⋆ = (XᵀX)⁻¹…): never a false refutation. In 05 the key also counts the
 #: line that returns to the right value (step 9); derivcheck calls it valid, "not carried forward".
