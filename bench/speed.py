@@ -72,7 +72,7 @@ def step_pairs():
     from derivcheck.decide import free_indices
     from derivcheck.evaluate import EvaluationError, instances, is_matrix
     from derivcheck.source import read_document
-    from derivcheck.tasks import Task, context_for, notation_for, run_task
+    from derivcheck.tasks import context_for, notation_for, run_task
     pairs = []
     for path in sorted((ROOT / "derivations").glob("*.md")):
         walk = check(read_document(str(path), path.read_text()), Options())

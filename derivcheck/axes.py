@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from . import nodes as n
+from .conventions import FRESH_LETTERS, FRESH_SIZES
 
 Key = tuple
 
@@ -181,7 +182,7 @@ class Scanner:
                 self.uf.union(key, self._size(bound))
             else:
                 self._walk(node.upper, scope)
-        if _is_exponential(node.body):
+        if is_exponential(node.body):
             self.exp_summed.add(key)
         for cond in node.conditions:
             self._relation(cond, scope)
@@ -342,7 +343,7 @@ def _size_name(node: n.Node) -> str | None:
     return None
 
 
-def _is_exponential(node: n.Node) -> bool:
+def is_exponential(node: n.Node) -> bool:
     """``e^{…}``, ``\\exp(…)``, possibly in brackets: the body of a softmax denominator."""
     while isinstance(node, n.Group):
         node = node.arg
@@ -382,3 +383,111 @@ def subscript_offsets(nodes) -> dict[str, dict[int, int]]:
             if tail > head:
                 out.setdefault(name, {})[arity] = extra
     return out
+
+
+# ----------------------------------------------------------------------------- axis kinds
+class Axes:
+    """The kinds of axis the document has: each union-find group with its size and role."""
+
+    def __init__(self, scanner: Scanner, fresh: dict | None = None):
+        self.scanner = scanner
+        self.fresh = fresh or FRESH_SIZES
+        self.sizes: dict[str, str | None] = {}          # size name -> role
+        self.group_size: dict[tuple, str] = {}          # group root -> primary size name
+        self.letters: dict[tuple[int, str], str] = {}   # (scope, letter) -> size name
+        self.canonical: dict[str, str] = {}            # size name -> its letter in patterns
+        self.extra: dict[str, str] = {}                # letter -> size, for completed definitions
+        self.renamed: set[str] = set()                 # sizes found to be other sizes after all
+        self._slot_counts: dict[str, Counter] = defaultdict(Counter)
+
+    def add(self, g: Group, primary: str, role: str | None) -> None:
+        root = None
+        for s in g.slots:
+            root = self.scanner.group_of(slot(*s))
+        for scope, name in sorted(g.letters):
+            root = self.scanner.group_of(letter(scope, name))
+            self.letters[(scope, name)] = primary
+            if g.slots:
+                self._slot_counts[primary][name] += 1
+        if root is not None:
+            self.group_size[root] = primary
+
+    def has(self, role: str) -> bool:
+        return any(r == role for r in self.sizes.values())
+
+    def size_named(self, role: str) -> str:
+        """The size of a role (a fresh one if the document has none)."""
+        for name, r in self.sizes.items():
+            if r == role:
+                return name
+        taken = set(self.sizes) | set(self.scanner.uses) | set(self.scanner.letter_scopes)
+        name = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken)
+        self.sizes[name] = role
+        return name
+
+    def axis(self, role: str) -> tuple:
+        """A pseudo-slot for an axis a symbol never shows."""
+        return ("size", self.size_named(role))
+
+    def role_of_slot(self, s: tuple) -> str | None:
+        return self.sizes.get(self.size_of_slot(s))
+
+    def size_of_slot(self, s: tuple) -> str | None:
+        if s[0] == "size":
+            return s[1]
+        return self.group_size.get(self.scanner.group_of(slot(*s)))
+
+    def letter_for(self, role: str) -> str:
+        return self.canonical_letter(self.size_named(role))
+
+    def canonical_letter(self, size_name: str) -> str:
+        """A letter for this size that means it everywhere in the document (or a fresh one)."""
+        if size_name in self.canonical:
+            return self.canonical[size_name]
+        by_letter: dict[str, set] = defaultdict(set)
+        for (_, name), s in self.letters.items():
+            by_letter[name].add(s)
+        for name, _ in sorted(self._slot_counts[size_name].items(), key=lambda kv: (-kv[1], kv[0])):
+            if by_letter[name] == {size_name} and name not in self.canonical.values():
+                self.canonical[size_name] = name
+                return name
+        role = self.sizes.get(size_name)
+        taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values())
+        name = next(c for c in FRESH_LETTERS.get(role, "") + "uvqrstabcfg" if c not in taken)
+        self.canonical[size_name] = name
+        return name
+
+    def resize(self, s: tuple, size_name: str) -> None:
+        """The axis kind holding slot ``s`` is the size ``size_name`` after all (its letters too)."""
+        root = self.scanner.group_of(slot(*s))
+        old = self.group_size.get(root)
+        if old is None or old == size_name:
+            return
+        self.group_size[root] = size_name
+        for key, value in list(self.letters.items()):
+            if value == old and self.scanner.group_of(letter(*key)) == root:
+                self.letters[key] = size_name
+        if old not in self.group_size.values():
+            self.sizes.pop(old, None)
+            self.canonical.pop(old, None)
+            self.renamed.add(old)
+
+    def second_letter(self, size_name: str) -> str:
+        """Another letter for this size (a summation index in a completed definition)."""
+        first = self.canonical_letter(size_name)
+        by_letter = {name for (_, name) in self.letters}
+        for name, s in self.extra.items():
+            if s == size_name:
+                return name
+        taken = by_letter | set(self.scanner.uses) | set(self.canonical.values()) | {first}
+        name = next(c for c in "ljmqrsuv" if c not in taken)
+        self.extra[name] = size_name
+        return name
+
+    def slots_of(self, name: str) -> tuple[list, list]:
+        uses = self.scanner.uses.get(name)
+        if uses is None:
+            return [], []
+        subs = max(uses.sub_arity) if uses.sub_arity else 0
+        sups = max(uses.sup_arity) if uses.sup_arity else 0
+        return [(name, "sub", i) for i in range(subs)], [(name, "sup", i) for i in range(sups)]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from . import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
-from .messages import (CarriesError, ShapesUnread, Damaged, DefinitionAdopted, LimitReached, Message, NoPrevious, NotProved,
-                       NotSupported, Proved, Recovered, Refuted, ShapeMismatch, Unreadable)
+from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
+                       Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
 from .notation import Notation, NotationError, load_notation
 from .source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .tasks import Result, Spec, Task

@@ -23,59 +23,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from . import nodes as n
 from . import rules
-from .axes import (INDEX_LETTER, Group, Scanner, head_name, index_items, label_value, letter, slot, split_sup,
+from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, label_value, split_sup,
                    subscript_offsets)
-from .evaluate import BUILTIN_FUNCTIONS
+from .conventions import (BINARY, CONVENTIONS, CUES_ARBITRARY, CUES_CONDITION, CUES_CONTINUES, MEMBER, ONE_HOT,
+                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, model_kind)
 from .notation import DEFAULT_SIZES
-from .parse import INDICATOR, LatexError, parse_expression
+from .parse import LatexError, parse_expression
+from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern,
+                         mentions_log_or_square, part_names, refers_to_itself, strip_derivative, written_symbols)
 from .render import to_latex
 from .source import Document, Inline, cut_prose, inline_math, split_relations, split_top_level
-
-# ----------------------------------------------------------------------------- conventions
-
-#: What a name means when the document does not say (the conventions of the field).
-CONVENTIONS = {
-    "weights": frozenset({"W", "w", "\\Theta", "\\theta", "\\beta", "V", "U", "\\omega", "\\Omega"}),
-    "bias": frozenset({"b"}),
-    "input": frozenset({"x", "X"}),
-    "label": frozenset({"y", "Y", "t"}),
-    "logits": frozenset({"z", "s", "o"}),
-    "prediction": frozenset({"p", "g", "S", "a", "\\sigma", "P", "q", "h", "\\hat{y}", "\\hat{p}", "\\pi",
-                             "\\phi", "\\mu"}),
-    "loss": frozenset({"L", "J", "\\ell", "l", "E", "\\mathcal{L}", "\\mathcal{J}", "\\mathcal{E}",
-                       "\\operatorname{loss}", "\\mathcal{l}", "\\mathcal{C}"}),
-    "constant": frozenset({"\\lambda", "\\eta", "\\alpha", "\\gamma", "\\epsilon", "\\varepsilon", "\\rho",
-                           "\\tau", "\\kappa", "c", "C_0"}),
-}
-#: The role of a size named by one of these letters, unless the document shows otherwise.
-SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
-              "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}
-#: Names for a size the document never names, by role, in order of preference.
-FRESH_SIZES = {"classes": "KCQ", "features": "DPF", "samples": "NMS", "hidden": "HJG", None: "RQU"}
-#: Letters for an axis the document never indexes, by role, in order of preference.
-FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", "hidden": "hjuv", None: "uvqr"}
-#: Words that name the model, checked in this order.
-MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?layer"),
-               ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
-               ("logistic", r"sigmoid|logistic|binary cross"),
-               ("linear", r"least squares|squared error|\bmse\b|regression"))
-SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
-RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T", *BUILTIN_FUNCTIONS})
-_CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
-                             r"\s*[:,.)\]]?\s*$", re.I)
-_CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
-                             r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
-_CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
-_ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
-_BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
-_MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
-_QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
-                         r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
-
 
 @dataclass(frozen=True)
 class Note:
@@ -118,18 +79,6 @@ class ChainExprs:
     def skipped(self) -> bool:
         """Chains that say nothing about the document's own symbols."""
         return self.update or self.generic
-
-
-@dataclass
-class Definition:
-    name: str
-    lhs: n.Node
-    rhs: n.Node
-    line: int
-    how: str                        # "display" | "inline" | "entries" | "first step" | "convention"
-    scope: int
-    text: str = ""
-    blocks: tuple[int, ...] | None = None   # only in these blocks
 
 
 def read_math(text: str) -> tuple[str, n.Node | None]:
@@ -233,8 +182,8 @@ class _Inference:
         self.read = Reader(doc)
         self.notes: list[Note] = []
         # an assignment's model wins over what the words suggest ("the softmax generalises the sigmoid")
-        self.model = defaults.get("model") or _model_kind(doc.text, self.read)
-        self.fresh = _fresh_names(defaults.get("sizes"))
+        self.model = defaults.get("model") or model_kind(doc.text, [e.node for e in self.read.chain_exprs()])
+        self.fresh = fresh_names(defaults.get("sizes"))
         self.names = _names_used(self.read.chain_exprs())
         bases = _bases(self.read.chain_exprs())
         self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)),
@@ -276,7 +225,7 @@ class _Inference:
                 self.scanner.scan(expr.node, expr.scope)
             for block in chain.blocks:
                 quant = self.doc.blocks[block].quantifier or ""
-                for m in _QUANTIFIER.finditer(quant):
+                for m in QUANTIFIER.finditer(quant):
                     self.scanner.quantifier(chain.exprs[0].scope if chain.exprs else 0, m.group(1), m.group(2))
 
 
@@ -292,7 +241,7 @@ class _Inference:
             return False
         if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
             return False  # parameters and data are not defined by equations
-        return not _refers_to_itself(d)
+        return not refers_to_itself(d)
 
     def _explicit_definitions(self) -> None:
         """Equations whose left side names a symbol: standalone displays and inline math, in
@@ -324,11 +273,11 @@ class _Inference:
                 continue
             if d.name not in self.definitions:
                 self.definitions[d.name] = d
-            elif d.how == "inline" and _arity(d.lhs) == _arity(self.definitions[d.name].lhs):
+            elif d.how == "inline" and arity(d.lhs) == arity(self.definitions[d.name].lhs):
                 self.later[d.name].append(d)     # tried if the first is set aside
-            elif _arity(d.lhs) != _arity(self.definitions[d.name].lhs):
+            elif arity(d.lhs) != arity(self.definitions[d.name].lhs):
                 # p_j and, later, p_{i,j}: a second pattern of the same symbol
-                self.definitions.setdefault(f"{d.name}@{_arity(d.lhs)}", d)
+                self.definitions.setdefault(f"{d.name}@{arity(d.lhs)}", d)
 
     def _keep_parameters_reachable(self, targets) -> None:
         """A definition from the prose that would cut the loss off from the parameter it is
@@ -341,7 +290,7 @@ class _Inference:
                 changed = False
                 for name in sorted(self._closure(loss)):
                     d = self.definitions.get(name)
-                    if d is None or d.how != "inline" or _has_parameters(d.lhs) or self._reaches(name, param, frozenset()) \
+                    if d is None or d.how != "inline" or has_parameters(d.lhs) or self._reaches(name, param, frozenset()) \
                             or name in CONVENTIONS["label"] | CONVENTIONS["input"] | CONVENTIONS["constant"]:
                         continue        # data and labels do not depend on the parameters anyway
                     self.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "
@@ -357,7 +306,7 @@ class _Inference:
         d = self.definitions.get(name)
         if d is None or name in seen:
             return False
-        return any(self._reaches(s, param, seen | {name}) for s in _written_symbols(d.rhs))
+        return any(self._reaches(s, param, seen | {name}) for s in written_symbols(d.rhs))
 
     def _closure(self, name: str) -> set[str]:
         out, todo = set(), [name]
@@ -368,21 +317,21 @@ class _Inference:
             out.add(x)
             d = self.definitions.get(x)
             if d is not None:
-                todo.extend(_written_symbols(d.rhs))
+                todo.extend(written_symbols(d.rhs))
         return out
 
     def _fold_definitions(self) -> None:
         """``p_i = \\sigma(w^\\top x_i + b)`` beside ``z_i = w^\\top x_i + b``: p_i is σ(z_i). A definition
         written out again inside another is read as the defined symbol, so that a derivative by the
         intermediate quantity (∂ℓ/∂z_i) means what its author means."""
-        parts = [d for d in self.definitions.values() if d.how != "convention" and not _has_parameters(d.lhs)
+        parts = [d for d in self.definitions.values() if d.how != "convention" and not has_parameters(d.lhs)
                  and isinstance(d.rhs, (n.Add, n.Mul, n.Div)) and len(list(n.walk(d.rhs))) >= 4]
         for key, d in list(self.definitions.items()):
             rhs = d.rhs
             for part in parts:
                 if part is d or part.name == d.name or d.name in self._closure(part.name):
                     continue
-                rhs = _fold(rhs, part)
+                rhs = fold(rhs, part)
             if rhs is not d.rhs:
                 text = f"{d.text.partition(' = ')[0]} = {to_latex(rhs)}"
                 self.definitions[key] = replace(d, rhs=rhs, text=text)
@@ -407,10 +356,10 @@ class _Inference:
         for chain in self.read.chains:
             if len(chain.exprs) != 2 or chain.skipped:
                 continue
-            lhs, rhs = (_entries(e.node) for e in chain.exprs)
+            lhs, rhs = (entries(e.node) for e in chain.exprs)
             if not lhs or not rhs or len(lhs) != len(rhs):
                 continue
-            found = _entry_pattern(lhs, rhs, self._fresh_letter_for(chain.exprs))
+            found = entry_pattern(lhs, rhs, self._fresh_letter_for(chain.exprs))
             if found is None:
                 continue
             pattern, body = found
@@ -431,14 +380,14 @@ class _Inference:
             name = head_name(first.body)
             if name in self.definitions or name in RESERVED:
                 continue
-            body = _strip_derivative(chain.exprs[1].node, first.wrt)
+            body = strip_derivative(chain.exprs[1].node, first.wrt)
             if body is None:
                 continue
-            entries = _entries(body)
-            if entries:
+            listed = entries(body)
+            if listed:
                 if not isinstance(first.body, n.Sym):
                     continue
-                found = _entry_pattern(None, entries, self._fresh_letter_for(chain.exprs))
+                found = entry_pattern(None, listed, self._fresh_letter_for(chain.exprs))
                 if found is None:
                     continue
                 position, body = found
@@ -477,7 +426,7 @@ class _Inference:
 
     def _is_loss(self, name: str) -> bool:
         d = self.definitions.get(name)
-        return name in CONVENTIONS["loss"] or (d is not None and (d.how == "first step" or _mentions_log_or_square(d.rhs)
+        return name in CONVENTIONS["loss"] or (d is not None and (d.how == "first step" or mentions_log_or_square(d.rhs)
                                                                   and name.startswith("\\operatorname")))
 
     def _is_parameter(self, name: str) -> bool:
@@ -602,11 +551,11 @@ class _Inference:
                 continue
             sub, sup = axes.slots_of(name)
             shape = []
-            defined = {_arity(d.lhs) for d in self.definitions.values() if d.name == name}
+            defined = {arity(d.lhs) for d in self.definitions.values() if d.name == name}
             if defined and uses is not None:
                 # y_n beside a defined y_{nc}: the family is the forms no definition covers
-                arity = min(a for a in uses.sub_arity if a not in defined)
-                sub = sub[:arity]
+                usual = min(a for a in uses.sub_arity if a not in defined)
+                sub = sub[:usual]
             elif uses is not None and len(uses.sub_arity) > 1:
                 # x_n beside x_{nj}: one vector per sample, entries by j
                 own = min(uses.sub_arity)
@@ -622,19 +571,19 @@ class _Inference:
     def _other_forms(self, name: str) -> bool:
         """Whether ``name`` is also written with an arity none of its definitions has."""
         uses = self.scanner.uses.get(name)
-        defined = {_arity(d.lhs) for d in self.definitions.values() if d.name == name}
+        defined = {arity(d.lhs) for d in self.definitions.values() if d.name == name}
         written = set(uses.sub_arity) if uses else set()
         return bool(written - defined) and 0 not in defined
 
     def _label_kind(self, name: str, slots: list, axes: "Axes") -> str:
         if any(axes.role_of_slot(s) == "classes" for s in slots):
-            if _ONE_HOT.search(self.doc.text):
+            if ONE_HOT.search(self.doc.text):
                 self.note("stated", f"${name}$ is a one-hot label (the text says so)")
             else:
                 self.note("convention", f"${name}$ is read as a one-hot label (it is indexed by class); the "
                           "document never says so")
             return "one-hot label"
-        if self.model == "logistic" or _BINARY.search(self.doc.text):
+        if self.model == "logistic" or BINARY.search(self.doc.text):
             return "variable"
         return "variable"
 
@@ -672,7 +621,7 @@ class _Inference:
         """``X \\in \\mathbb{R}^{N \\times D}``: the sizes a symbol is declared with, by name."""
         out: dict[str, list[str]] = {}
         for item, _ in self.read.inline:
-            for m in _MEMBER.finditer(item.text):
+            for m in MEMBER.finditer(item.text):
                 dims = [d.strip() for d in re.split(r"\\times|×|,|\*", m.group(2)) if d.strip()]
                 if dims and all(re.fullmatch(r"[A-Za-z]", d) for d in dims):
                     out.setdefault(_canonical(m.group(1)), [d for d in dims])
@@ -907,7 +856,7 @@ class _Inference:
             if not chain.exprs:
                 continue
             block = self.doc.blocks[chain.blocks[0]]
-            m = _CUES_CONDITION.search(block.before)
+            m = CUES_CONDITION.search(block.before)
             if m:
                 conditions = _index_conditions(m.group(1), self.scanner)
                 free = _free_letters(chain, self.scanner)
@@ -949,7 +898,7 @@ class _Inference:
                     for block in chain.blocks:
                         self.block_notes[block].setdefault("symbols", {})[name] = "variable"
         for block in self.doc.blocks:
-            for m in _CUES_ARBITRARY.finditer(block.before):
+            for m in CUES_ARBITRARY.finditer(block.before):
                 _, node = read_math(m.group(1))
                 if isinstance(node, n.Sym) and node.name not in RESERVED:
                     self.block_notes[block.index].setdefault("symbols", {})[node.name] = "variable"
@@ -966,7 +915,7 @@ class _Inference:
 
     def _continuations(self, tags: Counter) -> None:
         for block in self.doc.blocks:
-            m = _CUES_CONTINUES.search(block.before)
+            m = CUES_CONTINUES.search(block.before)
             if m and tags.get(m.group(1)) == 1:
                 self.block_notes[block.index]["continues"] = f"({m.group(1)})"
                 self.note("stated", f"the display on line {self.doc.source_line(block.line)} continues equation "
@@ -1073,407 +1022,6 @@ class _Inference:
         return header
 
 
-# ----------------------------------------------------------------------------- axes
-
-class Axes:
-    """The kinds of axis the document has: each union-find group with its size and role."""
-
-    def __init__(self, scanner: Scanner, fresh: dict | None = None):
-        self.scanner = scanner
-        self.fresh = fresh or FRESH_SIZES
-        self.sizes: dict[str, str | None] = {}          # size name -> role
-        self.group_size: dict[tuple, str] = {}          # group root -> primary size name
-        self.letters: dict[tuple[int, str], str] = {}   # (scope, letter) -> size name
-        self.canonical: dict[str, str] = {}            # size name -> its letter in patterns
-        self.extra: dict[str, str] = {}                # letter -> size, for completed definitions
-        self.renamed: set[str] = set()                 # sizes found to be other sizes after all
-        self._slot_counts: dict[str, Counter] = defaultdict(Counter)
-
-    def add(self, g: Group, primary: str, role: str | None) -> None:
-        root = None
-        for s in g.slots:
-            root = self.scanner.group_of(slot(*s))
-        for scope, name in sorted(g.letters):
-            root = self.scanner.group_of(letter(scope, name))
-            self.letters[(scope, name)] = primary
-            if g.slots:
-                self._slot_counts[primary][name] += 1
-        if root is not None:
-            self.group_size[root] = primary
-
-    def has(self, role: str) -> bool:
-        return any(r == role for r in self.sizes.values())
-
-    def size_named(self, role: str) -> str:
-        """The size of a role (a fresh one if the document has none)."""
-        for name, r in self.sizes.items():
-            if r == role:
-                return name
-        taken = set(self.sizes) | set(self.scanner.uses) | set(self.scanner.letter_scopes)
-        name = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken)
-        self.sizes[name] = role
-        return name
-
-    def axis(self, role: str) -> tuple:
-        """A pseudo-slot for an axis a symbol never shows."""
-        return ("size", self.size_named(role))
-
-    def role_of_slot(self, s: tuple) -> str | None:
-        return self.sizes.get(self.size_of_slot(s))
-
-    def size_of_slot(self, s: tuple) -> str | None:
-        if s[0] == "size":
-            return s[1]
-        return self.group_size.get(self.scanner.group_of(slot(*s)))
-
-    def letter_for(self, role: str) -> str:
-        return self.canonical_letter(self.size_named(role))
-
-    def canonical_letter(self, size_name: str) -> str:
-        """A letter for this size that means it everywhere in the document (or a fresh one)."""
-        if size_name in self.canonical:
-            return self.canonical[size_name]
-        by_letter: dict[str, set] = defaultdict(set)
-        for (_, name), s in self.letters.items():
-            by_letter[name].add(s)
-        for name, _ in sorted(self._slot_counts[size_name].items(), key=lambda kv: (-kv[1], kv[0])):
-            if by_letter[name] == {size_name} and name not in self.canonical.values():
-                self.canonical[size_name] = name
-                return name
-        role = self.sizes.get(size_name)
-        taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values())
-        name = next(c for c in FRESH_LETTERS.get(role, "") + "uvqrstabcfg" if c not in taken)
-        self.canonical[size_name] = name
-        return name
-
-    def resize(self, s: tuple, size_name: str) -> None:
-        """The axis kind holding slot ``s`` is the size ``size_name`` after all (its letters too)."""
-        root = self.scanner.group_of(slot(*s))
-        old = self.group_size.get(root)
-        if old is None or old == size_name:
-            return
-        self.group_size[root] = size_name
-        for key, value in list(self.letters.items()):
-            if value == old and self.scanner.group_of(letter(*key)) == root:
-                self.letters[key] = size_name
-        if old not in self.group_size.values():
-            self.sizes.pop(old, None)
-            self.canonical.pop(old, None)
-            self.renamed.add(old)
-
-    def second_letter(self, size_name: str) -> str:
-        """Another letter for this size (a summation index in a completed definition)."""
-        first = self.canonical_letter(size_name)
-        by_letter = {name for (_, name) in self.letters}
-        for name, s in self.extra.items():
-            if s == size_name:
-                return name
-        taken = by_letter | set(self.scanner.uses) | set(self.canonical.values()) | {first}
-        name = next(c for c in "ljmqrsuv" if c not in taken)
-        self.extra[name] = size_name
-        return name
-
-    def slots_of(self, name: str) -> tuple[list, list]:
-        uses = self.scanner.uses.get(name)
-        if uses is None:
-            return [], []
-        subs = max(uses.sub_arity) if uses.sub_arity else 0
-        sups = max(uses.sup_arity) if uses.sup_arity else 0
-        return [(name, "sub", i) for i in range(subs)], [(name, "sup", i) for i in range(sups)]
-
-
-# ----------------------------------------------------------------------------- pieces
-
-def is_pattern(node: n.Node) -> bool:
-    """Whether ``node`` can be the left side of a definition: ``p_k``, ``g_k(z)``, ``P(y=k|x)``."""
-    if isinstance(node, n.Call):
-        return _is_symbol_pattern(node.head) and all(_is_parameter(a) for a in node.args)
-    return _is_symbol_pattern(node)
-
-
-def _is_symbol_pattern(node: n.Node) -> bool:
-    if isinstance(node, n.Sym):
-        return node.name not in RESERVED
-    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name not in RESERVED:
-        sups, power, transposed = split_sup(node.sup)
-        if power is not None or transposed:
-            return False
-        items = index_items(node.sub) + sups
-        return bool(items) and all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items)
-    return False
-
-
-def _is_parameter(node: n.Node) -> bool:
-    if isinstance(node, n.Group):
-        node = node.arg
-    if isinstance(node, n.Sym):
-        return True
-    if isinstance(node, n.Scripted):
-        return _is_symbol_pattern(node)
-    if isinstance(node, n.Given):
-        return _is_parameter(node.event) and _is_parameter(node.condition)
-    if isinstance(node, n.Rel):
-        return node.op == "=" and _is_parameter(node.lhs) and _is_parameter(node.rhs)
-    return False
-
-
-def _entries(node: n.Node) -> list[n.Node] | None:
-    """The entries of a written vector (a one-column or one-row matrix, or a bracket list)."""
-    if isinstance(node, n.Scripted) and node.sub is None and split_sup(node.sup)[2]:
-        node = node.base                    # (y_1, …, y_n)^\top
-    while isinstance(node, n.Group):
-        node = node.arg
-    if isinstance(node, n.Vector):
-        return list(node.entries)
-    if isinstance(node, n.Matrix):
-        if all(len(r) == 1 for r in node.rows):
-            return [r[0] for r in node.rows]
-        if len(node.rows) == 1:
-            return list(node.rows[0])
-    return None
-
-
-def _entry_pattern(lhs: list[n.Node] | None, rhs: list[n.Node], fresh: str):
-    """One entry pattern for both sides: entries 1, 2 (or a lettered one) differ only at the
-    position index, and the last entry is the pattern at the size. With ``lhs`` None (the entries
-    of a bare symbol, ``a = [e^{z_1}, …, e^{z_C}]``) the result is (letter, entry pattern)."""
-    if lhs is None:
-        found = _entry_pattern(rhs, rhs, fresh)
-        if found is None:
-            return None
-        pattern, _ = found
-        position = next((x.name for x in n.walk(pattern) if isinstance(x, n.Sym) and x.name not in
-                         _symbol_names(rhs[0])), None)
-        return (position, pattern) if position else None
-    pairs = [(a, b) for a, b in zip(lhs, rhs) if not isinstance(a, n.Dots) and not isinstance(b, n.Dots)]
-    if len(pairs) < 2:
-        return None
-    first_l, first_r = pairs[0]
-    for other_l, other_r in pairs[1:]:
-        name = _varying_letter(first_l, other_l) or _varying_letter(first_r, other_r) or fresh
-        pattern = _generalize(first_l, other_l, name)
-        body = _generalize(first_r, other_r, name)
-        if pattern is None or body is None or not _mentions(pattern, name):
-            continue
-        last_l, last_r = pairs[-1]
-        size_leaf = _leaf_at(pattern, last_l, name)
-        if size_leaf is None or _substitute(pattern, name, size_leaf) != last_l \
-                or _substitute(body, name, size_leaf) != last_r:
-            continue
-        return pattern, body
-    return None
-
-
-def _symbol_names(node: n.Node) -> set[str]:
-    return {x.name for x in n.walk(node) if isinstance(x, n.Sym)}
-
-
-def _varying_letter(a: n.Node, b: n.Node) -> str | None:
-    """The index letter an entry is written with (``e^{z_i}`` among ``e^{z_1}``, ``e^{z_C}``)."""
-    for x, y in ((a, b), (b, a)):
-        diff = _first_difference(x, y)
-        if diff is not None and isinstance(diff[1], n.Sym) and INDEX_LETTER.match(diff[1].name):
-            return diff[1].name
-    return None
-
-
-def _first_difference(a: n.Node, b: n.Node):
-    if type(a) is not type(b):
-        return (a, b)
-    kids_a, kids_b = n.children(a), n.children(b)
-    if not kids_a and not kids_b:
-        return None if a == b else (a, b)
-    if len(kids_a) != len(kids_b) or _shallow(a) != _shallow(b):
-        return (a, b)
-    for x, y in zip(kids_a, kids_b):
-        d = _first_difference(x, y)
-        if d is not None:
-            return d
-    return None
-
-
-def _shallow(node: n.Node) -> tuple:
-    """The non-node fields of a node (operator, sum index, function name)."""
-    return tuple((k, getattr(node, k)) for k in getattr(node, "__dataclass_fields__", {})
-                 if k != "span" and isinstance(getattr(node, k), (str, bool)))
-
-
-def _is_position(node: n.Node) -> bool:
-    return isinstance(node, n.Num) and node.text.isdigit() or \
-        isinstance(node, n.Sym) and (INDEX_LETTER.match(node.name) is not None or node.name.isupper())
-
-
-def _generalize(a: n.Node, b: n.Node, name: str) -> n.Node | None:
-    """``a`` with the leaves where ``a`` and ``b`` differ (positions) replaced by ``name``."""
-    if a == b:
-        return a
-    if _is_position(a) and _is_position(b):
-        return n.Sym(name)
-    if type(a) is not type(b) or _shallow(a) != _shallow(b):
-        return None
-    kids_a, kids_b = n.children(a), n.children(b)
-    if len(kids_a) != len(kids_b):
-        return None
-    out = []
-    for x, y in zip(kids_a, kids_b):
-        g = _generalize(x, y, name)
-        if g is None:
-            return None
-        out.append(g)
-    mapping = {id(x): g for x, g in zip(kids_a, out)}
-    return _replace_children(a, mapping)
-
-
-def _replace_children(node: n.Node, mapping: dict[int, n.Node]) -> n.Node:
-    changes = {}
-    for k in getattr(node, "__dataclass_fields__", {}):
-        if k == "span":
-            continue
-        value = getattr(node, k)
-        if id(value) in mapping:
-            changes[k] = mapping[id(value)]
-        elif isinstance(value, tuple):
-            changes[k] = tuple(
-                tuple(mapping.get(id(x), x) for x in v) if isinstance(v, tuple) else mapping.get(id(v), v)
-                for v in value)
-    return replace(node, **changes)
-
-
-def _mentions(node: n.Node, name: str) -> bool:
-    return any(isinstance(x, n.Sym) and x.name == name for x in n.walk(node))
-
-
-def _leaf_at(pattern: n.Node, entry: n.Node, name: str) -> n.Node | None:
-    """What ``entry`` has where ``pattern`` has the position letter."""
-    if isinstance(pattern, n.Sym) and pattern.name == name:
-        return entry
-    if type(pattern) is not type(entry):
-        return None
-    for x, y in zip(n.children(pattern), n.children(entry)):
-        found = _leaf_at(x, y, name)
-        if found is not None:
-            return found
-    return None
-
-
-def _substitute(node: n.Node, name: str, value: n.Node) -> n.Node:
-    return n.rebuild(node, lambda x: value if isinstance(x, n.Sym) and x.name == name else x)
-
-
-def _strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
-    """``-Σ_k ∂/∂X (a_k)`` -> ``-Σ_k a_k`` when every term is a derivative by ``wrt`` (linearity)."""
-    if isinstance(node, n.Deriv):
-        return node.body if node.wrt == wrt else None
-    if isinstance(node, n.Group):
-        inner = _strip_derivative(node.arg, wrt)
-        return None if inner is None else n.Group(inner)
-    if isinstance(node, n.Neg):
-        inner = _strip_derivative(node.arg, wrt)
-        return None if inner is None else n.Neg(inner)
-    if isinstance(node, n.Sum):
-        inner = _strip_derivative(node.body, wrt)
-        return None if inner is None else replace(node, body=inner)
-    if isinstance(node, n.Add):
-        terms = [_strip_derivative(t, wrt) for t in node.terms]
-        return None if None in terms else n.Add(tuple(terms))
-    if isinstance(node, n.Mul):
-        stripped = [(i, _strip_derivative(f, wrt)) for i, f in enumerate(node.factors)]
-        found = [(i, s) for i, s in stripped if s is not None]
-        if len(found) != 1 or any(isinstance(x, n.Deriv) for f in node.factors for x in n.walk(f)
-                                  if f is not node.factors[found[0][0]]):
-            return None
-        i, s = found[0]
-        return n.Mul(node.factors[:i] + (s,) + node.factors[i + 1:])
-    return None
-
-
-def _mentions_log_or_square(node: n.Node) -> bool:
-    """A negative log-likelihood or a squared error: what a named objective (NLL, MSE) is made of."""
-    return any(isinstance(x, n.Apply) and x.func in ("log", "ln") or isinstance(x, n.Scripted) and x.sup == n.Num("2")
-               or isinstance(x, n.Norm) for x in n.walk(node))
-
-
-def _fold(node: n.Node, part: Definition) -> n.Node:
-    """``node`` with every occurrence of ``part``'s right side replaced by its left side."""
-    letters = {x.name for x in n.walk(part.lhs) if isinstance(x, n.Sym)} - {part.name}
-
-    def visit(x: n.Node) -> n.Node:
-        inner = x.arg if isinstance(x, n.Group) else x
-        mapping = _match(part.rhs, inner, letters, {}) if x is not node else None   # an alias is not folded
-        if mapping is not None:
-            return n.rebuild(part.lhs, lambda y: n.Sym(mapping[y.name]) if isinstance(y, n.Sym) and y.name in mapping else y)
-        return x
-    return n.rebuild(node, visit)
-
-
-def _match(pattern: n.Node, node: n.Node, letters: set[str], mapping: dict) -> dict | None:
-    """``node`` as an instance of ``pattern`` whose index ``letters`` may stand for other letters."""
-    if isinstance(pattern, n.Sym) and pattern.name in letters:
-        if not isinstance(node, n.Sym) or mapping.setdefault(pattern.name, node.name) != node.name:
-            return None
-        return mapping
-    if type(pattern) is not type(node) or _shallow(pattern) != _shallow(node):
-        return None
-    kids_p, kids_n = n.children(pattern), n.children(node)
-    if len(kids_p) != len(kids_n):
-        return None
-    if not kids_p:
-        return mapping if pattern == node else None
-    for a, b in zip(kids_p, kids_n):
-        if _match(a, b, letters, mapping) is None:
-            return None
-    return mapping
-
-
-def part_names(before: n.Node, after: n.Node) -> str:
-    """The symbols a folded definition now goes through (for its note)."""
-    names = {head_name(x) for x in n.walk(after) if isinstance(x, (n.Scripted, n.Sym))} - \
-        {head_name(x) for x in n.walk(before) if isinstance(x, (n.Scripted, n.Sym))}
-    return "$, $".join(sorted(x for x in names if x))
-
-
-def _refers_to_itself(d: Definition) -> bool:
-    """``z = (z_1, …, z_C)`` does; ``y_{nc} = \\mathbb{I}(y_n = c)`` does not (y_n is another form)."""
-    arity = _arity(d.lhs)
-    if _entries(d.rhs) is not None and _mentions(d.rhs, d.name):
-        return True         # y = (y_1, …, y_n): a vector of its own entries says its shape, not what it is
-    bases = set()
-    for x in n.walk(d.rhs):
-        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name == d.name:
-            bases.add(id(x.base))
-            if _arity(x) == arity:
-                return True
-        elif isinstance(x, n.Sym) and x.name == d.name and id(x) not in bases:
-            return True
-    return False
-
-
-def _arity(pattern: n.Node) -> int:
-    """How many indices a definition's left side binds."""
-    head = pattern.head if isinstance(pattern, n.Call) else pattern
-    if not isinstance(head, n.Scripted):
-        return 0
-    return len(index_items(head.sub) if head.sub else []) + len(split_sup(head.sup)[0])
-
-
-def _has_parameters(lhs: n.Node) -> bool:
-    return isinstance(lhs, n.Call)
-
-
-def _written_symbols(node: n.Node) -> set[str]:
-    """The symbols an expression is written with, leaving out its indices and bounds."""
-    out: set[str] = set()
-    if isinstance(node, n.Sum):
-        return _written_symbols(node.body) - {node.index}
-    if isinstance(node, n.Scripted):
-        return _written_symbols(node.base) | (_written_symbols(node.sup) if node.sup is not None
-                                              and not split_sup(node.sup)[0] else set())
-    if isinstance(node, n.Sym):
-        return {node.name} if not node.name.startswith("\\mathbb{1}") else set()
-    for child in n.children(node):
-        out |= _written_symbols(child)
-    return out
-
 
 def _bases(exprs: list[Expr]) -> set[str]:
     """Symbols written with an index or applied: ``t`` in ``t_n`` (a target), not in ``x_t``."""
@@ -1491,38 +1039,6 @@ def _names_used(exprs: list[Expr]) -> set[str]:
             elif isinstance(x, n.Sym):
                 out.add(x.name)
     return out - RESERVED
-
-
-def _fresh_names(sizes) -> dict:
-    """Names for sizes a document never names: an assignment's own first (``{K: classes}``)."""
-    out = dict(FRESH_SIZES)
-    if isinstance(sizes, dict):
-        for name, role in sizes.items():
-            if isinstance(role, str) and role in out and re.fullmatch(r"[A-Za-z]", str(name)):
-                out[role] = str(name) + out[role].replace(str(name), "")
-    return out
-
-
-def _model_kind(text: str, read: Reader) -> str | None:
-    """What model the document is about: its words first, then its formulas."""
-    lowered = text.lower()
-    for kind, pattern in MODEL_WORDS:
-        if re.search(pattern, lowered):
-            return kind
-    nodes = [x for e in read.chain_exprs() for x in n.walk(e.node)]
-    if any(isinstance(x, n.Div) and any(isinstance(s, n.Sum) and _exp_body(s.body) for s in n.walk(x.den))
-           for x in nodes):
-        return "softmax"
-    if any(isinstance(x, n.Scripted) and isinstance(x.base, n.Group) and isinstance(x.base.arg, n.Add)
-           and x.sup == n.Num("2") for x in nodes) and not any(isinstance(x, n.Apply) and x.func in ("log", "ln")
-                                                                for x in nodes):
-        return "linear"
-    return None
-
-
-def _exp_body(node: n.Node) -> bool:
-    from .axes import _is_exponential
-    return _is_exponential(node)
 
 
 def _index_conditions(text: str, scanner: Scanner) -> list[str]:
@@ -1558,43 +1074,26 @@ def _canonical(latex: str) -> str:
 
 def _entry_text(name: str, fam: dict, axes: Axes, letters: dict[str, str]) -> str | None:
     """``\\Theta_{d,k}``: a family's entry at the axes' letters (by role), in its own layout."""
-    sub = []
-    for s in fam["sub"]:
-        role = axes.role_of_slot(s)
-        if role not in letters:
-            return None
-        sub.append(letters[role])
-    sup = []
-    for s in fam["sup"]:
-        role = axes.role_of_slot(s)
-        if role not in letters:
-            return None
-        sup.append(letters[role])
-    for size_name in fam["shape"]:
-        role = axes.sizes.get(size_name)
-        if role not in letters:
-            return None
-        sub.append(letters[role])
-    out = name
-    if sub:
-        out += "_{" + ",".join(sub) + "}"
-    if sup:
-        out += "^{(" + ",".join(sup) + ")}"
-    return out
+    try:
+        sub = [letters[axes.role_of_slot(s)] for s in fam["sub"]] + [letters[axes.sizes.get(x)] for x in fam["shape"]]
+        sup = [letters[axes.role_of_slot(s)] for s in fam["sup"]]
+    except KeyError:
+        return None
+    return _pattern_text(name, sub, sup)
 
 
 def _family_entry(name: str, fam: dict, axes: Axes, drop: str | None = None) -> dict:
     """The header's ``symbols`` entry for a family: pattern -> role (and shape)."""
-    sub = [s for s in fam["sub"] if axes.role_of_slot(s) != drop]
-    sup = [s for s in fam["sup"] if axes.role_of_slot(s) != drop]
-    pattern = name
-    if sub:
-        pattern += "_{" + ",".join(axes.canonical_letter(axes.size_of_slot(s)) for s in sub) + "}"
-    if sup:
-        pattern += "^{(" + ",".join(axes.canonical_letter(axes.size_of_slot(s)) for s in sup) + ")}"
+    sub = [axes.canonical_letter(axes.size_of_slot(s)) for s in fam["sub"] if axes.role_of_slot(s) != drop]
+    sup = [axes.canonical_letter(axes.size_of_slot(s)) for s in fam["sup"] if axes.role_of_slot(s) != drop]
+    pattern = _pattern_text(name, sub, sup)
     if fam["shape"]:
         return {pattern: {"role": fam["role"], "shape": list(fam["shape"])}}
     return {pattern: fam["role"]}
+
+
+def _pattern_text(name: str, sub: list[str], sup: list[str]) -> str:
+    return name + ("_{" + ",".join(sub) + "}" if sub else "") + ("^{(" + ",".join(sup) + ")}" if sup else "")
 
 
 def _definition_from_text(text: str, name: str, how: str, blocks) -> Definition | None:

@@ -143,7 +143,13 @@ def _infer(task: Task) -> Result:
     """The header a document with no header implies (parsing happens here, under the limits)."""
     from .infer import infer
     from .source import read_document
-    got = infer(read_document(task.spec.document, task.lhs), task.spec.header or {})
+    try:
+        got = infer(read_document(task.spec.document, task.lhs), task.spec.header or {})
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as err:  # noqa: BLE001 - a heuristic reading untrusted text: a finding, never a crash
+        return Result(failure="unsupported", message=f"the notation could not be inferred from the text "
+                                                     f"({type(err).__name__}: {err})")
     try:
         load_notation(got.header, dict(task.spec.sizes))
     except NotationError as err:

@@ -19,7 +19,7 @@ import numpy as np
 from . import nodes as n
 from .checker import Options, block_notation, check, run_inline
 from .findings import DerivationResult
-from .lift import COL, ROW, SAMPLE, Arr, Data, Lifter, LiftError, Tape, recording
+from .lift import COL, ROW, Arr, Data, Lifter, LiftError, Tape, recording
 from .notation import Notation, load_notation
 from .parse import parse_expression
 from .source import read_document

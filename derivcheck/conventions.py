@@ -1,0 +1,87 @@
+"""The conventions of the field, and the words of prose that carry meaning: declarative, in one place.
+
+What a name means when a document does not say (``x`` is the input, ``W`` the weights, ``K`` counts
+classes), what a size is called when a document never names it, which words name the model, and
+the cue words of sentences that state conditions ("if $i = j$:"), continuations ("the equation 6
+becomes") and assumptions ("one-hot"). Used by the notation inference (infer.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import nodes as n
+from .evaluate import BUILTIN_FUNCTIONS
+from .notation import DEFAULT_SIZES
+from .parse import INDICATOR
+
+#: What a name means when the document does not say (the conventions of the field).
+CONVENTIONS = {
+    "weights": frozenset({"W", "w", "\\Theta", "\\theta", "\\beta", "V", "U", "\\omega", "\\Omega"}),
+    "bias": frozenset({"b"}),
+    "input": frozenset({"x", "X"}),
+    "label": frozenset({"y", "Y", "t"}),
+    "logits": frozenset({"z", "s", "o"}),
+    "prediction": frozenset({"p", "g", "S", "a", "\\sigma", "P", "q", "h", "\\hat{y}", "\\hat{p}", "\\pi",
+                             "\\phi", "\\mu"}),
+    "loss": frozenset({"L", "J", "\\ell", "l", "E", "\\mathcal{L}", "\\mathcal{J}", "\\mathcal{E}",
+                       "\\operatorname{loss}", "\\mathcal{l}", "\\mathcal{C}"}),
+    "constant": frozenset({"\\lambda", "\\eta", "\\alpha", "\\gamma", "\\epsilon", "\\varepsilon", "\\rho",
+                           "\\tau", "\\kappa", "c", "C_0"}),
+}
+#: The role of a size named by one of these letters, unless the document shows otherwise.
+SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
+              "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}
+#: Names for a size the document never names, by role, in order of preference.
+FRESH_SIZES = {"classes": "KCQ", "features": "DPF", "samples": "NMS", "hidden": "HJG", None: "RQU"}
+#: Letters for an axis the document never indexes, by role, in order of preference.
+FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", "hidden": "hjuv", None: "uvqr"}
+#: Words that name the model, checked in this order.
+MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?layer"),
+               ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
+               ("logistic", r"sigmoid|logistic|binary cross"),
+               ("linear", r"least squares|squared error|\bmse\b|regression"))
+SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
+RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T", *BUILTIN_FUNCTIONS})
+CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
+                             r"\s*[:,.)\]]?\s*$", re.I)
+CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
+                             r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
+CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
+ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
+BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
+MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
+QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
+                         r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
+
+
+def fresh_names(sizes) -> dict:
+    """Names for sizes a document never names: an assignment's own first (``{K: classes}``)."""
+    out = dict(FRESH_SIZES)
+    if isinstance(sizes, dict):
+        for name, role in sizes.items():
+            if isinstance(role, str) and role in out and re.fullmatch(r"[A-Za-z]", str(name)):
+                out[role] = str(name) + out[role].replace(str(name), "")
+    return out
+
+
+def model_kind(text: str, nodes_of_steps: list) -> str | None:
+    """What model the document is about: its words first, then its formulas."""
+    lowered = text.lower()
+    for kind, pattern in MODEL_WORDS:
+        if re.search(pattern, lowered):
+            return kind
+    nodes = [x for node in nodes_of_steps for x in n.walk(node)]
+    if any(isinstance(x, n.Div) and any(isinstance(s, n.Sum) and _exponential(s.body) for s in n.walk(x.den))
+           for x in nodes):
+        return "softmax"
+    if any(isinstance(x, n.Scripted) and isinstance(x.base, n.Group) and isinstance(x.base.arg, n.Add)
+           and x.sup == n.Num("2") for x in nodes) and not any(isinstance(x, n.Apply) and x.func in ("log", "ln")
+                                                                for x in nodes):
+        return "linear"
+    return None
+
+
+def _exponential(node: n.Node) -> bool:
+    from .axes import is_exponential
+    return is_exponential(node)
