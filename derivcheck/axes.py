@@ -150,6 +150,11 @@ class Scanner:
         if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym):
             self._scripted(node, scope)
             return
+        if isinstance(node, n.Scripted) and isinstance(node.base, n.Norm):
+            self._walk(node.base, scope)        # ‖A‖_F: F names the norm, it is not a symbol
+            if node.sup is not None:
+                self._walk(node.sup, scope)
+            return
         if isinstance(node, n.Call):
             self._call(node, scope)
             return
@@ -313,10 +318,16 @@ def index_items(sub) -> list[n.Node]:
     if not sub:
         return []
     items = [x for x in sub if x != "substack"]
-    if len(items) == 1 and isinstance(items[0], n.Mul) and all(
-            isinstance(f, n.Sym) and INDEX_LETTER.match(f.name) for f in items[0].factors):
+    if len(items) == 1 and isinstance(items[0], n.Mul) and all(_index_like(f) for f in items[0].factors):
         return list(items[0].factors)
     return items
+
+
+def _index_like(node: n.Node) -> bool:
+    """A letter, or a letter's label (``y_i`` in ``\\pi_{i y_i}``): one index of a run."""
+    if isinstance(node, n.Sym):
+        return bool(INDEX_LETTER.match(node.name))
+    return isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sup is None and bool(node.sub)
 
 
 def split_sup(sup: n.Node | None) -> tuple[list[n.Node], n.Node | None, bool]:

@@ -42,7 +42,10 @@ MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?lay
                ("logistic", r"sigmoid|logistic|binary cross"),
                ("linear", r"least squares|squared error|\bmse\b|regression"))
 SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
-RESERVED = frozenset({"e", "\\pi", "\\delta", INDICATOR, "d", "T", *BUILTIN_FUNCTIONS})
+RESERVED = frozenset({"e", "\\delta", INDICATOR, *BUILTIN_FUNCTIONS})
+#: Letters that are something else when written alone (π the number, d the differential); with an
+#: index (π_{ik}, d_j) they are symbols like any other.
+CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
 CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
@@ -85,3 +88,17 @@ def model_kind(text: str, nodes_of_steps: list) -> str | None:
 def _exponential(node: n.Node) -> bool:
     from .axes import is_exponential
     return is_exponential(node)
+
+
+def lower_case(name: str) -> str | None:
+    """The lower-case letter a matrix's entries are written with: ``X`` → ``x``, ``\\Theta`` →
+    ``\\theta``, ``\\hat{Y}`` → ``\\hat{y}``; None for a name that is not upper case."""
+    if len(name) == 1:
+        return name.lower() if name.isupper() else None
+    m = re.fullmatch(r"\\([A-Z])([a-z]+)", name)
+    if m:
+        return f"\\{m.group(1).lower()}{m.group(2)}"
+    m = re.fullmatch(r"\\(hat|tilde|bar)\{([A-Z])\}", name)
+    if m:
+        return f"\\{m.group(1)}{{{m.group(2).lower()}}}"
+    return None

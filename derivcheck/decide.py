@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import nodes as n
-from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Value, format_key, instances, \
+from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Unsupported, Value, format_key, instances, \
     is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, is_nonnegative, is_zero
@@ -154,6 +154,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                                Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
             if _holds(a, b, relation, ctx.names):
                 continue
+            _no_unknowns(ctx, a, b)
             point = _refute(a, b, relation)
             if point is not None:
                 return Outcome("refuted", _describe(letters, notation, label_keys, total),
@@ -165,6 +166,17 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
                        + (" …" if len(unproved) > 3 else ""))
     return Outcome("proved", covered)
+
+
+def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
+    """A difference that involves a symbol the notation knows nothing about refutes nothing."""
+    if not ctx.atoms.opaque:
+        return
+    used = set().union(*(e.free_symbols for e in (list(a) if is_matrix(a) else [a]) + (list(b) if is_matrix(b) else [b])))
+    unknown = sorted({ctx.atoms.opaque[s] for s in used if s in ctx.atoms.opaque})
+    if unknown:
+        raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
+                          "two sides cannot be compared")
 
 
 def _out_of_range(err: OutOfRange, env, labels, letters, notation, label_keys, total) -> Outcome:

@@ -119,6 +119,14 @@ class AtomTable:
                 self._no_opaque({sym}, v)
         return False
 
+    def alias_of(self, value: sp.Expr) -> sp.Expr:
+        """The variable an atom is only another name for (or the value itself)."""
+        seen = 0
+        while isinstance(value, sp.Symbol) and value in self.expansion and self.expansion[value].is_Symbol \
+                and seen < 50:
+            value, seen = self.expansion[value], seen + 1
+        return value
+
     def _no_opaque(self, symbols, v: sp.Symbol) -> None:
         """A symbol the notation knows nothing about may depend on anything: its derivative is
         not zero, it is unknown."""
@@ -281,6 +289,10 @@ def _simplify_shape(v: Value) -> Value:
 
 def add(a: Value, b: Value) -> Value:
     if is_matrix(a) != is_matrix(b):
+        if not is_matrix(a) and a == 0:         # an empty sum is the zero of any shape
+            return b
+        if not is_matrix(b) and b == 0:
+            return a
         a2, b2 = _simplify_shape(a), _simplify_shape(b)
         if is_matrix(a2) or is_matrix(b2):
             raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
@@ -527,7 +539,8 @@ class Evaluator:
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
             value = self.value(base, env)
-            if node.sub and not (isinstance(base, n.Norm) and node.sub == (n.Num("2"),)):  # ‖v‖_2 is ‖v‖
+            if node.sub and not (isinstance(base, n.Norm) and node.sub in ((n.Num("2"),), (n.Sym("F"),))):
+                # ‖v‖_2 is ‖v‖, ‖A‖_F is the Frobenius norm (what ‖A‖ means here)
                 # (p - y)_k, softmax(z)_k: an entry of a vector or matrix written as an expression
                 if not is_matrix(value):
                     raise Unsupported(f"a subscript on {node_text(base)}, which is not a vector or matrix")
@@ -597,8 +610,13 @@ class Evaluator:
         if name in self.notation.functions:
             raise Unsupported(f"the function {name} is used without an argument")
         values = self._indices(sub, len(_flat_items(sub)), env, name) if sub else ()
-        self.note(f"{name} is not declared in the notation; read as a free real variable")
-        return variable(name + (f"_{{{','.join(map(str, values))}}}" if values else ""))
+        symbol = variable(name + (f"_{{{','.join(map(str, values))}}}" if values else ""))
+        if self.notation.raw.get("inferred"):
+            # read from the text and still unknown: nothing about it may be assumed
+            self.atoms.opaque[symbol] = name
+        else:
+            self.note(f"{name} is not declared in the notation; read as a free real variable")
+        return symbol
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -862,6 +880,8 @@ class Evaluator:
     # ---- derivatives
     def _deriv(self, node: n.Deriv, env: Env) -> Value:
         wrt = self.value(node.wrt, env)
+        # Θ_{k,d} = θ_{k,d}: a name for a variable is that variable
+        wrt = wrt.applyfunc(self.atoms.alias_of) if is_matrix(wrt) else self.atoms.alias_of(wrt)
         variables = list(wrt) if is_matrix(wrt) else [wrt]
         for v in variables:
             if not isinstance(v, sp.Symbol):
@@ -973,10 +993,16 @@ def _flat_items(sub) -> list[n.Node]:
     items = list(sub)
     if items[:1] == ["substack"]:
         raise Unsupported("\\substack outside a sum")
-    if len(items) == 1 and isinstance(items[0], n.Mul) and all(
-            isinstance(f, n.Sym) and len(f.name.rstrip("'")) == 1 and f.name[0].isalpha() for f in items[0].factors):
+    if len(items) == 1 and isinstance(items[0], n.Mul) and all(_index_like(f) for f in items[0].factors):
         return list(items[0].factors)
     return items
+
+
+def _index_like(node: n.Node) -> bool:
+    """One index of a run written without commas: a letter, or an indexed label (``\\pi_{i y_i}``)."""
+    if isinstance(node, n.Sym):
+        return len(node.name.rstrip("'")) == 1 and node.name[0].isalpha()
+    return isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sup is None and bool(node.sub)
 
 
 def _head_parts(head: n.Node):

@@ -29,8 +29,8 @@ from . import nodes as n
 from . import rules
 from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, label_value, split_sup,
                    subscript_offsets)
-from .conventions import (BINARY, CONVENTIONS, CUES_ARBITRARY, CUES_CONDITION, CUES_CONTINUES, MEMBER, ONE_HOT,
-                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, model_kind)
+from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CONDITION, CUES_CONTINUES, MEMBER, ONE_HOT,
+                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
 from .notation import DEFAULT_SIZES
 from .parse import LatexError, parse_expression
 from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern,
@@ -190,6 +190,7 @@ class _Inference:
                                subscript_offsets(e.node for e in self.read.chain_exprs()))
         self.definitions: dict[str, Definition] = {}
         self.later: dict[str, list[Definition]] = defaultdict(list)   # other definitions of a symbol, in order
+        self.shaped: set[str] = set()       # symbols whose shape the text states (X ∈ R^{N×D})
         self.block_notes: dict[int, dict] = defaultdict(dict)
 
     def note(self, kind: str, text: str, line: int | None = None) -> None:
@@ -237,6 +238,8 @@ class _Inference:
         return True
 
     def _definable(self, d: Definition) -> bool:
+        if isinstance(d.rhs, n.Num) or isinstance(d.rhs, n.Sym) and self.scanner.is_index_letter(d.rhs.name):
+            return False        # y_i = k, i = 1: a condition or a value, not what a symbol means
         if d.name in RESERVED or d.name in self.scanner.letter_scopes and INDEX_LETTER.match(d.name):
             return False
         if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
@@ -549,6 +552,8 @@ class _Inference:
             role = roles.get(name)
             if role is None and (uses is None or not (uses.indexed or uses.bare or uses.called)):
                 continue
+            if name in CONSTANTS and not (uses and uses.indexed):
+                continue        # π alone is the number; π_{ik} is a symbol
             sub, sup = axes.slots_of(name)
             shape = []
             defined = {arity(d.lhs) for d in self.definitions.values() if d.name == name}
@@ -637,6 +642,7 @@ class _Inference:
             for d in dims:
                 axes.sizes.setdefault(d, SIZE_ROLES.get(d))
             fam["sub"] = [("size", d) for d in dims]
+            self.shaped.add(name)
             done.add(name)
             self.note("stated", f"${name}$ has the shape {' × '.join(dims)} (the text says so)")
         return done
@@ -687,8 +693,11 @@ class _Inference:
         """``W`` beside weight vectors ``w_j`` (one per class): W is made of them, its rows unless the
         text says columns (``W = [w_1, …, w_C]``)."""
         for name, fam in list(families.items()):
-            lower = name.lower() if len(name) == 1 else None
-            vectors = families.get(lower) if lower and lower != name else None
+            lower = lower_case(name)
+            bare = (not fam["sub"] or name in self.shaped) and not fam["sup"]
+            if lower and bare and self._entries_of(name, lower, families, axes):
+                continue
+            vectors = families.get(lower) if lower else None
             if fam["role"] != "unknown" or vectors is None or vectors["role"] != "weights" \
                     or len(vectors["sub"]) != 1 or not vectors["shape"]:
                 continue
@@ -709,6 +718,30 @@ class _Inference:
                 del families[name]
                 where = "columns" if columns else "rows"
                 self.note("convention", f"${name}$ is read as the matrix whose {where} are the ${lower}_{{{cls}}}$: ${text}$")
+
+    def _entries_of(self, name: str, lower: str, families: dict[str, dict], axes: "Axes") -> bool:
+        """``X`` beside entries ``x_{nd}``, ``\\hat{Y}`` beside ``\\hat{y}_{nk}``: the matrix of those
+        entries. Defined so (and said so); whether it was."""
+        entry = families.get(lower)
+        slots = entry["sub"] if entry is not None and not entry["shape"] else None
+        if slots is None:
+            defined = [d for d in self.definitions.values() if d.name == lower and arity(d.lhs) == 2]
+            uses = self.scanner.uses.get(lower)
+            slots = [(lower, "sub", 0), (lower, "sub", 1)] if defined and uses and 2 in uses.sub_arity else None
+        if not slots or len(slots) != 2:
+            return False
+        first = axes.canonical_letter(axes.size_of_slot(slots[0]))
+        second = axes.canonical_letter(axes.size_of_slot(slots[1]))
+        if second == first:
+            second = axes.second_letter(axes.size_of_slot(slots[1]))
+        text = f"{name}_{{{first},{second}}} = {lower}_{{{first},{second}}}"
+        d = _definition_from_text(text, name, "convention", None)
+        if d is None:
+            return False
+        self.definitions[name] = d
+        del families[name]
+        self.note("convention", f"${name}$ is read as the matrix of the entries ${lower}_{{{first},{second}}}$: ${text}$")
+        return True
 
     def _complete_sigmoid(self, families: dict[str, dict]) -> None:
         """``\\sigma(a_j)`` applied to a scalar and never defined, in a document that speaks of the
@@ -1030,14 +1063,20 @@ def _bases(exprs: list[Expr]) -> set[str]:
 
 
 def _names_used(exprs: list[Expr]) -> set[str]:
-    """Every symbol written in the derivation's displays (bases, calls, bare letters)."""
+    """Every symbol written in the derivation's displays (bases, calls, bare letters). ``T`` is a
+    symbol (a target matrix) only in a text that writes its transposes ``^\\top``, never ``^T``."""
     out: set[str] = set()
+    transposes_by_t = False
     for e in exprs:
         for x in n.walk(e.node):
             if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym):
                 out.add(x.base.name)
             elif isinstance(x, n.Sym):
                 out.add(x.name)
+            if isinstance(x, n.Scripted) and x.sup == n.Sym("T"):
+                transposes_by_t = True
+    if transposes_by_t:
+        out.discard("T")
     return out - RESERVED
 
 

@@ -90,7 +90,15 @@ def _unwrap(script):
     return script.value if isinstance(script, _Script) else script
 
 
-_MARKERS = (_Partial, _PartialOf, _Prefix)
+@dataclass(frozen=True)
+class _Over:
+    """``a / \\sum_m`` waiting for the rest of the product: ``a / (\\sum_m …)``."""
+    num: n.Node
+    prefix: "_Prefix"
+    span: n.Span
+
+
+_MARKERS = (_Partial, _PartialOf, _Prefix, _Over)
 
 
 def _span(meta) -> n.Span:
@@ -102,7 +110,7 @@ def _tok_span(tok: Token) -> n.Span:
 
 
 #: Tokens that only delimit: kept by the parser so spans include them, dropped before the rules see them.
-PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _AMP _DBLBS _LSET _RSET".split())
+PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _COLON _AMP _DBLBS _LSET _RSET".split())
 
 
 def _cover(children) -> n.Span:
@@ -174,6 +182,8 @@ class _ToNodes(Transformer):
 
     @_rule
     def div(self, meta, c):
+        if isinstance(c[2], _Prefix) and c[2].first is None and c[2].kind in ("sum", "prod", "func"):
+            return _Over(_done(c[0]), c[2], _span(meta))    # 1/\sum_m e^{s_m}: the sum takes what follows
         return n.Div(_done(c[0]), _done(c[2]), span=_span(meta))
 
     # ---- scripts and calls
@@ -270,6 +280,10 @@ class _ToNodes(Transformer):
         if len(c) == 1 and isinstance(c[0], tuple) and c[0][:1] == ("substack",):
             return c[0]
         return tuple(c)
+
+    @_rule
+    def such_that(self, meta, c):
+        return tuple(c)     # \sum_{i : y_i = k}: the index, then the conditions it must meet
 
     @_rule
     def substack(self, meta, c):
@@ -507,6 +521,8 @@ def _paren_of(args: tuple, span: n.Span, group: bool = True) -> n.Node:
 
 def _combine(left, right, span: n.Span) -> n.Node:
     """``left right`` inside one product: apply a pending operator to everything after it."""
+    if isinstance(left, _Over):
+        return n.Div(left.num, _combine(left.prefix, right, span), span=span)
     if isinstance(left, _Partial):
         return _PartialOf(_done(right), span)
     if isinstance(left, _Prefix) and left.kind == "brace":
@@ -543,6 +559,8 @@ def _mul(left: n.Node, right: n.Node, span: n.Span) -> n.Node:
 
 def _done(x) -> n.Node:
     """Finish a pending operator at the end of its product (or complain that it has no operand)."""
+    if isinstance(x, _Over):
+        raise LatexError(f"{x.prefix.name} after a slash has nothing to act on", x.span[0])
     if isinstance(x, _Prefix):
         if x.kind == "brace":
             return n.Underbrace(x.first, "", span=x.span)
