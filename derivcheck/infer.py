@@ -650,6 +650,7 @@ class _Inference:
     # ---- 6. what the document never defines
     def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
         """Logits and probabilities the document uses and never defines, from its model."""
+        self._complete_dropped_samples(families, axes)
         self._complete_sigmoid(families)
         self._complete_matrix_of_vectors(families, axes)
         weights = [x for x, f in families.items() if f["role"] == "weights"]
@@ -689,6 +690,30 @@ class _Inference:
                 kind = "softmax" if "sum" in text else "logistic sigmoid"
                 self.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
 
+    def _complete_dropped_samples(self, families: dict[str, dict], axes: "Axes") -> None:
+        """``p_k`` where the text defines ``p^{(i)}_k`` ("dropping the superscript (i)"): the same
+        quantity for one sample, read at sample 1 (every sample is alike in a per-sample step)."""
+        for name, fam in list(families.items()):
+            if fam["shape"] or fam["role"] not in ("unknown", "variable"):
+                continue
+            for d in [d for d in self.definitions.values() if d.name == name]:
+                head = d.lhs.head if isinstance(d.lhs, n.Call) else d.lhs
+                sups = split_sup(head.sup)[0] if isinstance(head, n.Scripted) else []
+                subs = index_items(head.sub) if isinstance(head, n.Scripted) and head.sub else []
+                if len(sups) != 1 or len(subs) != len(fam["sub"]) or not isinstance(sups[0], n.Sym) \
+                        or axes.sizes.get(axes.letters.get((d.scope, sups[0].name))) != "samples":
+                    continue
+                letters = [axes.canonical_letter(axes.size_of_slot(x)) for x in fam["sub"]]
+                entry = ("_{" + ",".join(letters) + "}") if letters else ""
+                text = f"{name}{entry} = {name}^{{(1)}}{entry}"
+                alias = _definition_from_text(text, name, "convention", None)
+                if alias is not None:
+                    self.definitions[f"{name}@dropped"] = alias
+                    del families[name]
+                    self.note("stated", f"${name}{entry}$ is ${name}^{{(i)}}{entry}$ with the sample index dropped; "
+                              f"read for one sample: ${text}$")
+                break
+
     def _complete_matrix_of_vectors(self, families: dict[str, dict], axes: "Axes") -> None:
         """``W`` beside weight vectors ``w_j`` (one per class): W is made of them, its rows unless the
         text says columns (``W = [w_1, …, w_C]``)."""
@@ -701,7 +726,8 @@ class _Inference:
             if fam["role"] != "unknown" or vectors is None or vectors["role"] != "weights" \
                     or len(vectors["sub"]) != 1 or not vectors["shape"]:
                 continue
-            columns = re.search(rf"{name}\s*=\s*\[\s*{lower}_1|columns? of \$?{name}", self.doc.text) is not None
+            columns = re.search(rf"{re.escape(name)}\s*=\s*\[\s*{re.escape(lower)}_1|columns? of \$?{re.escape(name)}",
+                                self.doc.text) is not None
             class_size, feature_size = axes.size_of_slot(vectors["sub"][0]), vectors["shape"][0]
             own = [(name, "sub", 0), (name, "sub", 1)] if len(fam["sub"]) == 2 else []
             for slot_, size_name in zip(own, (feature_size, class_size) if columns else (class_size, feature_size)):

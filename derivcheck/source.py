@@ -333,13 +333,16 @@ _RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s
 _WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where)\b[^{}]*\}(.*)$", re.S)
 _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
                      r"|\\q?quad\s*\\text\{\s*\(.*$|\s\\in\s*\\mathbb\{R\}\^(?:\{[^{}]*\}|\w)\s*[.,;]?\s*$", re.S)
+_NUMBERING = re.compile(r"\\label\{[^{}]*\}|\\nonumber\b|\\notag\b|\\tag\*?\{[^{}]*\}")
 #: Between two equations written side by side in one display.
 _BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
 
 
 def _blank_annotations(row: str, block: Block) -> str:
     """The row with a trailing range, remark or where-clause blanked out (same length, so
-    positions hold). A range is the block's quantifier; a where-clause is kept for the notation."""
+    positions hold). A range is the block's quantifier; a where-clause is kept for the notation.
+    Labels and numbering commands (``\\label{…}``, ``\\nonumber``, a row's ``\\tag{…}``) go too."""
+    row = _NUMBERING.sub(lambda m: " " * len(m.group(0)), row)
     levels = depths(row)
     for pattern, kind in ((_WHERE, "where"), (_RANGE, "range"), (_REMARK, "remark")):
         m = next((m for m in pattern.finditer(row) if levels[m.start()] == 0), None)
