@@ -31,7 +31,7 @@ from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, l
                    subscript_offsets)
 from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CONDITION, CUES_CONTINUES, MEMBER, ONE_HOT,
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
-from .notation import DEFAULT_SIZES
+from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
 from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern,
                          mentions_log_or_square, part_names, refers_to_itself, strip_derivative, written_symbols)
@@ -111,6 +111,9 @@ class Reader:
                     break           # an unreadable start: nothing below can be tied to it
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
+        self.names = _capital_labels(self.all_nodes(), doc.text)
+        if self.names:
+            self._relabel()
         _mark_generic(self.chains)
         for piece in doc.lone:
             text, node = read_math(piece.text)
@@ -121,15 +124,58 @@ class Reader:
             parts = []
             for rel, part in split_relations(item.text):
                 text, node = read_math(part) if part else (part, None)
+                if node is not None:
+                    node = relabel(node, self.names)
                 parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
             self.inline.append((item, parts))
             scope += 1
+
+    def all_nodes(self) -> list[n.Node]:
+        return [e.node for c in self.chains for e in c.exprs] + [e.node for e in self.lone]
+
+    def _relabel(self) -> None:
+        for chain in self.chains:
+            for e in chain.exprs:
+                e.node = relabel(e.node, self.names)
+        for e in self.lone:
+            e.node = relabel(e.node, self.names)
 
     def chain_exprs(self) -> list[Expr]:
         return [e for c in self.chains if not c.skipped for e in c.exprs]
 
     def words(self) -> str:
         return self.doc.text
+
+
+def _entry_form(lhs: n.Node, rhs: n.Node) -> tuple[n.Node, n.Node] | None:
+    """``\\mathbf{Y} = (y_{nk})``: a bare symbol equal to one indexed entry names the matrix of them."""
+    inner = rhs.arg if isinstance(rhs, n.Group) else None
+    if not isinstance(lhs, n.Sym) or not isinstance(inner, n.Scripted) or not isinstance(inner.base, n.Sym) \
+            or inner.base.name == lhs.name or inner.sup is not None:
+        return None
+    items = index_items(inner.sub) if inner.sub else []
+    if not items or not all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items):
+        return None
+    return n.Scripted(lhs, sub=tuple(items)), inner
+
+
+def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
+    """``E_D`` beside no size D: the D is part of the name (Bishop's E_D and E_W), not an index."""
+    sizes = set(re.findall(r"\\mathbb\{R\}\^\{?([^}$]*)", text))
+    sizes = {c for group in sizes for c in re.findall(r"[A-Z]", group)}
+    pairs = set()
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Sum) and isinstance(x.upper, n.Sym):
+                sizes.add(x.upper.name)
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
+                    and isinstance(x.sub[0], n.Sym) and len(x.sub[0].name) == 1 and x.sub[0].name.isupper():
+                if x.base.name[-1:].isupper() or x.base.name.startswith("\\mathcal") or \
+                        (x.base.name.startswith("\\") and x.base.name[1:2].isupper()):
+                    pairs.add((x.base.name, x.sub[0].name))
+                else:
+                    sizes.add(x.sub[0].name)     # x_D: the last entry, D is a size
+    return frozenset(p for p in pairs if p[1] not in sizes)
 
 
 def _where_clauses(doc: Document) -> list[Inline]:
@@ -240,6 +286,8 @@ class _Inference:
     def _definable(self, d: Definition) -> bool:
         if isinstance(d.rhs, n.Num) or isinstance(d.rhs, n.Sym) and self.scanner.is_index_letter(d.rhs.name):
             return False        # y_i = k, i = 1: a condition or a value, not what a symbol means
+        if any(isinstance(x, n.Unknown) for x in n.walk(d.rhs)):
+            return False        # a^{max} = \max_j a_j: derivcheck cannot say what it is
         if d.name in RESERVED or d.name in self.scanner.letter_scopes and INDEX_LETTER.match(d.name):
             return False
         if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
@@ -268,7 +316,12 @@ class _Inference:
             if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
                 continue
             lhs, rhs = parts[0][1], parts[1][1]
-            if is_pattern(lhs.node):
+            entry = _entry_form(lhs.node, rhs.node)
+            if entry is not None:       # \mathbf{Y} = (y_{nk}): the matrix of those entries
+                pattern, body = entry
+                found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
+                                                    lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
+            elif is_pattern(lhs.node):
                 found.append((item.line, Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline",
                                                     lhs.scope, f"{lhs.text} = {rhs.text}")))
         for _, d in sorted(found, key=lambda f: f[0]):
@@ -455,6 +508,9 @@ class _Inference:
         for name in sorted(self.names & CONVENTIONS["input"]):
             if name not in self.definitions:
                 roles.setdefault(name, "input")
+        if not any(r == "input" for r in roles.values()):
+            for name in sorted(self._multiplied_by_weights(roles)):
+                roles.setdefault(name, "input")     # a_{nc} = w_c^T φ_n: what the weights multiply
         for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels()):
             if (name not in self.definitions or self._other_forms(name)) and name not in roles:
                 roles[name] = "label"
@@ -463,6 +519,20 @@ class _Inference:
             if name not in roles and uses is not None and uses.wrt and name not in self.definitions:
                 roles[name] = "variable"
         return roles
+
+    def _multiplied_by_weights(self, roles: dict[str, str]) -> set[str]:
+        """Undefined symbols a definition multiplies by the weights (the features, however named)."""
+        weights = {x for x, r in roles.items() if r == "weights"}
+        out: set[str] = set()
+        for d in self.definitions.values():
+            for x in n.walk(d.rhs):
+                if isinstance(x, n.Mul) and any(head_name(f) in weights for f in x.factors):
+                    for f in x.factors:
+                        name = head_name(f)
+                        if name and name not in weights and name not in self.definitions and name not in roles \
+                                and name not in CONVENTIONS["constant"] and name not in RESERVED:
+                            out.add(name)
+        return out
 
     def _cross_entropy_labels(self) -> set[str]:
         """In ``-Σ_k A_k log B_k`` the factor beside the logarithm is the label (even ``\\hat{y}``)."""
@@ -651,6 +721,7 @@ class _Inference:
     def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
         """Logits and probabilities the document uses and never defines, from its model."""
         self._complete_dropped_samples(families, axes)
+        self._complete_identity(families, axes)
         self._complete_sigmoid(families)
         self._complete_matrix_of_vectors(families, axes)
         weights = [x for x, f in families.items() if f["role"] == "weights"]
@@ -723,8 +794,8 @@ class _Inference:
             if lower and bare and self._entries_of(name, lower, families, axes):
                 continue
             vectors = families.get(lower) if lower else None
-            if fam["role"] != "unknown" or vectors is None or vectors["role"] != "weights" \
-                    or len(vectors["sub"]) != 1 or not vectors["shape"]:
+            if fam["role"] not in ("unknown", "input", "weights") or vectors is None \
+                    or vectors["role"] not in ("weights", "input") or len(vectors["sub"]) != 1 or not vectors["shape"]:
                 continue
             columns = re.search(rf"{re.escape(name)}\s*=\s*\[\s*{re.escape(lower)}_1|columns? of \$?{re.escape(name)}",
                                 self.doc.text) is not None
@@ -768,6 +839,20 @@ class _Inference:
         del families[name]
         self.note("convention", f"${name}$ is read as the matrix of the entries ${lower}_{{{first},{second}}}$: ${text}$")
         return True
+
+    def _complete_identity(self, families: dict[str, dict], axes: "Axes") -> None:
+        """``I_{ck}`` in a text that speaks of the identity matrix: the Kronecker delta."""
+        fam = families.get("I")
+        if fam is None or len(fam["sub"]) != 2 or not re.search(r"identity", self.doc.text, re.I):
+            return
+        size = axes.size_of_slot(fam["sub"][0])
+        a, b = axes.canonical_letter(size), axes.second_letter(size)
+        text = f"I_{{{a},{b}}} = \\delta_{{{a},{b}}}"
+        d = _definition_from_text(text, "I", "convention", None)
+        if d is not None:
+            self.definitions["I"] = d
+            del families["I"]
+            self.note("stated", f"$I$ is the identity matrix: ${text}$")
 
     def _complete_sigmoid(self, families: dict[str, dict]) -> None:
         """``\\sigma(a_j)`` applied to a scalar and never defined, in a document that speaks of the
@@ -1053,6 +1138,8 @@ class _Inference:
                        if d.blocks is None]
         header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
                         "symbols": symbols, "definitions": definitions}
+        if self.read.names:
+            header["names"] = sorted(f"{a}_{b}" for a, b in self.read.names)
         functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
         if functions:
             header["functions"] = functions

@@ -88,7 +88,12 @@ class Notation:
     targets: tuple[Target, ...] = ()
     assumptions: tuple[str, ...] = ()
     blocks: tuple[BlockNote, ...] = ()
+    names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def relabel(self, node: n.Node) -> n.Node:
+        """``node`` with every ``E_D`` the notation lists as a name written as that one symbol."""
+        return relabel(node, self.names) if self.names else node
 
     def size_of_index(self, letter: str) -> int | None:
         size = self.indices.get(letter)
@@ -140,7 +145,7 @@ class Notation:
         declared = overrides.get("symbols")
         if isinstance(declared, dict) and declared:
             names = {symbol_name(str(k)) for k in declared}
-            own = {_definition(t, notation.indices).name for t in overrides.get("definitions", []) or []}
+            own = {_definition(t, notation.indices, notation.names).name for t in overrides.get("definitions", []) or []}
             kept = tuple(d for d in notation.definitions if d.name not in names or d.name in own)
             notation = replace(notation, definitions=kept)
         return notation
@@ -157,7 +162,8 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     indices = _indices(header.get("indices", {}), sizes)
     families = _families(header.get("symbols", {}), sizes, indices)
     functions = frozenset(_names(header.get("functions", []), "functions"))
-    definitions = tuple(_definition(text, indices) for text in _list(header, "definitions"))
+    names = frozenset(_label(str(x)) for x in _list(header, "names"))
+    definitions = tuple(_definition(text, indices, names) for text in _list(header, "definitions"))
     # A symbol declared a generic function (in a block, say) is no longer what it was elsewhere.
     definitions = tuple(d for d in definitions if d.name not in functions)
     families = {k: v for k, v in families.items() if k not in functions}
@@ -169,7 +175,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
-                    assumptions=assumptions, blocks=blocks, raw=dict(header),
+                    assumptions=assumptions, blocks=blocks, names=names, raw=dict(header),
                     sizes_override=sizes_override)
 
 
@@ -272,12 +278,12 @@ def _families(spec: dict, sizes: dict[str, int], indices: dict[str, str]) -> dic
     return out
 
 
-def _definition(text, indices: dict[str, str]) -> Definition:
+def _definition(text, indices: dict[str, str], names: frozenset = frozenset()) -> Definition:
     if not isinstance(text, str) or "=" not in text:
         raise NotationError(f"definitions: {text!r} is not an equation")
     lhs_text, rhs_text = _split_definition(text)
-    lhs = _parse(lhs_text, f"definition {text!r}")
-    rhs = _parse(rhs_text, f"definition {text!r}")
+    lhs = relabel(_parse(lhs_text, f"definition {text!r}"), names)
+    rhs = relabel(_parse(rhs_text, f"definition {text!r}"), names)
     head = _head(lhs)
     if head is None:
         raise NotationError(f"definition {text!r}: the left side must name a symbol")
@@ -287,6 +293,29 @@ def _definition(text, indices: dict[str, str]) -> Definition:
     if params is not None:
         params = tuple(_ungroup(p) for p in params)
     return Definition(text, head.name, sub, sup, params, rhs, lhs)
+
+
+def _label(latex: str) -> tuple[str, str]:
+    """``E_D`` (a header's ``names`` entry) -> (E, D)."""
+    node = _parse(latex, f"names: {latex!r}")
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sub and len(node.sub) == 1 \
+            and isinstance(node.sub[0], n.Sym) and node.sup is None:
+        return node.base.name, node.sub[0].name
+    raise NotationError(f"names: {latex!r} is not a symbol with one subscript, like E_D")
+
+
+def relabel(node: n.Node, names: frozenset) -> n.Node:
+    """Write each listed ``E_D`` as the single symbol ``E_{D}`` (its subscript is part of its name)."""
+    if not names:
+        return node
+
+    def one(x: n.Node) -> n.Node:
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
+                and isinstance(x.sub[0], n.Sym) and (x.base.name, x.sub[0].name) in names:
+            named = n.Sym(f"{x.base.name}_{{{x.sub[0].name}}}", span=x.span)
+            return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
+        return x
+    return n.rebuild(node, one)
 
 
 def _split_definition(text: str) -> tuple[str, str]:

@@ -205,7 +205,13 @@ class _ToNodes(Transformer):
                 return replace(base, wrt=_single(script, "\\nabla subscript"), span=span)
             if base.kind == "brace":
                 return n.Underbrace(base.first, _label(script), span=span)
+            if base.kind == "func" and base.name in ("max", "min"):
+                # \max_j a_j: a reduction derivcheck reads but does not decide
+                return n.Unknown(f"\\{base.name}_{{…}}", span=span)
             raise LatexError(f"a subscript on {base.name or base.kind} is not understood", span[0])
+        label = _name_label(base, _unwrap(script))
+        if label is not None:                       # E_D, L_{\text{CE}}: part of the name, not an index
+            return n.Sym(label, span=span)
         sub = _finished(script)
         if isinstance(base, n.Scripted) and base.sub is None:
             if isinstance(base.base, n.Sym) and base.base.name in LAYERED and _layer(base.sup):
@@ -220,6 +226,17 @@ class _ToNodes(Transformer):
         if isinstance(base, n.Mul):  # x^{1000} (x+y)^{300}: the power belongs to the last factor
             last = base.factors[-1]
             return _with_last(base, self.superscript([last, script]))
+        inner = _unwrap(script)
+        if isinstance(inner, tuple) and len(inner) == 1:
+            inner = inner[0]
+        if isinstance(inner, _Prefix) and inner.kind == "func" and isinstance(_done_or_none(base), (n.Sym, n.Scripted)):
+            # a_n^{\max}: a word over a symbol names another symbol
+            target = _done(base)
+            word = f"^{{\\{inner.name}}}"
+            if isinstance(target, n.Sym):
+                return n.Sym(target.name + word, span=span)
+            if isinstance(target.base, n.Sym) and target.sup is None:
+                return replace(target, base=n.Sym(target.base.name + word), span=span)
         sup = _single(script, "superscript")
         if isinstance(base, _Prefix) and base.first is not None and base.kind != "brace":
             # \sum_k (a_k - b)^2: the power belongs to the operand
@@ -572,6 +589,29 @@ def _done(x) -> n.Node:
     if isinstance(x, _PartialOf):
         raise LatexError("\\partial outside a fraction", x.span[0])
     return x
+
+
+def _done_or_none(x):
+    try:
+        return _done(x)
+    except LatexError:
+        return None
+
+
+def _name_label(base, script) -> str | None:
+    """``L_{\\text{CE}}``, ``J_{\\mathrm{reg}}``: a subscript that is a word names a symbol rather than
+    indexing it (``E_D`` is decided where the sizes are known: notation inference)."""
+    if not isinstance(base, n.Sym):
+        return None
+    items = script if isinstance(script, tuple) else (script,)
+    if len(items) != 1:
+        return None
+    item = items[0]
+    if isinstance(item, n.Text) and item.text.replace(" ", "").isalnum():
+        return f"{base.name}_{{\\text{{{item.text}}}}}"
+    if isinstance(item, n.Sym) and item.name.startswith("\\operatorname{"):
+        return f"{base.name}_{{{item.name}}}"
+    return None
 
 
 def _layer(sup: n.Node) -> str | None:

@@ -106,12 +106,12 @@ def _run(task: Task, target: list) -> Result:
             return _infer(task)
         ctx = context_for(task.spec)
         before = len(ctx.notes)
-        lhs = _read(task.lhs, "lhs")
+        lhs = ctx.notation.relabel(_read(task.lhs, "lhs"))
         target[0] = _target(lhs, task.targets)
         if task.kind == "inspect":
             return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
                           definition=is_definition(lhs, ctx.notation))
-        rhs = _read(task.rhs, "rhs")
+        rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
         if task.kind == "reference":
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
