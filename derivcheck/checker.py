@@ -300,7 +300,10 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
 
 
 def _failed(result: Result, reading: Reading, track: _Track, step: StepResult):
-    if result.failure == "garbled":
+    if result.failure == "garbled" and not rules.looks_damaged(reading.text):
+        # well-formed LaTeX the grammar does not read (a set-builder subscript, say): not damage
+        verdict, reason = "unsupported", NotSupported(f"derivcheck cannot read this LaTeX: {result.message}")
+    elif result.failure == "garbled":
         verdict, reason = "garbled", Unreadable(result.message)
     elif result.failure in LIMITS:
         verdict, reason = "undecided", LimitReached(result.message)

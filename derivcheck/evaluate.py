@@ -740,13 +740,13 @@ class Evaluator:
                 return self._use(defn, sub, sup_index, args, env)
             except _NoMatch as why:
                 errors.append(str(why))
+        if name in self.notation.families:
+            # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
+            return self._family_value(self.notation.families[name], sub, sup_index, env)
         whole = [d for d in self.notation.definitions_of(name) if not d.sub_axes and not d.sup_axes]
         if sub and not sup_index and whole:
             # z = Wx + b defines the vector; z_k is its entry
             return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
-        if name in self.notation.families:
-            # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
-            return self._family_value(self.notation.families[name], sub, sup_index, env)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
 
     def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:

@@ -33,7 +33,7 @@ from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_C
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
 from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
-from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern,
+from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern, mentions,
                          mentions_log_or_square, part_names, refers_to_itself, strip_derivative, written_symbols)
 from .render import to_latex
 from .source import Document, Inline, cut_prose, inline_math, split_relations, split_top_level
@@ -337,8 +337,10 @@ class _Inference:
 
     def _keep_parameters_reachable(self, targets) -> None:
         """A definition from the prose that would cut the loss off from the parameter it is
-        differentiated by (``z_h = Σ W_t^{(h)} x_i`` where the derivation differentiates by w) is
-        not the one the derivation uses: it is set aside, and said so."""
+        differentiated by, written with another parameter instead (``z_h = Σ W_t^{(h)} x_i`` where the
+        derivation differentiates by w), is not the one the derivation uses: it is set aside, and
+        said so."""
+        params = {head_name(node.wrt) for _, node in targets}
         for _, node in targets:
             loss, param = head_name(node.body), head_name(node.wrt)
             changed = True
@@ -349,6 +351,9 @@ class _Inference:
                     if d is None or d.how != "inline" or has_parameters(d.lhs) or self._reaches(name, param, frozenset()) \
                             or name in CONVENTIONS["label"] | CONVENTIONS["input"] | CONVENTIONS["constant"]:
                         continue        # data and labels do not depend on the parameters anyway
+                    foreign = written_symbols(d.rhs) & CONVENTIONS["weights"] - params
+                    if not foreign:
+                        continue        # written with the derivation's own parameters: it is theirs
                     self.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "
                               f"it does not involve ${param}$, which the derivation differentiates by", d.line)
                     del self.definitions[name]
@@ -552,6 +557,7 @@ class _Inference:
         label_kinds = self._class_labels(roles)
         axes = Axes(self.scanner, self.fresh)
         taken: set[str] = set(self.names) | set(self.scanner.letter_scopes)
+        named = self._membership_roles(roles)       # x ∈ R^d: the features are called d
         for g in groups:
             if not g.slots and not g.letters:
                 continue
@@ -562,6 +568,8 @@ class _Inference:
                 if len(names) > 1:
                     self.note("stated", f"${'$ and $'.join(names)}$ count the same thing (they index the same "
                               "symbols); read as one size")
+            elif role in named:
+                primary = named[role]
             else:
                 primary = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
                 if g.slots:
@@ -574,8 +582,21 @@ class _Inference:
             axes.add(g, primary, role)
         for dims in self._memberships().values():          # X ∈ R^{N×D} names N and D as sizes
             for d in dims:
-                axes.sizes.setdefault(d, SIZE_ROLES.get(d))
+                axes.sizes.setdefault(d, {v: k for k, v in named.items()}.get(d, SIZE_ROLES.get(d)))
         return axes
+
+    def _membership_roles(self, roles: dict[str, str]) -> dict[str, str]:
+        """Role -> the size name the text gives it: ``x ∈ R^d`` (an input vector: features),
+        ``W ∈ R^{K×d}`` (weights: classes × features), ``X ∈ R^{N×D}`` (inputs: samples × features)."""
+        layouts = {("input", 1): ("features",), ("input", 2): ("samples", "features"),
+                   ("weights", 1): ("features",), ("weights", 2): ("classes", "features")}
+        out: dict[str, str] = {}
+        for name, dims in self._memberships().items():
+            kinds = layouts.get((roles.get(name), len(dims)))
+            for kind, dim in zip(kinds or (), dims):
+                if self.model in ("softmax", None) or kind != "classes":
+                    out.setdefault(kind, dim)
+        return out
 
     def _class_labels(self, roles: dict[str, str]) -> dict[str, str]:
         """Labels used as an index or compared with one (``a_y``, ``1\\{y^{(i)}=k\\}``) are class labels."""
@@ -646,9 +667,13 @@ class _Inference:
     def _other_forms(self, name: str) -> bool:
         """Whether ``name`` is also written with an arity none of its definitions has."""
         uses = self.scanner.uses.get(name)
-        defined = {arity(d.lhs) for d in self.definitions.values() if d.name == name}
+        defs = [d for d in self.definitions.values() if d.name == name]
+        defined = {arity(d.lhs) for d in defs}
         written = set(uses.sub_arity) if uses else set()
-        return bool(written - defined) and 0 not in defined
+        if not written - defined:
+            return False
+        # z = Wx + b is a vector whose entries are z_k; E = Σ_j E_j is made of other quantities E_j
+        return 0 not in defined or any(arity(d.lhs) == 0 and mentions(d.rhs, name) for d in defs)
 
     def _label_kind(self, name: str, slots: list, axes: "Axes") -> str:
         if any(axes.role_of_slot(s) == "classes" for s in slots):
@@ -1036,7 +1061,8 @@ class _Inference:
                         indexed.add(x.base.name)
                     elif isinstance(x, n.Sym):
                         bare.add(x.name)
-            for name in sorted((wrts & bare) - indexed - {None}):
+            parameters = CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] | CONVENTIONS["label"]
+            for name in sorted((wrts & bare) - indexed - parameters - {None}):
                 uses = self.scanner.uses.get(name)
                 if uses is not None and uses.indexed and not uses.bare - {chain.exprs[0].scope}:
                     for block in chain.blocks:

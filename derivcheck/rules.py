@@ -183,3 +183,16 @@ def prose_in_display(content: str) -> int | None:
     """Where prose starts inside a display (a line of words, or inline ``$…$`` math), if it does."""
     m = _PROSE.search(content)
     return m.start() if m else None
+
+
+def looks_damaged(text: str) -> bool:
+    """Whether LaTeX the grammar cannot read looks damaged (brackets that do not balance, control
+    characters, a command left without its backslash) rather than merely beyond the grammar."""
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) or _EATEN_RE.search(text):
+        return True
+    stripped = re.sub(r"\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle", "", text)
+    stripped = re.sub(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\s*[.()\[\]]", "", stripped)
+    for open_, close in ("{}", "()", "[]"):
+        if stripped.count(open_) != stripped.count(close):
+            return True
+    return False

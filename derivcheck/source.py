@@ -332,7 +332,8 @@ _RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s
                     r"\\\{\s*1\s*,\s*\\[lc]?dots\s*,\s*[A-Za-z0-9]+\s*\\\})\s*[.,;]?\s*$")
 _WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where)\b[^{}]*\}(.*)$", re.S)
 _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
-                     r"|\\q?quad\s*\\text\{\s*\(.*$|\s\\in\s*\\mathbb\{R\}\^(?:\{[^{}]*\}|\w)\s*[.,;]?\s*$", re.S)
+                     r"|\\q?quad\s*\\text\{\s*\(.*$|(?:\s|\\[;,:!])\\in\s*(?:\\[;,:!]\s*)?\\mathbb\{R\}\^(?:\{[^{}]*\}|\w)"
+                     r"\s*[.,;]?\s*$", re.S)
 _NUMBERING = re.compile(r"\\label\{[^{}]*\}|\\nonumber\b|\\notag\b|\\tag\*?\{[^{}]*\}")
 #: Between two equations written side by side in one display.
 _BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
