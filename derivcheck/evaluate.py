@@ -575,9 +575,9 @@ class Evaluator:
                 if fam.role == "function":
                     args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
                     return sp.Function(_function_name(name, sub, self, env))(*args)
-        if name in BUILTIN_FUNCTIONS and not sub and not sup_index and len(node.args) == 1 \
-                and not self.notation.declared(name):
-            return BUILTIN_FUNCTIONS[name](self.value(node.args[0], env))
+        if name in BUILTIN_FUNCTIONS and not sup_index and len(node.args) == 1 and not self.notation.declared(name):
+            value = BUILTIN_FUNCTIONS[name](self.value(node.args[0], env))
+            return self._entry_of(value, sub, env, name) if sub else value     # softmax(z)_k
         if len(node.args) != 1:
             raise Unsupported(f"{node_text(head)} is followed by a list of {len(node.args)} items but is "
                               "not a declared function")

@@ -213,6 +213,9 @@ class _ToNodes(Transformer):
         if label is not None:                       # E_D, L_{\text{CE}}: part of the name, not an index
             return n.Sym(label, span=span)
         sub = _finished(script)
+        if isinstance(base, n.Call) and isinstance(base.head, n.Sym):
+            # \sigma(s)_c is \sigma_c(s): the c-th entry of a function of the vector s
+            return n.Call(n.Scripted(base.head, sub=sub, span=base.head.span), base.args, span=span)
         if isinstance(base, n.Scripted) and base.sub is None:
             if isinstance(base.base, n.Sym) and base.base.name in LAYERED and _layer(base.sup):
                 return n.Scripted(n.Sym(f"{base.base.name}^{{{_layer(base.sup)}}}"), sub=sub, span=span)

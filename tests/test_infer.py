@@ -217,3 +217,35 @@ def test_proofs_in_unseen_notations(name):
     if name[:2] in UNSEEN_CORRECT:
         assert "X" not in got and "G" not in got, f"a correct proof flagged: {got}"
     assert got == UNSEEN_EXPECTED[name]
+
+
+UNSEEN2 = ROOT / "tests" / "fixtures" / "unseen2"
+#: A second independent set (tests/fixtures/unseen2-key.md): twelve softmax-regression proofs in
+#: Markdown ($$, \[ \]) and full LaTeX documents (align, equation). Every X is a mistake in the key;
+#: the one recovery line of 04 is valid ("not carried forward"); 09's transposed matrix product,
+#: which the key counts, is unsupported here (its stacked matrices are read, their shapes doubted).
+UNSEEN2_EXPECTED = {
+    "01_softmax_grad.md": "vvvvvvvvvvvvv",
+    "02_multinomial_logreg.md": "vvvvvvvvX",
+    "03_vectorized_gradient.md": "vvvvvvvvvvv",
+    "04_cross_entropy_backprop.md": "vvvvvXvvvvvvv",
+    "05_logsumexp_derivation.md": "vvvvvvvU",
+    "06_softmax_jacobian_notes.md": "vvvvvXvv",
+    "07_regularized_softmax.md": "vvvvvXvXvvv",
+    "08_softmax_regression.tex": "vvvvvvvvvvvvvvvv",
+    "09_softmax_matrix.tex": "vvvvvvvvUUvXU",
+    "10_mle_softmax.tex": "vvvvvvvvvvvvvvv",
+    "11_messy_softmax_grad.md": "vvvvvvvvXvvv",
+    "12_softmax_grad_messy.tex": "vvvvvvvvvvUUUv",
+}
+UNSEEN2_CORRECT = {"01", "03", "05", "08", "10", "12"}
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN2_EXPECTED))
+def test_a_second_set_of_proofs_in_unseen_notations(name):
+    result = checked((UNSEEN2 / name).read_text(encoding="utf-8"), name)
+    got = "".join({"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "undecided": "?"}[s.verdict]
+                  for s in result.steps)
+    if name[:2] in UNSEEN2_CORRECT:
+        assert "X" not in got and "G" not in got, f"a correct proof flagged: {got}"
+    assert got == UNSEEN2_EXPECTED[name]
