@@ -26,6 +26,8 @@ class Rationalizer:
     opaque_names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
     monomial_of: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     factor_of: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    logs: dict[sp.Expr, sp.Expr] = field(default_factory=dict)    # log's argument -> its rewriting
+    rationals: dict[sp.Expr, sp.Expr] = field(default_factory=dict)  # shared sub-expressions, rewritten once
 
     # ---- naming
     def _exp_symbol(self, monomial: sp.Expr) -> sp.Symbol:
@@ -50,6 +52,12 @@ class Rationalizer:
     # ---- rewriting
     def rational(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` as a rational expression in variables and named generators."""
+        hit = self.rationals.get(expr)
+        if hit is None:
+            hit = self.rationals[expr] = self._rational(expr)
+        return hit
+
+    def _rational(self, expr: sp.Expr) -> sp.Expr:
         if expr.is_Atom:
             if expr is sp.E:
                 return self._exp_symbol(sp.Integer(1))
@@ -90,6 +98,13 @@ class Rationalizer:
         return out
 
     def _log(self, arg: sp.Expr) -> sp.Expr:
+        # the same log(Σ exp) comes back at every instantiation and step: factor it once
+        hit = self.logs.get(arg)
+        if hit is None:
+            hit = self.logs[arg] = self._log_of(arg)
+        return hit
+
+    def _log_of(self, arg: sp.Expr) -> sp.Expr:
         arg = sp.cancel(sp.together(arg))
         if arg.is_Rational:
             return self._log_number(arg)
