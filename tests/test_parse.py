@@ -92,7 +92,7 @@ def test_bad_input_raises_latex_error(text):
 @pytest.mark.parametrize("text, expected", [
     (r"\sum_{i=1}^{N} (a_i - y_i)^2", r"\sum_{i=1}^{N} (a_{i} - y_{i})^{2}"),   # the power is the bracket's
     (r"\partial_{z_k} L", r"\frac{\partial L}{\partial z_{k}}"),
-    (r"\text{softmax}(z)_k", r"\operatorname{softmax}(z)_{k}"),
+    (r"\text{softmax}(z)_k", r"\operatorname{softmax}_{k}(z)"),     # the k-th entry of softmax(z)
     (r"\frac{1}{2}\|X w - y\|^2", r"\frac{1}{2} \|X w - y\|^{2}"),
     (r"\lVert w \rVert_2^2", r"\|w\|_{2}^{2}"),
 ])
