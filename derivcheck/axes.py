@@ -238,9 +238,10 @@ class Scanner:
         sub_items = index_items(node.sub) if node.sub else []
         shift = self.offsets.get(name, {}).get(len(sub_items), 0)
         if sub_items:
-            # t_{nk} beside the usual t_k: the usual axis is the last one, n is an axis outside it
-            uses.sub_arity[len(sub_items) - shift] += 1
-            if shift:
+            # t_{nk} beside the usual t_k: the usual axis is the last one, n is an axis outside it;
+            # y_k beside the usual y_{nk}: k is the usual last axis, the outer one left unwritten
+            uses.sub_arity[len(sub_items) - max(shift, 0)] += 1
+            if shift > 0:
                 uses.outer += 1
         if sup_items:
             uses.sup_arity[len(sup_items)] += 1
@@ -385,14 +386,16 @@ def subscript_offsets(nodes) -> dict[str, dict[int, int]]:
             continue
         usual = max(sorted(arities), key=lambda a: arities[a])
         for arity in arities:
-            if arity <= usual:
+            if arity == usual:
                 continue
-            extra = arity - usual
-            base, other = letters[name][usual], letters[name][arity]
-            head = sum(sum((base[p] & other[p]).values()) for p in range(usual))
-            tail = sum(sum((base[p] & other[p + extra]).values()) for p in range(usual))
-            if tail > head:
-                out.setdefault(name, {})[arity] = extra
+            # the shorter subscript against the longer one: does it match its head or its tail?
+            short, long_ = (usual, arity) if arity > usual else (arity, usual)
+            extra = long_ - short
+            shorter, longer = letters[name][short], letters[name][long_]
+            head = sum(sum((shorter[p] & longer[p]).values()) for p in range(short))
+            tail = sum(sum((shorter[p] & longer[p + extra]).values()) for p in range(short))
+            if tail > head:     # t_{nk} beside t_k: n is outside; y_k beside the usual y_{nk}: n is dropped
+                out.setdefault(name, {})[arity] = extra if arity > usual else -extra
     return out
 
 

@@ -250,8 +250,11 @@ def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Re
         damage = [d.message for d in start.damage] + damage
         step.notes.extend(dict.fromkeys(s.message for s in start.slips if s.message not in step.notes))
         repaired = f"{start.text} {link.relation} {reading.text}"
-    if block.damage and link is _last_link_in_block(chain, link.piece.block):
-        damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
+    if link is _last_link_in_block(chain, link.piece.block):
+        if block.damage:
+            damage.append(f"prose inside the display: `{' '.join(block.damage.split())}`")
+        if block.tag_damage:
+            damage.append(block.tag_damage)
     return damage, repaired
 
 
@@ -357,8 +360,8 @@ def _new_step(doc: Document, chain: Chain, link: Link, sid: str, track: _Track) 
 def _empty_display(doc: Document, block: Block, sid: str) -> StepResult:
     line = block.line
     return StepResult(id=sid, line=line, latex=block.content.strip(), verdict="garbled",
-                      reason=Damaged(f"an empty display: only the equation number ({block.tag}) is left; "
-                                     "the equation itself was lost" if block.tag else "an empty display"),
+                      reason=Damaged(f"an empty display: only the equation number ({block.tag}) is left, split off "
+                                     "its equation or with the equation lost" if block.tag else "an empty display"),
                       kind="display", tag=block.tag, source_line=doc.source_line(line),
                       justification=block.before)
 

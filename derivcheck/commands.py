@@ -37,7 +37,7 @@ KINDS.update({
     "mathcal": "STYLE", "mathbb": "STYLE", "mathscr": "STYLE", "mathfrak": "STYLE",
     "hat": "STYLE", "widehat": "STYLE", "bar": "STYLE", "overline": "STYLE", "tilde": "STYLE",
     "widetilde": "STYLE", "mathsf": "STYLE",
-    "cdot": "MULOP", "times": "MULOP", "ast": "MULOP", "odot": "MULOP", "circ": "MULOP",
+    "cdot": "MULOP", "times": "MULOP", "ast": "MULOP", "odot": "MULOP", "oslash": "MULOP", "circ": "MULOP",
     "pm": "PM", "mp": "PM",
     "neq": "REL", "ne": "REL", "leq": "REL", "le": "REL", "geq": "REL", "ge": "REL",
     "approx": "REL", "equiv": "REL", "in": "REL", "notin": "REL", "leqslant": "REL",

@@ -48,6 +48,11 @@ RESERVED = frozenset({"e", "\\delta", INDICATOR, *BUILTIN_FUNCTIONS})
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: A heading that states a condition for the displays under it ("## Case 2: $i \\neq j$"), and the
+#: prose that ends such a section early ("Putting both cases together:").
+CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b", re.I)
+CUES_CASES_END = re.compile(r"\b(?:both|the two|all|two|either|any) cases\b|\bcombin\w*|\btogether\b|"
+                            r"\bin general\b|\bcompact\w*", re.I)
 CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
 CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)

@@ -333,6 +333,9 @@ def row(entries: list) -> ImmutableMatrix:
 # ----------------------------------------------------------------------------- the evaluator
 
 Env = Mapping[str, object]
+#: The key under which an environment carries the example a one-example definition is used for
+#: (not a name any LaTeX can produce).
+SAMPLE = "(sample)"
 
 
 @dataclass(frozen=True)
@@ -359,7 +362,8 @@ class Evaluator:
         """The value of ``node`` here; cached by the node, the part of ``env`` it uses, and the
         labels it read (so one evaluation serves every label assignment it does not depend on)."""
         method = getattr(self, "_" + type(node).__name__.lower())
-        key = (id(node), tuple((name, _hashable(env[name])) for name in self._names_in(node) if name in env))
+        key = (id(node), tuple((name, _hashable(env[name])) for name in self._names_in(node) if name in env),
+               env.get(SAMPLE))
         entry = self._memo.get(key)
         if entry is not None:
             for deps, value, notes in entry[1]:
@@ -442,15 +446,43 @@ class Evaluator:
         return -self.value(node.arg, env)
 
     def _mul(self, node: n.Mul, env: Env) -> Value:
-        acc = self.value(node.factors[0], env)
-        for factor in node.factors[1:]:
-            acc = multiply(acc, self.value(factor, env), self.notes)
+        ones = [self._ones(f) for f in node.factors]
+        values = [None if o else self.value(f, env) for f, o in zip(node.factors, ones)]
+        acc = None
+        for i, value in enumerate(values):
+            if value is None:       # 1^T y, A 1: a vector of ones as long as its neighbour needs
+                value = self._ones_beside(values, i, ones[i])
+            acc = value if acc is None else multiply(acc, value, self.notes)
         return acc
+
+    def _ones(self, factor: n.Node) -> str | None:
+        """"column" or "row" for a vector of ones written without its length (``\\mathbf{1}``,
+        ``\\mathbf{1}^T``); None for any other factor."""
+        if isinstance(factor, n.Sym) and factor.name == INDICATOR:
+            return "column"
+        if isinstance(factor, n.Scripted) and factor.base == n.Sym(INDICATOR) and not factor.sub:
+            sup_index, power, transposed = self.notation.superscript(factor)
+            if transposed and power is None and not sup_index:
+                return "row"
+        return None
+
+    def _ones_beside(self, values: list, i: int, orientation: str) -> Value:
+        neighbour = values[i + 1] if orientation == "row" and i + 1 < len(values) else \
+            values[i - 1] if orientation == "column" and i > 0 else None
+        if not is_matrix(neighbour):
+            raise Unsupported("a vector of ones (\\mathbf{1}) whose length nothing beside it fixes")
+        if orientation == "row":
+            return ImmutableMatrix(1, neighbour.shape[0], [1] * neighbour.shape[0])
+        return ImmutableMatrix(neighbour.shape[1], 1, [1] * neighbour.shape[1])
 
     def _hadamard(self, node: n.Hadamard, env: Env) -> Value:
         a, b = self.value(node.left, env), self.value(node.right, env)
         if not (is_matrix(a) and is_matrix(b) and a.shape == b.shape):
             raise ShapeError(f"elementwise product of a {shape_text(a)} and a {shape_text(b)}")
+        if node.op == "\\oslash":
+            if any(e == 0 for e in b):
+                raise Unsupported(f"division by zero in {node_text(node)}")
+            return a.multiply_elementwise(b.applyfunc(lambda e: 1 / e))
         return a.multiply_elementwise(b)
 
     def _div(self, node: n.Div, env: Env) -> Value:
@@ -479,6 +511,12 @@ class Evaluator:
 
     def _indicator(self, node: n.Indicator, env: Env) -> Value:
         return sp.Integer(1) if self.holds(node.condition, env) else sp.Integer(0)
+
+    def _cases(self, node: n.Cases, env: Env) -> Value:
+        for value, condition in node.branches:
+            if condition is None or self.holds(condition, env):
+                return self.value(value, env)
+        raise Unsupported("no branch of \\begin{cases} applies here")
 
     def holds(self, rel: n.Rel, env: Env) -> bool:
         """Whether an index relation such as ``k = y_i`` or ``k \\neq j`` holds here."""
@@ -535,6 +573,13 @@ class Evaluator:
             if base.name == INDICATOR and node.sub and len(node.sub) == 1 and isinstance(_ungroup(node.sub[0]), n.Rel):
                 return sp.Integer(1) if self.holds(_ungroup(node.sub[0]), env) else sp.Integer(0)  # 1_{y=k}
             value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
+        elif isinstance(base, n.Call) and not node.sub and not sup_index and self._is_product(base):
+            # x (p - y)^T: the power is the bracket's, since x is no function
+            inner = self._power(self.value(base.args[0], env), power, is_transposed, node, env)
+            return multiply(self.value(base.head, env), inner, self.notes)
+        elif self._sized_ones(node):        # 1_N: the vector of N ones
+            size = self.notation.sizes[node.sub[0].name]
+            value = ImmutableMatrix(size, 1, [1] * size)
         else:
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
@@ -546,6 +591,10 @@ class Evaluator:
                     raise Unsupported(f"a subscript on {node_text(base)}, which is not a vector or matrix")
                 value = self._entry_of(value, node.sub, env, node_text(base))
         return self._power(value, power, is_transposed, node, env)
+
+    def _sized_ones(self, node: n.Scripted) -> bool:
+        return node.base in (n.Num("1"), n.Sym(INDICATOR)) and len(node.sub or ()) == 1 \
+            and isinstance(node.sub[0], n.Sym) and node.sub[0].name in self.notation.sizes
 
     def _power(self, value: Value, power: n.Node | None, transposed: bool, node: n.Node, env: Env) -> Value:
         if transposed:
@@ -560,12 +609,43 @@ class Evaluator:
             value = value ** exponent
         return value
 
+    def _applies_definition(self, name: str, args: tuple) -> bool:
+        """Whether ``name(args)`` uses a definition of name: σ(w^T x) binds σ(a)'s parameter, ``L(W, b)``
+        names what L depends on; ``y_k (I_{kj} - y_j)`` beside ``y_k(φ)``, where φ is the document's own
+        data and the bracket does not mention it, multiplies."""
+        defs = self.notation.definitions_of(name)
+        if not defs:
+            return False
+        if _names_dependencies(args):
+            return True
+        return any(d.params is not None and len(d.params) == len(args) and all(
+            not self._is_data(p) or any(isinstance(x, n.Sym) and x.name == p.name for x in n.walk(a))
+            for p, a in zip(d.params, args)) for d in defs)
+
+    def _is_data(self, node: n.Node) -> bool:
+        """An input or a parameter of the model, declared as such (not a free variable)."""
+        fam = self.notation.families.get(node.name) if isinstance(node, n.Sym) else None
+        return fam is not None and fam.role in ("input", "weights", "bias")
+
+    def _is_product(self, node: n.Call) -> bool:
+        """Whether ``head(arg)`` multiplies (``x (p - y)``) rather than applies a function or
+        definition; the same choice as :meth:`_call` makes."""
+        name, _, sup_index = _head_parts(node.head)
+        if name is not None:
+            if self._applies_definition(name, node.args):
+                return False
+            if name in self.notation.functions or (name in self.notation.families
+                                                   and self.notation.families[name].role == "function"):
+                return False
+        if name in BUILTIN_FUNCTIONS and not sup_index and not self.notation.declared(name):
+            return False
+        return len(node.args) == 1
+
     def _call(self, node: n.Call, env: Env) -> Value:
         head = node.head
         name, sub, sup_index = _head_parts(head)
         if name is not None:
-            defs = self.notation.definitions_of(name)
-            if defs and (any(d.params is not None for d in defs) or not _arithmetic(node.args)):
+            if self._applies_definition(name, node.args):
                 return self.symbol(name, sub, sup_index, node.args, env, node)
             if name in self.notation.functions:
                 args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
@@ -649,14 +729,16 @@ class Evaluator:
     # ---- declared symbols
     def _family_value(self, fam: Family, sub: tuple, sup_index: tuple, env: Env) -> Value:
         sizes = self.notation.sizes
-        sup_vals = self._indices(sup_index, len(fam.sup_axes), env, fam.name) if sup_index else None
+        sup_vals = self._indices(sup_index, len(fam.sup_axes), env, fam.name) if sup_index else \
+            self._sample_here(fam.sup_axes, env, fam.name)
         sub_items = _flat_items(sub)
         n_axes = len(fam.sub_axes)
         if sub_items and len(sub_items) < n_axes:
             sub_vals = self._indices(sub, n_axes, env, fam.name)
             entry_vals: list[int] = []
         else:
-            sub_vals = [self.index(i, env) for i in sub_items[:n_axes]] if sub_items else None
+            sub_vals = [self.index(i, env) for i in sub_items[:n_axes]] if sub_items else \
+                self._sample_here(fam.sub_axes, env, fam.name) if fam.shape and not sup_index else None
             entry_vals = [self.index(i, env) for i in sub_items[n_axes:]]
         for letter_vals, axes in ((sup_vals, fam.sup_axes), (sub_vals, fam.sub_axes)):
             if letter_vals is not None:
@@ -731,15 +813,27 @@ class Evaluator:
     def _defined_value(self, name: str, sub: tuple, sup_index: tuple, args: tuple, env: Env,
                        node: n.Node) -> Value:
         errors = []
+        sample = self._one_example(name, sup_index, env)
+        if sample is not None:
+            # ŷ^{(i)} beside ŷ = softmax(o): the definition is written for one example; here for example i
+            return self._defined_value(name, sub, (), args, {**env, SAMPLE: sample}, node)
         written = (len(_flat_items(sub)), len(sup_index or ()))
+        per_example = self._per_example(name, written) if not args else None
+        if per_example is not None:
+            # a_k = w_k^T φ beside a_{nk} = w_k^T φ_n: a_k is a_{nk} for the example in use
+            if SAMPLE not in env:
+                self.note(f"{name} is written without its sample index: read as one example, the first")
+            return self._use(per_example, sub, (), (), env, lead=env.get(SAMPLE, 1))
         # L beside L_i: the definition written with as many indices as the use comes first
         candidates = sorted(self.notation.definitions_of(name),
                             key=lambda d: (len(d.sub_axes), len(d.sup_axes)) != written)
         for defn in candidates:
             try:
-                return self._use(defn, sub, sup_index, args, env)
+                value = self._use(defn, sub, sup_index, args, env)
             except _NoMatch as why:
                 errors.append(str(why))
+                continue
+            return self._as_entries(value, defn, candidates, args, env) if written == (0, 0) else value
         if name in self.notation.families:
             # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
             return self._family_value(self.notation.families[name], sub, sup_index, env)
@@ -749,10 +843,85 @@ class Evaluator:
             return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
 
-    def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:
+    def _per_example(self, name: str, written: tuple[int, int]) -> Definition | None:
+        """The definition with the sample index first (``a_{nk}``) that a use without it (``a_k``)
+        stands for: where the one written that way is about one example (its body writes a
+        per-example symbol such as φ without its index), or where there is none."""
+        defs = self.notation.definitions_of(name)
+        wider = [d for d in defs if d.params is None and not d.sup_axes and len(d.sub_axes) == written[0] + 1
+                 and self._is_sample_letter(d.sub_axes[0])]
+        if written[1] or not written[0] or not wider:
+            return None     # p written bare beside p_i: the vector of every example's p_i
+        same = [d for d in defs if (len(d.sub_axes), len(d.sup_axes)) == written]
+        if not same and name in self.notation.families:
+            return None     # y_n beside y_{nc} = 1(y_n = c): the declared label itself
+        return wider[0] if all(self._about_one_example(d) for d in same) else None
+
+    def _about_one_example(self, defn: Definition) -> bool:
+        for x in n.walk(defn.rhs):
+            fam = self.notation.families.get(x.name) if isinstance(x, n.Sym) else None
+            if fam is not None and len(fam.axes) == 1 and self._is_sample_letter(fam.axes[0]):
+                return True
+        return False
+
+    def _one_example(self, name: str, sup_index: tuple, env: Env) -> int | None:
+        """The example a sample superscript names, where every definition of ``name`` is written
+        without one (and so for a single example); None otherwise."""
+        if not sup_index or len(sup_index) != 1 or any(d.sup_axes for d in self.notation.definitions_of(name)):
+            return None
+        item = sup_index[0]
+        if not (isinstance(item, n.Sym) and self._is_sample_letter(item.name)):
+            return None
+        return self.index(item, env)
+
+    def _example_of(self, pattern: n.Node, arg: n.Node, env: Env) -> int | None:
+        """The example ``arg`` is, where it is ``pattern`` with a sample index (φ_n for φ, x^{(i)} for x)."""
+        if not (isinstance(pattern, n.Sym) and isinstance(arg, n.Scripted) and arg.base == pattern):
+            return None
+        fam = self.notation.families.get(pattern.name)
+        if fam is None:
+            return None
+        sup_index = self.notation.superscript(arg)[0]
+        for items, axes in ((_flat_items(arg.sub), fam.sub_axes), (list(sup_index), fam.sup_axes)):
+            if len(items) == 1 and len(axes) == 1 and self._is_sample_letter(axes[0]):
+                return self.index(items[0], env)
+        return None
+
+    def _is_sample_letter(self, letter: str) -> bool:
+        return self.notation.size_roles.get(self.notation.indices.get(letter)) == "samples"
+
+    def _sample_here(self, axes: tuple[str, ...], env: Env, name: str) -> list[int] | None:
+        """``x`` written bare beside ``x^{(i)}``: one example, the one in use (example 1 in a step
+        about a single example, with a note); None where the superscript is not a sample's."""
+        if len(axes) != 1 or not self._is_sample_letter(axes[0]):
+            return None
+        if SAMPLE not in env:
+            self.note(f"{name} is written without its sample superscript: read as one example, {name}^{{(1)}}")
+        return [env.get(SAMPLE, 1)]
+
+    def _as_entries(self, value: Value, defn: Definition, candidates: list, args: tuple, env: Env) -> Value:
+        """``z = W^T x + b`` beside ``z_c = w_c^T x + b_c``: the vector is made of the entries the
+        rest of the document uses, so that derivatives by z and by z_c meet the same quantities."""
+        if defn.sub_axes or defn.sup_axes or not is_matrix(value):
+            return value
+        for entry in candidates:
+            if len(entry.sub_axes) == 1 and not entry.sup_axes and entry.params is None:
+                try:
+                    entries = self._use(entry, (), (), args, env)
+                except _NoMatch:
+                    continue
+                if is_matrix(entries) and entries.shape == value.shape:
+                    return entries
+        return value
+
+    def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env,
+             lead: int | None = None) -> Value:
+        """``defn`` at the indices written (``lead``: a value for its first index, not written)."""
         sizes = self.notation.sizes
         sub_items = _flat_items(sub)
-        if sub_items and len(sub_items) != len(defn.sub_axes):
+        if lead is not None:
+            sub_vals = [lead] + [self.index(i, env) for i in sub_items]
+        elif sub_items and len(sub_items) != len(defn.sub_axes):
             if len(defn.sub_axes) > 1 and len(sub_items) == 1:
                 try:
                     sub_vals = self._indices(sub, len(defn.sub_axes), env, defn.name)
@@ -762,13 +931,19 @@ class Evaluator:
                 raise _NoMatch(f"{len(defn.sub_axes)} subscript ind{'ex' if len(defn.sub_axes) == 1 else 'ices'} expected")
         else:
             sub_vals = [self.index(i, env) for i in sub_items] if sub_items else None
-        sup_vals = self._indices(sup_index, len(defn.sup_axes), env, defn.name) if sup_index else None
-        binding: dict[str, object] = {}
+        sup_vals = self._indices(sup_index, len(defn.sup_axes), env, defn.name) if sup_index else \
+            self._sample_here(defn.sup_axes, env, defn.name)
+        # the example in use matters to a definition about one example, not to one with its own sample index
+        own_sample = any(self._is_sample_letter(a) for a in defn.sub_axes + defn.sup_axes)
+        binding: dict[str, object] = {SAMPLE: env[SAMPLE]} if SAMPLE in env and not own_sample else {}
         if defn.params is not None and args:
             if len(args) != len(defn.params):
                 raise _NoMatch(f"{len(defn.params)} argument{'s' if len(defn.params) != 1 else ''} expected")
             for pattern, arg in zip(defn.params, args):
                 self._bind(pattern, _ungroup(arg), env, binding)
+                sample = self._example_of(pattern, _ungroup(arg), env)
+                if sample is not None:      # y_k(φ_n) beside a_k = w_k^T φ: the body is about example n
+                    binding[SAMPLE] = sample
         sub_choices = [sub_vals] if sub_vals is not None else [
             list(c) for c in itertools.product(*[range(1, sizes[self.notation.indices[a]] + 1) for a in defn.sub_axes])]
         sup_choices = [sup_vals] if sup_vals is not None else [
@@ -911,8 +1086,15 @@ def _sigmoid(v: Value) -> Value:
     return v.applyfunc(lambda e: 1 / (1 + sp.exp(-e))) if is_matrix(v) else 1 / (1 + sp.exp(-v))
 
 
+def _diag(v: Value) -> Value:
+    if not is_vector(v):
+        raise ShapeError(f"diag of a {shape_text(v)}" if is_matrix(v) else "diag of a scalar")
+    return ImmutableMatrix(sp.diag(*list(v)))
+
+
 #: Functions with one meaning wherever they are written by name (unless a notation defines them).
-BUILTIN_FUNCTIONS = {"\\operatorname{softmax}": _softmax, "\\operatorname{sigmoid}": _sigmoid}
+BUILTIN_FUNCTIONS = {"\\operatorname{softmax}": _softmax, "\\operatorname{sigmoid}": _sigmoid,
+                     "\\operatorname{diag}": _diag}
 
 
 class _NoMatch(Exception):
@@ -977,13 +1159,17 @@ def _parameter_letters(defn: Definition, notation: Notation) -> set[str]:
     return {x.name for p in defn.params for x in n.walk(p) if isinstance(x, n.Sym) and x.name in notation.indices}
 
 
-def _arithmetic(args: tuple) -> bool:
-    """``y_k (1 - y_k)``: a bracketed sum after a defined symbol is a factor, not its arguments
-    (``L_i(f_k)`` names what L_i depends on; ``p_k (\\delta_{kj} - p_j)`` multiplies)."""
-    if len(args) != 1:
-        return False
-    arg = _ungroup(args[0])
-    return isinstance(arg, (n.Add, n.Neg, n.Num))
+def _names_dependencies(args: tuple) -> bool:
+    """``L_i(f_k)``, ``\\ell(W, b)``, ``P(y = k | x)``: brackets after a defined symbol that name what
+    it depends on; anything else in them (``p_k (\\delta_{kj} - p_j)``, ``\\pi (1^T y)``) is a factor."""
+    def named(arg: n.Node) -> bool:
+        arg = _ungroup(arg)
+        if isinstance(arg, (n.Sym, n.Given, n.Rel)):
+            return True
+        if isinstance(arg, n.Call):         # L_i(f(w_k)): L_i depends on f, which depends on w_k
+            return named(arg.head) and all(named(a) for a in arg.args)
+        return isinstance(arg, n.Scripted) and isinstance(arg.base, n.Sym) and (arg.sup is None or isinstance(arg.sup, n.Group))
+    return len(args) > 1 or all(named(a) for a in args)
 
 
 def _flat_items(sub) -> list[n.Node]:

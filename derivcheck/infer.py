@@ -29,14 +29,16 @@ from . import nodes as n
 from . import rules
 from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, label_value, split_sup,
                    subscript_offsets)
-from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CONDITION, CUES_CONTINUES, MEMBER, ONE_HOT,
+from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
+                          CUES_HEADING_CONDITION, MEMBER, ONE_HOT,
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
 from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
 from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern, mentions,
-                         mentions_log_or_square, part_names, refers_to_itself, strip_derivative, written_symbols)
+                         dependency_head, mentions_log_or_square, part_names, refers_to_itself, strip_derivative,
+                         written_symbols)
 from .render import to_latex
-from .source import Document, Inline, cut_prose, inline_math, split_relations, split_top_level
+from .source import Document, Inline, cut_prose, headings, inline_math, split_relations, split_top_level
 
 @dataclass(frozen=True)
 class Note:
@@ -302,6 +304,9 @@ class _Inference:
             if chain.skipped or len(chain.exprs) < 2:
                 continue
             first, second = chain.exprs[0], chain.exprs[1]
+            named = dependency_head(first.node)
+            if named is not None:       # E(w_1, …, w_K) = …: E, with what it depends on listed
+                first = replace(first, node=named, text=to_latex(named))
             if is_pattern(first.node):
                 if len(chain.exprs) > 2 and is_pattern(second.node) and head_name(second.node) != head_name(first.node):
                     # μ_{nc} = p(y_n = c | x_n) = \frac{…}{…}: both name what the last side says
@@ -310,6 +315,8 @@ class _Inference:
                                                            second.line, "display", first.scope,
                                                            f"{second.text} = {third.text}")))
                     second = third
+                elif len(chain.exprs) > 2 and _data_likelihood(second.node):
+                    second = chain.exprs[2]     # E = -ln p(T | w) = -Σ_n Σ_k t_nk ln y_nk: the sums say it
                 found.append((first.line, Definition(head_name(first.node), first.node, second.node, first.line,
                                                       "display", first.scope, f"{first.text} = {second.text}")))
         for item, parts in self.read.inline:
@@ -593,6 +600,9 @@ class _Inference:
         out: dict[str, str] = {}
         for name, dims in self._memberships().items():
             kinds = layouts.get((roles.get(name), len(dims)))
+            if kinds == ("classes", "features") and (SIZE_ROLES.get(dims[1]) == "classes"
+                                                     or SIZE_ROLES.get(dims[0]) == "features"):
+                kinds = ("features", "classes")     # W ∈ R^{D×C}: the weights stored features-first
             for kind, dim in zip(kinds or (), dims):
                 if self.model in ("softmax", None) or kind != "classes":
                     out.setdefault(kind, dim)
@@ -822,9 +832,14 @@ class _Inference:
             if fam["role"] not in ("unknown", "input", "weights") or vectors is None \
                     or vectors["role"] not in ("weights", "input") or len(vectors["sub"]) != 1 or not vectors["shape"]:
                 continue
-            columns = re.search(rf"{re.escape(name)}\s*=\s*\[\s*{re.escape(lower)}_1|columns? of \$?{re.escape(name)}",
-                                self.doc.text) is not None
             class_size, feature_size = axes.size_of_slot(vectors["sub"][0]), vectors["shape"][0]
+            stated = self._memberships().get(name, [])
+            if len(stated) == 2 and class_size in stated:       # W ∈ R^{D×C}: the class axis says which
+                columns = stated[1] == class_size and stated[0] != class_size
+                feature_size = vectors["shape"][0] = stated[0] if columns else stated[1]
+            else:
+                columns = re.search(rf"{re.escape(name)}\s*=\s*\[\s*{re.escape(lower)}_1|columns? of \$?{re.escape(name)}",
+                                    self.doc.text) is not None
             own = [(name, "sub", 0), (name, "sub", 1)] if len(fam["sub"]) == 2 else []
             for slot_, size_name in zip(own, (feature_size, class_size) if columns else (class_size, feature_size)):
                 axes.resize(slot_, size_name)       # W_{k,l}: its axes are the classes and the features
@@ -1032,6 +1047,7 @@ class _Inference:
                 conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
                 if conditions:
                     self._assume(chain.blocks[0], conditions, block.line)
+        self._heading_conditions()
         for item, _ in self.read.inline:
             parts = [item.text[a:b].strip() for a, b in split_top_level(item.text, ",")]
             if len(parts) < 2:
@@ -1045,6 +1061,28 @@ class _Inference:
             for chain in self.read.chains:
                 if chain.exprs and chain.exprs[0].node == head:
                     self._assume(chain.blocks[0], conditions, item.line)
+
+    def _heading_conditions(self) -> None:
+        """``## Case 2: $i \\neq j$``: the condition holds for the chains under the heading, up to the
+        next heading of its level or above, or to prose that joins the cases ("both cases together")."""
+        marks = headings(self.doc)
+        for at, heading in enumerate(marks):
+            if not CUES_HEADING_CONDITION.search(heading.text):
+                continue
+            stated = [c for math in re.findall(r"\$([^$]+)\$", heading.text)
+                      for c in _index_conditions(math, self.scanner)]
+            if not stated:
+                continue
+            end = next((h.start for h in marks[at + 1:] if h.level <= heading.level), len(self.doc.text))
+            joined = CUES_CASES_END.search(self.doc.text, heading.end, end)
+            end = joined.start() if joined else end
+            for chain in self.read.chains:
+                if not chain.exprs or not heading.end <= self.doc.blocks[chain.blocks[0]].start < end:
+                    continue
+                free = _free_letters(chain, self.scanner)
+                conditions = [c for c in stated if {c.split()[0], c.split()[-1]} <= free]
+                if conditions:
+                    self._assume(chain.blocks[0], conditions, self.doc.line_of(heading.start))
 
     def _arbitrary_variables(self) -> None:
         """"For any $z$:" before a display, or ``\\frac{d}{da} \\tanh(a)`` where a is elsewhere always
@@ -1272,6 +1310,17 @@ def _family_entry(name: str, fam: dict, axes: Axes, drop: str | None = None) -> 
 
 def _pattern_text(name: str, sub: list[str], sup: list[str]) -> str:
     return name + ("_{" + ",".join(sub) + "}" if sub else "") + ("^{(" + ",".join(sup) + ")}" if sup else "")
+
+
+def _data_likelihood(node: n.Node) -> bool:
+    """``p(\\mathbf{T} \\mid \\mathbf{w}_1, \\dots, \\mathbf{w}_K)``: the likelihood of a whole data set (a
+    capital event, or a list of parameters), which no per-example definition says how to compute."""
+    for x in n.walk(node):
+        if isinstance(x, n.Given):
+            event = head_name(x.event) if is_pattern(x.event) else None
+            if event is not None and event[:1].isupper() or any(isinstance(y, n.Dots) for y in n.walk(x.condition)):
+                return True
+    return False
 
 
 def _definition_from_text(text: str, name: str, how: str, blocks) -> Definition | None:

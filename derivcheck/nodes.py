@@ -63,8 +63,10 @@ class Mul:
 
 @dataclass(frozen=True)
 class Hadamard:
+    """Elementwise ``\\odot`` (or ``\\oslash``, elementwise division)."""
     left: "Node"
     right: "Node"
+    op: str = "\\odot"
     span: Span = field(default=(0, 0), compare=False, repr=False)
 
 
@@ -138,6 +140,14 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Cases:
+    """``\\begin{cases} a & \\text{if } i = j \\\\ b & \\text{otherwise} \\end{cases}``: the value of
+    the first branch whose condition holds; a condition of None is "otherwise"."""
+    branches: tuple[tuple["Node", "Rel | None"], ...]
+    span: Span = field(default=(0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Sum:
     """``\\sum`` (or ``\\prod``) binding ``index``; bounds may be None (range from the notation)."""
     index: str
@@ -192,7 +202,7 @@ class Unknown:
 
 
 Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm, Group, Vector, Matrix, Dots,
-             Rel, Given, Indicator, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
+             Rel, Given, Indicator, Cases, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

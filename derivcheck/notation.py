@@ -113,6 +113,10 @@ class Notation:
             return bool(fam.sup_axes)
         return any(d.sup_axes for d in self.definitions_of(name))
 
+    def names_sample(self, item: n.Node) -> bool:
+        """``(i)`` with i a sample index: ``\\hat{y}^{(i)}`` is example i, whatever else ŷ is."""
+        return isinstance(item, n.Sym) and self.size_roles.get(self.indices.get(item.name)) == "samples"
+
     def superscript(self, node: n.Scripted) -> tuple[tuple[n.Node, ...], n.Node | None, bool]:
         """(indices in parentheses, power, transposed?) that a superscript means here."""
         sup = node.sup
@@ -125,7 +129,8 @@ class Notation:
             transposed = True
             rest = sup.factors[:-1]
             sup = rest[0] if len(rest) == 1 else n.Mul(rest)
-        if isinstance(sup, n.Group) and isinstance(node.base, n.Sym) and self.takes_sup_index(node.base.name):
+        if isinstance(sup, n.Group) and isinstance(node.base, n.Sym) and (self.takes_sup_index(node.base.name)
+                                                                       or self.names_sample(sup.arg)):
             inner = sup.arg
             return (tuple(inner.entries) if isinstance(inner, n.Vector) else (inner,)), None, transposed
         return (), sup, transposed

@@ -8,6 +8,7 @@ power?) is left to evaluate.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -27,11 +28,14 @@ MAX_LENGTH = 200_000
 STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\\mathsf"}
 STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
                 "\\overline", "\\tilde", "\\widetilde"}
+CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
+#: The words of a \\text{…} that make a branch of \\begin{cases} the default one.
+OTHERWISE = re.compile(r"\s*(otherwise|else|elsewhere|if not|for all other.*)\s*[.,]?\s*", re.I)
 MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
 #: Symbols whose numbered superscript after a subscript is a layer (``\\delta_k^{(2)}``), not an index.
 LAYERED = frozenset({"\\delta"})
 #: Words that name a function even in ``\\text{…}``.
-NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid"})
+NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid", "diag"})
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
 INDICATOR = "\\mathbb{1}"
 
@@ -176,8 +180,9 @@ class _ToNodes(Transformer):
 
     @_rule
     def mulop(self, meta, c):
-        if c[1].value in ("\\odot", "\\circ"):
-            return n.Hadamard(_done(c[0]), _done(c[2]), span=_span(meta))
+        if c[1].value in ("\\odot", "\\circ", "\\oslash"):
+            op = "\\oslash" if c[1].value == "\\oslash" else "\\odot"
+            return n.Hadamard(_done(c[0]), _done(c[2]), op, span=_span(meta))
         return _combine(c[0], c[2], _span(meta))
 
     @_rule
@@ -448,6 +453,8 @@ class _ToNodes(Transformer):
         name = begin.value[len("\\begin{"):-1]
         if name != end.value[len("\\end{"):-1]:
             raise LatexError(f"\\begin{{{name}}} closed by {end.value}", _span(meta)[0])
+        if name.rstrip("*") in CASES_ENVIRONMENTS:
+            return _cases(rows, _span(meta))
         if name.rstrip("*") not in MATRIX_ENVIRONMENTS:
             return n.Unknown(f"\\begin{{{name}}}", span=_span(meta))
         return n.Matrix(rows, span=_span(meta))
@@ -472,6 +479,34 @@ class _Meta:
     start_pos: int
     end_pos: int
     empty: bool = False
+
+
+def _cases(rows: tuple, span: n.Span) -> n.Node:
+    """Each row of a ``cases`` environment is a value and its condition (``\\text{if } i = j``, a bare
+    ``i \\neq j``, or ``\\text{otherwise}``); a row this cannot read leaves the whole unsupported."""
+    branches = []
+    for row in rows:
+        condition = _case_condition(row[1]) if len(row) == 2 else False
+        if condition is False:
+            return n.Unknown("\\begin{cases} with a condition other than an index relation or 'otherwise'",
+                             span=span)
+        branches.append((row[0], condition))
+    return n.Cases(tuple(branches), span=span)
+
+
+def _case_condition(cell: n.Node) -> "n.Rel | None | bool":
+    """The relation a branch applies under; None for "otherwise"; False when it is neither."""
+    if isinstance(cell, n.Text):
+        return None if OTHERWISE.fullmatch(cell.text) else False
+    if not isinstance(cell, n.Rel):
+        return False
+    lhs = cell.lhs
+    if isinstance(lhs, n.Mul) and isinstance(lhs.factors[0], n.Text):   # \text{if } i = j
+        rest = lhs.factors[1:]
+        lhs = rest[0] if len(rest) == 1 else n.Mul(rest, span=(rest[0].span[0], rest[-1].span[1]))
+    if any(isinstance(x, n.Text) for x in (*n.walk(lhs), *n.walk(cell.rhs))):
+        return False
+    return n.Rel(cell.op, lhs, cell.rhs, span=cell.span)
 
 
 def _before_semicolon(children: list) -> list:

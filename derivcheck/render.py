@@ -55,7 +55,7 @@ def _mul(x: n.Mul) -> str:
 
 
 def _hadamard(x: n.Hadamard) -> str:
-    return f"{_atomic(x.left)} \\odot {_atomic(x.right)}"
+    return f"{_atomic(x.left)} {x.op} {_atomic(x.right)}"
 
 
 def _div(x: n.Div) -> str:
@@ -81,6 +81,12 @@ def _vector(x: n.Vector) -> str:
 def _matrix(x: n.Matrix) -> str:
     rows = " \\\\ ".join(" & ".join(to_latex(c) for c in r) for r in x.rows)
     return f"\\begin{{bmatrix}} {rows} \\end{{bmatrix}}"
+
+
+def _cases(x: n.Cases) -> str:
+    rows = " \\\\ ".join(f"{to_latex(v)} & " + (f"\\text{{if }} {to_latex(c)}" if c else "\\text{otherwise}")
+                         for v, c in x.branches)
+    return f"\\begin{{cases}} {rows} \\end{{cases}}"
 
 
 def _dots(x: n.Dots) -> str:

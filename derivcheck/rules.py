@@ -33,9 +33,18 @@ EATEN = {
     "ext{": "\\text{", "imes": "\\times", "heta": "\\theta", "ilde": "\\tilde",
     "rac{": "\\frac{",
     "abla": "\\nabla", "eq ": "\\neq ",
-    "lpha": "\\alpha", "pprox": "\\approx",
+    "lpha": "\\alpha", "pprox": "\\approx", "orall": "\\forall",
+    **{f"ig{size}{side}": f"\\big{size}{side}" for size in ("", "l", "r", "g", "gl", "gr")
+       for side in ("(", ")", "[", "]", "|", "\\{", "\\}")},
 }
-_EATEN_RE = re.compile(r"[\x00-\x1f\x7f]?(?<![\\A-Za-z])(" + "|".join(map(re.escape, EATEN)) + r")")
+#: ``\big(`` remnants: found only in pairs, since one ``ig(`` alone may be i·g(…).
+_BIG = frozenset(r for r in EATEN if EATEN[r].startswith("\\big"))
+#: Remnants that are ordinary letters unless a tab (what ``\t`` became) stands just before them,
+#: inside a line: ``^\top`` became ``^<TAB>op``.
+EATEN_AFTER_TAB = {"op": "\\top", "ag{": "\\tag{", "au": "\\tau"}
+_EATEN_RE = re.compile(r"[\x00-\x1f\x7f]?(?<![\\A-Za-z])(" + "|".join(map(re.escape, EATEN)) + r")"
+                       r"|(?<=[^\n\t])\t(" + "|".join(re.escape(r) + ("" if r.endswith("{") else "(?![A-Za-z])")
+                                                   for r in EATEN_AFTER_TAB) + r")")
 #: ``\right`` must be followed by a delimiter, or the remnant is just a word.
 _DELIMITER_AFTER = re.compile(r"\s*(\)|\]|\\\}|\.|\||\\rangle|\\rvert|\\\|)")
 
@@ -67,11 +76,15 @@ class Rule:
 
 def _eaten_escapes(text: str, notation: Notation | None) -> list[tuple[Edit, str]]:
     out = []
-    for m in _EATEN_RE.finditer(text):
-        remnant = m.group(1)
+    found = list(_EATEN_RE.finditer(text))
+    bigs = sum(1 for m in found if m.group(1) in _BIG)
+    for m in found:
+        remnant = m.group(1) or m.group(2)
         if remnant == "ight" and not _DELIMITER_AFTER.match(text, m.end()):
             continue
-        full = EATEN[remnant]
+        if remnant in _BIG and bigs < 2:
+            continue
+        full = EATEN.get(remnant) or EATEN_AFTER_TAB[remnant]
         out.append((Edit(m.start(), m.end(), full),
                     f"`{remnant.strip()}` is `{full.strip()}` with its backslash escape eaten"))
     return out
@@ -188,7 +201,7 @@ def prose_in_display(content: str) -> int | None:
 def looks_damaged(text: str) -> bool:
     """Whether LaTeX the grammar cannot read looks damaged (brackets that do not balance, control
     characters, a command left without its backslash) rather than merely beyond the grammar."""
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) or _EATEN_RE.search(text):
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) or _eaten_escapes(text, None):
         return True
     stripped = re.sub(r"\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle", "", text)
     stripped = re.sub(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\s*[.()\[\]]", "", stripped)

@@ -22,8 +22,9 @@ CANONICAL_RELATION = {"\\le": "\\leq", "\\ge": "\\geq", "\\leqslant": "\\leq", "
                       "\\ne": "\\neq", ":=": "="}
 ALIGN_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "eqnarray",
                       "eqnarray*", "alignat", "alignat*")
-_TAGS = (re.compile(r"\\tag\*?\{([^{}]*)\}\s*$"),
-         re.compile(r"(?:^|\\q?quad|\\[,;]|~|\s)\s*\((\d+(?:\.\d+)?[a-z]?)\)\s*$"))
+#: ``\\tag{…}`` (also with its ``\\t`` eaten into a tab), or a number in parentheses at the end.
+_TAGS = (re.compile(r"(?:\\t|\t)ag\*?\{([^{}]*)\}\s*$"),
+         re.compile(r"(?:^|\\q?quad|\\[,;]|~|\s)\s*\(([A-Z]?\d+(?:\.\d+)*[a-z]?)\)\s*$"))
 _FORALL = re.compile(r",?\s*\\forall\b.*$", re.S)
 _TRAILING_PUNCT = re.compile(r"[\s.,;]+$")
 
@@ -48,6 +49,7 @@ class Block:
     tag: str | None = None
     quantifier: str | None = None
     damage: str | None = None       # prose cut out of the display (reported as damage)
+    tag_damage: str | None = None   # an equation number whose \\tag lost its backslash escape
     wheres: list[str] = field(default_factory=list)  # math of "\\text{where } …" clauses in the display
 
 
@@ -86,6 +88,15 @@ class Inline:
     before: str             # the prose just before it (up to 160 characters)
     after: str              # the prose after it, to the end of its sentence
     next_block: int | None  # the display that follows it, if any
+
+
+@dataclass
+class Heading:
+    """A section heading (``## Case 2: $i \\neq j$``, a bold lead-in, ``\\subsection{…}``)."""
+    start: int
+    end: int
+    level: int              # 1-6 for Markdown and LaTeX sectioning, 7 for a bold lead-in
+    text: str
 
 
 @dataclass
@@ -208,16 +219,42 @@ def cut_prose(doc: Document) -> None:
         doc.chains, doc.lone, doc.empty = build_chains(doc.text, doc.blocks, {})
 
 
+_HEADING = re.compile(r"^[ \t]*(?:(?P<hashes>#{1,6})[ \t]+(?P<md>.+)|\*\*(?P<bold>[^*\n]+)\*\*"
+                      r"|\\(?P<sub>(?:sub)*)section\*?\{(?P<sec>[^\n]*)\}|\\paragraph\*?\{(?P<par>[^\n]*?)\})", re.M)
+
+
+def headings(doc: Document) -> list[Heading]:
+    """The body's headings in reading order, outside displays and code."""
+    masked = _masked(doc)
+    out = []
+    for m in _HEADING.finditer(masked, doc.body_start):
+        if m.group("hashes"):
+            level, text = len(m.group("hashes")), m.group("md")
+        elif m.group("bold") is not None:
+            level, text = 7, m.group("bold")
+        elif m.group("sec") is not None:
+            level, text = 2 + len(m.group("sub")) // 3, m.group("sec")
+        else:
+            level, text = 6, m.group("par")
+        out.append(Heading(m.start(), m.end(), level, doc.text[m.start(m.lastgroup):m.end(m.lastgroup)]))
+    return out
+
+
+def _masked(doc: Document) -> str:
+    """The document with displays and code blanked out (offsets kept)."""
+    masked = list(doc.text)
+    for a, b in _masked_spans(doc):
+        masked[a:b] = " " * (b - a)
+    return "".join(masked)
+
+
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)", re.S)
 _SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
 
 
 def inline_math(doc: Document) -> list[Inline]:
     """Every piece of inline math in the body, outside displays and code, in reading order."""
-    masked = list(doc.text)
-    for a, b in _masked_spans(doc):
-        masked[a:b] = " " * (b - a)
-    body = "".join(masked)
+    body = _masked(doc)
     out = []
     starts = [b.start for b in doc.blocks]
     for m in _INLINE.finditer(body, doc.body_start):
@@ -307,6 +344,8 @@ def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
     content, offset = block.content, block.start
     content, offset, tag = strip_tag(content, offset)
     block.tag = tag
+    if tag is not None and "\t" in block.content[len(content):]:
+        block.tag_damage = f"`ag{{{tag}}}` is `\\tag{{{tag}}}` with its backslash escape eaten"
     content, quantifier = _strip_quantifier(content)
     block.quantifier = quantifier
     content, offset = _strip_punctuation(content, offset)

@@ -34,6 +34,19 @@ def is_pattern(node: n.Node) -> bool:
     return _is_symbol_pattern(node)
 
 
+def dependency_head(node: n.Node) -> n.Node | None:
+    """``E(w_1, \\dots, w_K)``: a symbol followed by the list of what it depends on (numbered
+    members, dots), which names no parameters; the symbol alone. None for anything else."""
+    if not (isinstance(node, n.Call) and _is_symbol_pattern(node.head)):
+        return None
+    listed = [a.arg if isinstance(a, n.Group) else a for a in node.args]
+    numbered = [a for a in listed if isinstance(a, n.Scripted) and isinstance(a.base, n.Sym) and a.sub
+                and all(isinstance(i, (n.Num, n.Sym)) for i in index_items(a.sub))]
+    if any(isinstance(a, n.Dots) for a in listed) and len(numbered) + 1 == len(listed):
+        return node.head
+    return None
+
+
 def _is_symbol_pattern(node: n.Node) -> bool:
     if isinstance(node, n.Sym):
         return node.name not in RESERVED
@@ -204,7 +217,8 @@ def _substitute(node: n.Node, name: str, value: n.Node) -> n.Node:
 
 
 def strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
-    """``-Σ_k ∂/∂X (a_k)`` -> ``-Σ_k a_k`` when every term is a derivative by ``wrt`` (linearity)."""
+    """``-Σ_k ∂/∂X (a_k)`` -> ``-Σ_k a_k`` when every term is a derivative by ``wrt`` times factors
+    that do not involve what it differentiates (linearity)."""
     if isinstance(node, n.Deriv):
         return node.body if node.wrt == wrt else None
     if isinstance(node, n.Group):
@@ -226,6 +240,10 @@ def strip_derivative(node: n.Node, wrt: n.Node) -> n.Node | None:
                                   if f is not node.factors[found[0][0]]):
             return None
         i, s = found[0]
+        inside = {x.name for x in n.walk(s) if isinstance(x, n.Sym)}
+        if any(isinstance(x, n.Sym) and x.name in inside for f in node.factors[:i] + node.factors[i + 1:]
+               for x in n.walk(f)):
+            return None     # Σ t_k (1/y_k) ∂y_k/∂a: a factor that varies with what is differentiated
         return n.Mul(node.factors[:i] + (s,) + node.factors[i + 1:])
     return None
 

@@ -197,7 +197,7 @@ UNSEEN_EXPECTED = {
     "05_softmax_Sk_kronecker.md": "vvvvvvvXvvvvvvv",
     "06_softmax_murphy_nll.md": "vvvvvvvvvvvvvvvvU",
     "07_logistic_scalar.md": "vvvvvvvvvvvvvXvv",
-    "08_logistic_vector.md": "vvvvvvvvvvvvvvU",
+    "08_logistic_vector.md": "vvvvvvvvvvvvvvv",
     "09_logistic_average.md": "vvvvvvvXvvXvX",
     "10_linreg_index.md": "vvvvvvvvvvv",
     "11_linreg_matrix.md": "vvvvvvvXU",
