@@ -208,7 +208,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
     target = None
     for position, link in enumerate(chain.links):
         info = infos[link.piece.block]
-        assume = tuple(dict.fromkeys(first_info.assume + info.assume))
+        assume = tuple(dict.fromkeys(first_info.assume + info.assume + chain.conditions))
         step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation)
         damage, repaired_text = _damage(doc, chain, link, step, start, reading)

@@ -37,7 +37,7 @@ FRESH_SIZES = {"classes": "KCQ", "features": "DPF", "samples": "NMS", "hidden": 
 #: Letters for an axis the document never indexes, by role, in order of preference.
 FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", "hidden": "hjuv", None: "uvqr"}
 #: Words that name the model, checked in this order.
-MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|neural net|multi-?layer"),
+MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|multi-?layer"),
                ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
                ("logistic", r"sigmoid|logistic|binary cross"),
                ("linear", r"least squares|squared error|\bmse\b|regression"))
@@ -53,12 +53,24 @@ CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bs
 CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b", re.I)
 CUES_CASES_END = re.compile(r"\b(?:both|the two|all|two|either|any) cases\b|\bcombin\w*|\btogether\b|"
                             r"\bin general\b|\bcompact\w*", re.I)
+#: Prose that names the softmax's output before its symbol: "the softmax output $s$", "a softmax
+#: that produces the vector $s$".
+CUES_SOFTMAX_OUTPUT = re.compile(r"\bsoftmax(?:\s+(?:output|outputs|probabilities|that produces|which produces|"
+                                 r"producing|gives|giving|yields))?(?:\s+(?:the|a))?(?:\s+(?:vector|output|"
+                                 r"probabilities))?\s*$", re.I)
 CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
 CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
 ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
 BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
 MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
+#: A shape stated in words: "$W$ of size $C \\times D$", "$X$ has shape $N \\times D$".
+SHAPE_IN_WORDS = re.compile(r"\$\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\$\s*(?:is\s+|has\s+|with\s+|of\s+)*(?:the\s+)?"
+                            r"(?:size|shape|dimensions?)\s+(?:of\s+)?\$([^$]+)\$", re.I)
+#: "$\\sum_i p_i = 1$": the entries of p sum to one (a distribution, or a one-hot label).
+SUMS_TO_ONE = re.compile(r"^\s*\\sum_\{?([a-z])(?:\s*=\s*1)?\}?(?:\^\{?\w+\}?)?\s*(\\?[A-Za-z]+)_\{?\1\}?\s*=\s*1\s*$")
+#: "$T > 0$": a positive constant.
+POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
 QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
                          r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
 

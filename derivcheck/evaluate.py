@@ -570,6 +570,11 @@ class Evaluator:
         if isinstance(base, n.Sym):
             if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
                 return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
+            if base.name == "e" and not self.notation.declared("e") and self._unit_vector_letter(node.sub):
+                letter = node.sub[0].name       # e_c: the c-th standard basis vector
+                size = self.notation.size_of_index(letter)
+                value = ImmutableMatrix(size, 1, [int(i + 1 == self.index(node.sub[0], env)) for i in range(size)])
+                return self._power(value, power, is_transposed, node, env)
             if base.name == INDICATOR and node.sub and len(node.sub) == 1 and isinstance(_ungroup(node.sub[0]), n.Rel):
                 return sp.Integer(1) if self.holds(_ungroup(node.sub[0]), env) else sp.Integer(0)  # 1_{y=k}
             value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
@@ -591,6 +596,9 @@ class Evaluator:
                     raise Unsupported(f"a subscript on {node_text(base)}, which is not a vector or matrix")
                 value = self._entry_of(value, node.sub, env, node_text(base))
         return self._power(value, power, is_transposed, node, env)
+
+    def _unit_vector_letter(self, sub: tuple | None) -> bool:
+        return bool(sub) and len(sub) == 1 and isinstance(sub[0], n.Sym) and sub[0].name in self.notation.indices
 
     def _sized_ones(self, node: n.Scripted) -> bool:
         return node.base in (n.Num("1"), n.Sym(INDICATOR)) and len(node.sub or ()) == 1 \
@@ -763,6 +771,8 @@ class Evaluator:
         sizes = self.notation.sizes
         if fam.role in LABEL_ROLES:
             return self._label_member(fam, sup_vals, sub_vals, entry)
+        if fam.role == "distribution":
+            return self._distribution_member(fam, sup_vals, sub_vals, entry)
         shape = [sizes[s] for s in fam.shape[len(entry):]]
         prefix = fam.name + (f"^{{({','.join(map(str, sup_vals))})}}" if sup_vals else "") + \
             (f"_{{{','.join(map(str, sub_vals))}}}" if sub_vals else "")
@@ -784,6 +794,23 @@ class Evaluator:
             return ImmutableMatrix(shape[0], shape[1],
                                    [leaf((i, j)) for i in range(1, shape[0] + 1) for j in range(1, shape[1] + 1)])
         raise Unsupported(f"{fam.name}: shapes beyond matrices")
+
+    def _distribution_member(self, fam: Family, sup_vals, sub_vals, entry) -> Value:
+        """Entries that sum to one: free variables, but the last is one minus the others (so that
+        Σ_i p_i = 1 holds exactly, as the text says)."""
+        indices = list(sup_vals or ()) + list(sub_vals or ()) + list(entry)
+        if fam.shape:
+            size, split = self.notation.sizes[fam.shape[-1]], len(fam.axes)
+        else:
+            size, split = self.notation.sizes[self.notation.indices[fam.axes[-1]]], len(fam.axes) - 1
+        key, position = indices[:split], indices[split:]
+
+        def free(j: int) -> sp.Symbol:
+            return variable(f"{fam.name}_{{{','.join(map(str, key + [j]))}}}")
+
+        def value(j: int) -> sp.Expr:
+            return free(j) if j < size else 1 - sum((free(i) for i in range(1, size)), sp.Integer(0))
+        return value(position[0]) if position else column([value(j) for j in range(1, size + 1)])
 
     def _label_member(self, fam: Family, sup_vals, sub_vals, entry) -> Value:
         sizes = self.notation.sizes

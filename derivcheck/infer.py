@@ -30,7 +30,7 @@ from . import rules
 from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, label_value, split_sup,
                    subscript_offsets)
 from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
-                          CUES_HEADING_CONDITION, MEMBER, ONE_HOT,
+                          CUES_HEADING_CONDITION, CUES_SOFTMAX_OUTPUT, MEMBER, ONE_HOT, POSITIVE, SHAPE_IN_WORDS, SUMS_TO_ONE,
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
 from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
@@ -526,11 +526,29 @@ class _Inference:
         for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels()):
             if (name not in self.definitions or self._other_forms(name)) and name not in roles:
                 roles[name] = "label"
+        for name, role in self._stated_roles().items():
+            if name in self.names and name not in self.definitions and name not in roles:
+                roles[name] = role
         for name in self.names:
             uses = self.scanner.uses.get(name)
             if name not in roles and uses is not None and uses.wrt and name not in self.definitions:
                 roles[name] = "variable"
         return roles
+
+    def _stated_roles(self) -> dict[str, str]:
+        """"$T > 0$": a positive constant; "$\\sum_i p_i = 1$" of a symbol no convention calls a
+        label: a distribution (its entries sum to one)."""
+        out: dict[str, str] = {}
+        for item, _ in self.read.inline:
+            m = POSITIVE.match(item.text)
+            if m:
+                out.setdefault(m.group(1), "positive")
+                self.note("stated", f"${m.group(1)}$ is a positive number (the text says so, line {item.line})")
+            m = SUMS_TO_ONE.match(item.text)
+            if m and m.group(2) not in CONVENTIONS["label"]:
+                out[m.group(2)] = "distribution"
+                self.note("stated", f"the entries of ${m.group(2)}$ sum to one (the text says so, line {item.line})")
+        return out
 
     def _multiplied_by_weights(self, roles: dict[str, str]) -> set[str]:
         """Undefined symbols a definition multiplies by the weights (the features, however named)."""
@@ -730,11 +748,12 @@ class _Inference:
     def _memberships(self) -> dict[str, list[str]]:
         """``X \\in \\mathbb{R}^{N \\times D}``: the sizes a symbol is declared with, by name."""
         out: dict[str, list[str]] = {}
-        for item, _ in self.read.inline:
-            for m in MEMBER.finditer(item.text):
-                dims = [d.strip() for d in re.split(r"\\times|×|,|\*", m.group(2)) if d.strip()]
-                if dims and all(re.fullmatch(r"[A-Za-z]", d) for d in dims):
-                    out.setdefault(_canonical(m.group(1)), [d for d in dims])
+        stated = [(m.group(1), m.group(2)) for item, _ in self.read.inline for m in MEMBER.finditer(item.text)]
+        stated += [(m.group(1), m.group(2)) for m in SHAPE_IN_WORDS.finditer(self.doc.text, self.doc.body_start)]
+        for name, shape in stated:
+            dims = [d.strip() for d in re.split(r"\\times|×|,|\*", shape) if d.strip()]
+            if dims and all(re.fullmatch(r"[A-Za-z]", d) for d in dims):
+                out.setdefault(_canonical(name), dims)
         return out
 
     def _declared_shapes(self, families: dict[str, dict], axes: "Axes") -> set[str]:
@@ -759,6 +778,7 @@ class _Inference:
         self._complete_identity(families, axes)
         self._complete_sigmoid(families)
         self._complete_matrix_of_vectors(families, axes)
+        self._complete_named_softmax(families, axes)
         weights = [x for x, f in families.items() if f["role"] == "weights"]
         inputs = [x for x, f in families.items() if f["role"] == "input"]
         if self.model not in ("softmax", "logistic", None) or len(weights) != 1 or len(inputs) != 1:
@@ -795,6 +815,24 @@ class _Inference:
                 del families[name]
                 kind = "softmax" if "sum" in text else "logistic sigmoid"
                 self.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+    def _complete_named_softmax(self, families: dict[str, dict], axes: "Axes") -> None:
+        """"A softmax that produces the vector $s$", with no formula: s is the softmax of the
+        document's defined logits."""
+        logits = [z for z in sorted(CONVENTIONS["logits"]) if z in self.definitions]
+        for item, _ in self.read.inline:
+            _, node = read_math(item.text)
+            name = node.name if isinstance(node, n.Sym) else None
+            if name is None or not CUES_SOFTMAX_OUTPUT.search(item.before) or name not in families \
+                    or name in self.definitions:
+                continue
+            z = next((c for c in logits if c != name), None)
+            text = self._prediction_text(name, z, families[name], families, axes) if z else None
+            d = _definition_from_text(text, name, "convention", None) if text else None
+            if d is not None:
+                self.definitions[name] = d
+                del families[name]
+                self.note("stated", f"${name}$ is the softmax of ${z}$ (the text says so, line {item.line}): ${text}$")
 
     def _complete_dropped_samples(self, families: dict[str, dict], axes: "Axes") -> None:
         """``p_k`` where the text defines ``p^{(i)}_k`` ("dropping the superscript (i)"): the same

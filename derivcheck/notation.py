@@ -20,7 +20,8 @@ ROLE_OF_FLAG = {"K": "classes", "C": "classes", "D": "features", "N": "samples",
 #: A header may fix a size (``sizes: {T: 5}``); beyond this it is refused.
 MAX_DECLARED_SIZE = 1000
 
-ROLES = {"variable", "weights", "bias", "input", "positive", "one-hot label", "class label", "function", "unknown"}
+ROLES = {"variable", "weights", "bias", "input", "positive", "one-hot label", "class label", "function", "unknown",
+         "distribution"}
 LABEL_ROLES = {"one-hot label", "class label"}
 
 

@@ -60,6 +60,7 @@ class Piece:
     start: int
     line: int
     block: int
+    conditions: tuple[str, ...] = ()    # "i \\neq j" written at the end of its row
 
 
 @dataclass
@@ -77,6 +78,12 @@ class Chain:
     first: Piece
     links: list[Link] = field(default_factory=list)
     blocks: list[int] = field(default_factory=list)
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        """The index conditions written beside its rows (``\\qquad (i \\neq j)``)."""
+        pieces = [self.first] + [link.piece for link in self.links]
+        return tuple(dict.fromkeys(c for p in pieces for c in p.conditions))
 
 
 @dataclass
@@ -229,14 +236,14 @@ def headings(doc: Document) -> list[Heading]:
     out = []
     for m in _HEADING.finditer(masked, doc.body_start):
         if m.group("hashes"):
-            level, text = len(m.group("hashes")), m.group("md")
+            level, group = len(m.group("hashes")), "md"
         elif m.group("bold") is not None:
-            level, text = 7, m.group("bold")
+            level, group = 7, "bold"
         elif m.group("sec") is not None:
-            level, text = 2 + len(m.group("sub")) // 3, m.group("sec")
+            level, group = 2 + len(m.group("sub")) // 3, "sec"
         else:
-            level, text = 6, m.group("par")
-        out.append(Heading(m.start(), m.end(), level, doc.text[m.start(m.lastgroup):m.end(m.lastgroup)]))
+            level, group = 6, "par"
+        out.append(Heading(m.start(), m.end(), level, doc.text[m.start(group):m.end(group)]))
     return out
 
 
@@ -356,9 +363,12 @@ def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
     block.wheres = []
     for row_start, row_end in split_top_level(content, "\\\\"):
         row_text = _blank_alignment_marks(content[row_start:row_end])
+        row_text, conditions = _row_condition(row_text)
         row_text = _blank_annotations(row_text, block)
         for eq_start, eq_end in _equations(row_text):
             parts = _split_relations(row_text[eq_start:eq_end], offset + row_start + eq_start, text, block.index)
+            for _, piece in parts:
+                piece.conditions = conditions
             if parts:
                 rows.append(parts)
     return rows
@@ -376,6 +386,20 @@ _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*
 _NUMBERING = re.compile(r"\\label\{[^{}]*\}|\\nonumber\b|\\notag\b|\\tag\*?\{[^{}]*\}")
 #: Between two equations written side by side in one display.
 _BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
+
+
+#: An index condition closing a row: ``\\qquad (i \\neq j)``, ``, \\text{for } i = j``.
+_CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)+\(?\s*(?:\\text\{\s*(?:for|if|when)\s*\}\s*)?"
+                        r"([a-z])\s*(\\neq|\\ne(?![a-z])|=)\s*([a-z])\s*\)?\s*[.,;]?\s*$")
+
+
+def _row_condition(row: str) -> tuple[str, tuple[str, ...]]:
+    """The row with a closing index condition blanked (same length), and the condition."""
+    m = _CONDITION.search(row)
+    if m is None or depths(row)[m.start()] != 0 or not row[:m.start()].strip():
+        return row, ()
+    relation = "=" if m.group(2) == "=" else "\\neq"
+    return row[:m.start()] + " " * (len(row) - m.start()), (f"{m.group(1)} {relation} {m.group(3)}",)
 
 
 def _blank_annotations(row: str, block: Block) -> str:

@@ -125,7 +125,7 @@ def _run(task: Task, target: list) -> Result:
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
-                      definition=task.equation and is_definition(lhs, ctx.notation))
+                      definition=task.equation and is_definition(lhs, ctx.notation, rhs))
     except _Unreadable as err:
         kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
         return Result(failure=kind, side=err.side, message=str(err))
@@ -195,11 +195,17 @@ def _head_name(node) -> str | None:
     return node.name if isinstance(node, n.Sym) else None
 
 
-def is_definition(node: n.Node, notation: Notation) -> bool:
-    """Whether ``node`` names a defined symbol the way its definition's left side does."""
+def is_definition(node: n.Node, notation: Notation, rhs: n.Node | None = None) -> bool:
+    """Whether ``node`` names a defined symbol the way its definition's left side does (and, in a
+    notation read from the text, ``node = rhs`` is that definition, not a later claim about it)."""
     head = node.head if isinstance(node, n.Call) else node
     base = head.base if isinstance(head, n.Scripted) else head
-    return isinstance(base, n.Sym) and bool(notation.definitions_of(base.name))
+    if not isinstance(base, n.Sym):
+        return False
+    defs = notation.definitions_of(base.name)
+    if rhs is not None and notation.raw.get("inferred"):
+        return any(d.rhs == rhs for d in defs)
+    return bool(defs)
 
 
 def scope_notes(node: n.Node, notation: Notation) -> list[str]:
