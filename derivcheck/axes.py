@@ -230,6 +230,8 @@ class Scanner:
             if node.sup is not None:
                 self._walk(node.sup, scope)
             return
+        if name == "e" and node.sup is None and self._basis_letter(node.sub):
+            return      # e_c: the c-th standard basis vector, as long as c's range (no axis of its own)
         uses = self.uses[name]
         uses.count += 1
         sup_items, power, transposed = split_sup(node.sup)
@@ -286,6 +288,11 @@ class Scanner:
             self._walk(arg, scope)
 
     # ---- keys
+    def _basis_letter(self, sub: n.Node | None) -> bool:
+        items = index_items(sub) if sub else []
+        return len(items) == 1 and isinstance(items[0], n.Sym) \
+            and (self.is_index_letter(items[0].name) or items[0].name in self.labels)
+
     def is_index_letter(self, name: str) -> bool:
         return bool(INDEX_LETTER.match(name)) and name not in NOT_INDICES and name not in self.labels
 

@@ -69,6 +69,10 @@ SHAPE_IN_WORDS = re.compile(r"\$\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\$\s*(?:is
                             r"(?:size|shape|dimensions?)\s+(?:of\s+)?\$([^$]+)\$", re.I)
 #: "$\\sum_i p_i = 1$": the entries of p sum to one (a distribution, or a one-hot label).
 SUMS_TO_ONE = re.compile(r"^\s*\\sum_\{?([a-z])(?:\s*=\s*1)?\}?(?:\^\{?\w+\}?)?\s*(\\?[A-Za-z]+)_\{?\1\}?\s*=\s*1\s*$")
+#: "the true class index $c$", "the correct class $y$": a letter that is the example's label.
+TRUE_CLASS = re.compile(r"\b(?:true|correct|target|ground[- ]truth)\s+class(?:\s+(?:index|label))?\s*"
+                        r"(?:is\s+|,\s*)?\$\s*([A-Za-z])\s*\$|\$\s*([A-Za-z])\s*\$\s+is\s+the\s+(?:index\s+of\s+the\s+)?"
+                        r"(?:true|correct|target)\s+class", re.I)
 #: "$T > 0$": a positive constant.
 POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
 QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"

@@ -67,6 +67,15 @@ def variable(name: str, positive: bool = False) -> sp.Symbol:
     return _VARIABLES[key]
 
 
+class Share(sp.Symbol):
+    """An entry of a distribution (its entries sum to one): positive, and small enough that the
+    entry fixed as one minus the others stays positive at every point refute.py tries."""
+
+
+def share(name: str) -> Share:
+    return Share(name, positive=True)
+
+
 @dataclass
 class AtomTable:
     """Defined quantities at one label assignment: atom -> the value of its definition."""
@@ -412,6 +421,9 @@ class Evaluator:
         raise Unsupported(f"text inside the math: '\\text{{{node.text}}}'")
 
     def _unknown(self, node: n.Unknown, env: Env) -> Value:
+        if node.name in ("\\max_{…}", "\\min_{…}"):
+            raise Unsupported(f"{node.name}: a maximum or minimum over an index is read but not decided "
+                              "(it has no derivative where two entries tie)")
         raise Unsupported(f"unknown LaTeX command {node.name}")
 
     def _dots(self, node: n.Dots, env: Env) -> Value:
@@ -572,19 +584,19 @@ class Evaluator:
                 return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
             if base.name == "e" and not self.notation.declared("e") and self._unit_vector_letter(node.sub):
                 letter = node.sub[0].name       # e_c: the c-th standard basis vector
-                size = self.notation.size_of_index(letter)
+                size = self.notation.size_of_index(letter) or self._classes()
                 value = ImmutableMatrix(size, 1, [int(i + 1 == self.index(node.sub[0], env)) for i in range(size)])
                 return self._power(value, power, is_transposed, node, env)
             if base.name == INDICATOR and node.sub and len(node.sub) == 1 and isinstance(_ungroup(node.sub[0]), n.Rel):
                 return sp.Integer(1) if self.holds(_ungroup(node.sub[0]), env) else sp.Integer(0)  # 1_{y=k}
-            value = self.symbol(base.name, node.sub or (), sup_index, (), env, node)
+            value = self._ones_vector(node) if self._sized_ones(node) else \
+                self.symbol(base.name, node.sub or (), sup_index, (), env, node)
         elif isinstance(base, n.Call) and not node.sub and not sup_index and self._is_product(base):
             # x (p - y)^T: the power is the bracket's, since x is no function
             inner = self._power(self.value(base.args[0], env), power, is_transposed, node, env)
             return multiply(self.value(base.head, env), inner, self.notes)
-        elif self._sized_ones(node):        # 1_N: the vector of N ones
-            size = self.notation.sizes[node.sub[0].name]
-            value = ImmutableMatrix(size, 1, [1] * size)
+        elif self._sized_ones(node):
+            value = self._ones_vector(node)
         else:
             if sup_index:
                 raise Unsupported(f"a bracketed superscript on {node_text(base)}")
@@ -598,7 +610,16 @@ class Evaluator:
         return self._power(value, power, is_transposed, node, env)
 
     def _unit_vector_letter(self, sub: tuple | None) -> bool:
-        return bool(sub) and len(sub) == 1 and isinstance(sub[0], n.Sym) and sub[0].name in self.notation.indices
+        """``e_k`` (k an index letter) or ``e_c`` (c the class label): a standard basis vector."""
+        if not (sub and len(sub) == 1 and isinstance(sub[0], n.Sym)):
+            return False
+        fam = self.notation.families.get(sub[0].name)
+        return sub[0].name in self.notation.indices or (fam is not None and fam.role == "class label" and not fam.axes)
+
+    def _ones_vector(self, node: n.Scripted) -> ImmutableMatrix:
+        """``1_N``, ``\\mathbf{1}_N``: the column of N ones."""
+        size = self.notation.sizes[node.sub[0].name]
+        return ImmutableMatrix(size, 1, [1] * size)
 
     def _sized_ones(self, node: n.Scripted) -> bool:
         return node.base in (n.Num("1"), n.Sym(INDICATOR)) and len(node.sub or ()) == 1 \
@@ -806,7 +827,7 @@ class Evaluator:
         key, position = indices[:split], indices[split:]
 
         def free(j: int) -> sp.Symbol:
-            return variable(f"{fam.name}_{{{','.join(map(str, key + [j]))}}}")
+            return share(f"{fam.name}_{{{','.join(map(str, key + [j]))}}}")
 
         def value(j: int) -> sp.Expr:
             return free(j) if j < size else 1 - sum((free(i) for i in range(1, size)), sp.Integer(0))
@@ -927,12 +948,13 @@ class Evaluator:
         return [env.get(SAMPLE, 1)]
 
     def _as_entries(self, value: Value, defn: Definition, candidates: list, args: tuple, env: Env) -> Value:
-        """``z = W^T x + b`` beside ``z_c = w_c^T x + b_c``: the vector is made of the entries the
-        rest of the document uses, so that derivatives by z and by z_c meet the same quantities."""
+        """``z = W^T x + b`` beside ``z_c = w_c^T x + b_c`` (or ``S = XW + 1b^T`` beside ``S_{nj} = …``):
+        the vector or matrix is made of the entries the rest of the document uses, so that
+        derivatives by z and by z_c meet the same quantities."""
         if defn.sub_axes or defn.sup_axes or not is_matrix(value):
             return value
         for entry in candidates:
-            if len(entry.sub_axes) == 1 and not entry.sup_axes and entry.params is None:
+            if len(entry.sub_axes) in (1, 2) and not entry.sup_axes and entry.params is None:
                 try:
                     entries = self._use(entry, (), (), args, env)
                 except _NoMatch:

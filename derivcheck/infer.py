@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import nodes as n
 from . import rules
-from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, label_value, split_sup,
-                   subscript_offsets)
+from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, is_exponential, label_value,
+                   split_sup, subscript_offsets)
 from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
                           CUES_HEADING_CONDITION, CUES_SOFTMAX_OUTPUT, MEMBER, ONE_HOT, POSITIVE, SHAPE_IN_WORDS, SUMS_TO_ONE,
-                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, fresh_names, lower_case, model_kind)
+                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, TRUE_CLASS, fresh_names, lower_case,
+                          model_kind)
 from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
 from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern, mentions,
@@ -232,9 +234,11 @@ class _Inference:
         # an assignment's model wins over what the words suggest ("the softmax generalises the sigmoid")
         self.model = defaults.get("model") or model_kind(doc.text, [e.node for e in self.read.chain_exprs()])
         self.fresh = fresh_names(defaults.get("sizes"))
-        self.names = _names_used(self.read.chain_exprs())
+        self.names = _names_used(e.node for e in self.read.chain_exprs())
         bases = _bases(self.read.chain_exprs())
-        self.scanner = Scanner(frozenset(x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)),
+        self.stated_labels = {m.group(1) or m.group(2) for m in TRUE_CLASS.finditer(doc.text)} & self.names
+        labels = {x for x in CONVENTIONS["label"] if x in self.names and (x != "t" or x in bases)}
+        self.scanner = Scanner(frozenset(labels | self.stated_labels),
                                subscript_offsets(e.node for e in self.read.chain_exprs()))
         self.definitions: dict[str, Definition] = {}
         self.later: dict[str, list[Definition]] = defaultdict(list)   # other definitions of a symbol, in order
@@ -254,6 +258,7 @@ class _Inference:
         self._keep_parameters_reachable(targets)
         self._fold_definitions()
         self._announce_definitions()
+        self.names |= self._shaped_names_in_definitions()
         roles = self._roles(targets)
         axes = self._axes(roles)
         families = self._families(roles, axes)
@@ -523,7 +528,7 @@ class _Inference:
         if not any(r == "input" for r in roles.values()):
             for name in sorted(self._multiplied_by_weights(roles)):
                 roles.setdefault(name, "input")     # a_{nc} = w_c^T φ_n: what the weights multiply
-        for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels()):
+        for name in sorted((self.names & CONVENTIONS["label"]) | self._cross_entropy_labels() | self.stated_labels):
             if (name not in self.definitions or self._other_forms(name)) and name not in roles:
                 roles[name] = "label"
         for name, role in self._stated_roles().items():
@@ -533,7 +538,15 @@ class _Inference:
             uses = self.scanner.uses.get(name)
             if name not in roles and uses is not None and uses.wrt and name not in self.definitions:
                 roles[name] = "variable"
+        for name in sorted(self.names & CONVENTIONS["logits"]):
+            if name not in roles and name not in self.definitions and self._feeds_a_softmax(name):
+                roles[name] = "variable"    # the softmax of z, z never defined: z is the free input
         return roles
+
+    def _feeds_a_softmax(self, name: str) -> bool:
+        return any(isinstance(x, (n.Sym, n.Scripted)) and head_name(x) == name
+                   for d in self.definitions.values() for s in n.walk(d.rhs) if is_exponential(s)
+                   for x in n.walk(s))
 
     def _stated_roles(self) -> dict[str, str]:
         """"$T > 0$": a positive constant; "$\\sum_i p_i = 1$" of a symbol no convention calls a
@@ -744,6 +757,11 @@ class _Inference:
             elif fam["role"] == "bias" and bare_only and self.model in ("softmax", None) and axes.has("classes") \
                     and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
                 fam["sub"] = [axes.axis("classes")]
+
+    def _shaped_names_in_definitions(self) -> set[str]:
+        """``S = XW + 1_N b^T`` in the prose, with ``X ∈ R^{N×D}`` stated: X is a symbol of the
+        derivation even if no display writes it."""
+        return _names_used(d.rhs for d in self.definitions.values())
 
     def _memberships(self) -> dict[str, list[str]]:
         """``X \\in \\mathbb{R}^{N \\times D}``: the sizes a symbol is declared with, by name."""
@@ -1204,9 +1222,11 @@ class _Inference:
         return out
 
     def _one_sample_blocks(self, axes: "Axes", families: dict[str, dict]) -> None:
-        """``P(y=1|x)`` where x is elsewhere ``x^{(i)}``: in that display x is one sample."""
+        """``P(y=1|x)`` where x is elsewhere ``x^{(i)}`` (or y is elsewhere ``y_n``): in that display it is
+        one sample. A bare ``Y`` that is elsewhere ``Y_{nk}`` is the whole matrix (``(P - Y)/N``)."""
         sampled = {name: fam for name, fam in families.items()
-                   if any(axes.role_of_slot(s) == "samples" for s in fam["sub"] + fam["sup"])
+                   if (any(axes.role_of_slot(s) == "samples" for s in fam["sup"])
+                       or [axes.role_of_slot(s) for s in fam["sub"]] == ["samples"])
                    and self.scanner.uses[name].indexed}
         for chain in self.read.chains:
             if chain.skipped:
@@ -1277,13 +1297,13 @@ def _bases(exprs: list[Expr]) -> set[str]:
             if isinstance(x, (n.Scripted, n.Call))} - {None}
 
 
-def _names_used(exprs: list[Expr]) -> set[str]:
+def _names_used(nodes: Iterable[n.Node]) -> set[str]:
     """Every symbol written in the derivation's displays (bases, calls, bare letters). ``T`` is a
     symbol (a target matrix) only in a text that writes its transposes ``^\\top``, never ``^T``."""
     out: set[str] = set()
     transposes_by_t = False
-    for e in exprs:
-        for x in n.walk(e.node):
+    for node in nodes:
+        for x in n.walk(node):
             if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym):
                 out.add(x.base.name)
             elif isinstance(x, n.Sym):

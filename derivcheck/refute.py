@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .evaluate import Value, is_matrix
+from .evaluate import Share, Value, is_matrix
 
 DIGITS = 30
 #: |a - b| must exceed this (relative to the sides' size) to count as a difference.
@@ -39,8 +39,9 @@ def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, vi
            or b.atoms(sp.Function) - b.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos) for _, a, b in pairs):
         return None  # undefined functions have no values
     rng = random.Random(seed)
+    shares = sum(isinstance(v, Share) for v in variables)
     for attempt in range(attempts):
-        point = {v: _value(v, rng, attempt) for v in variables}
+        point = {v: _share(rng, shares) if isinstance(v, Share) else _value(v, rng, attempt) for v in variables}
         for entry, a, b in pairs:
             va, vb = _numeric(a, point), _numeric(b, point)
             if va is None or vb is None:
@@ -75,6 +76,12 @@ def _value(v: sp.Symbol, rng: random.Random, attempt: int) -> sp.Rational:
     if v.is_positive and value <= 0:
         value = -value + 1
     return sp.Rational(value)
+
+
+def _share(rng: random.Random, shares: int) -> sp.Rational:
+    """At most 3/4 for all the free shares together, so the last entry of each distribution
+    (one minus the others) stays positive."""
+    return sp.Rational(rng.randint(1, 3), 4 * shares)
 
 
 def _numeric(expr: sp.Expr, point: dict) -> sp.Expr | None:

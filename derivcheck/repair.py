@@ -14,13 +14,12 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-
-
 from . import nodes as n
 from .decide import Context, compare, free_indices
 from .evaluate import EvaluationError, instances
 from .findings import Repair
 from .messages import Proved
+from .render import to_latex
 
 #: At most this many candidates are screened per step.
 MAX_CANDIDATES = 150
@@ -104,6 +103,8 @@ def candidates(ctx: Context, target: n.Node, step: n.Node, text: str) -> Iterato
     yield from _index_edits(ctx, target, step, text)
     yield from _sign_edits(step, text)
     yield from _factor_edits(step, text)
+    yield from _lost_factor_edits(target, step, text)
+    yield from _scalar_factor_edits(ctx, target, step, text)
 
 
 def _replace(root: n.Node, old: n.Node, new: n.Node) -> n.Node:
@@ -200,6 +201,45 @@ def _sign_edits(step: n.Node, text: str) -> Iterator[Candidate]:
                     yield Candidate("sign", text[:plus] + "-" + text[plus + 1:],
                                     f"flip the sign of ${text[term.span[0]:term.span[1]]}$",
                                     _replace(step, term, n.Neg(term)))
+
+
+def _lost_factor_edits(target: n.Node, step: n.Node, text: str) -> Iterator[Candidate]:
+    """A factor of the line before that this line no longer writes (``\\frac{1}{T}``, ``\\lambda``):
+    the whole expression multiplied by it, or divided by a denominator it lost."""
+    present = set(n.walk(step))
+    seen: set[n.Node] = set()
+    for x in n.walk(target):
+        if isinstance(x, n.Mul):
+            for f in x.factors:
+                if f not in present and f not in seen:
+                    seen.add(f)
+                    piece = to_latex(f)
+                    yield Candidate("factor", f"{piece} \\left({text}\\right)",
+                                    f"multiply the whole expression by ${piece}$ (a factor of the line before)",
+                                    n.Mul((f, n.Group(step))))
+        elif isinstance(x, n.Div) and x.den not in present and x.den not in seen:
+            seen.add(x.den)
+            piece = to_latex(x.den)
+            yield Candidate("factor", f"\\frac{{{text}}}{{{piece}}}",
+                            f"divide the whole expression by ${piece}$ (a denominator of the line before)",
+                            n.Div(step, x.den))
+
+
+def _scalar_factor_edits(ctx: Context, target: n.Node, step: n.Node, text: str) -> Iterator[Candidate]:
+    """A lost ``\\frac{1}{N}`` or ``\\frac{1}{T}``: a size or scalar symbol that the two lines write
+    (``\\sum_{n=1}^N``). They come last, so they are offered before a number that equals them at
+    the size checked (``\\frac{1}{2}`` where N = 2), which stays an alternative."""
+    notation = ctx.notation
+    written = {x.name for root in (target, step) for x in n.walk(root) if isinstance(x, n.Sym)}
+    scalars = sorted(name for name in written if name in notation.sizes or (
+        name in notation.families and not notation.families[name].axes and not notation.families[name].shape
+        and notation.families[name].role in ("positive", "variable")))
+    for name in scalars:
+        symbol = n.Sym(name)
+        yield Candidate("factor", f"{name} \\left({text}\\right)", f"multiply the whole expression by ${name}$",
+                        n.Mul((symbol, n.Group(step))))
+        yield Candidate("factor", f"\\frac{{{text}}}{{{name}}}", f"divide the whole expression by ${name}$",
+                        n.Div(step, symbol))
 
 
 def _factor_edits(step: n.Node, text: str) -> Iterator[Candidate]:
