@@ -234,3 +234,12 @@ def test_grade_usage_errors_exit_2(tmp_path):
     bad.write_text("nope: 1\n")
     assert grade_cmd(str(FIXTURES), "--assignment", str(bad)).returncode == 2
     assert grade_cmd(str(tmp_path / "missing"), "--assignment", str(ASSIGNMENT)).returncode == 2
+
+
+def test_a_grade_is_not_reused_across_changes_of_the_checker_code(monkeypatch):
+    from derivcheck import grade
+    assignment = load_assignment(ASSIGNMENT)
+    before = grade.grade_key(b"proof", assignment, {"K": 3})
+    assert grade.grade_key(b"proof", assignment, {"K": 3}) == before
+    monkeypatch.setattr(grade, "code_fingerprint", lambda: b"other code")
+    assert grade.grade_key(b"proof", assignment, {"K": 3}) != before
