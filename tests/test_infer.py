@@ -184,105 +184,24 @@ def test_odd_documents_are_read_without_crashing(text):
     assert all(s.verdict in LETTER for s in result.steps)
 
 
-UNSEEN = ROOT / "tests" / "fixtures" / "unseen"
-#: Fourteen proofs written independently, in notations the inference was not built on, with an
-#: answer key (tests/fixtures/unseen-key.md). Letters as in test_seeds (U unsupported). The key's
-#: wrong steps are the X; the U are steps whose notation is read honestly as not understood (stacked
-#: data matrices, φ(x_n), w^⋆ = (XᵀX)⁻¹…): never a false refutation. In 05 the key also counts the
-#: line that returns to the right value (step 9); derivcheck calls it valid, "not carried forward".
-UNSEEN_EXPECTED = {
-    "01_softmax_bishop.md": "vvvvvvvvvvvvvU",
-    "02_softmax_ng.md": "vvvvvvX",
-    "03_softmax_cs231n.md": "vvvvvvvvvvv",
-    "04_softmax_matrix.md": "vvUUUUUUUUUUUUU",
-    "05_softmax_Sk_kronecker.md": "vvvvvvvXvvvvvvv",
-    "06_softmax_murphy_nll.md": "vvvvvvvvvvvvvvvvU",
-    "07_logistic_scalar.md": "vvvvvvvvvvvvvXvv",
-    "08_logistic_vector.md": "vvvvvvvvvvvvvvv",
-    "09_logistic_average.md": "vvvvvvvXvvXvX",
-    "10_linreg_index.md": "vvvvvvvvvvv",
-    "11_linreg_matrix.md": "vvvvvvvXU",
-    "12_ridge.md": "vUUvUU",
-    "13_twolayer_sigmoid.md": "vvvvvvvXvvvvvXvvvvXX",
-    "14_twolayer_tanh.md": "vvvvvvvvvvvvvvvvvvU",
-}
-#: Files the key calls entirely correct.
-UNSEEN_CORRECT = {"01", "03", "06", "08", "10", "12", "14"}
+UNSEEN_ROOT = ROOT / "tests" / "fixtures"
+UNSEEN = yaml.safe_load((UNSEEN_ROOT / "unseen-expected.yaml").read_text(encoding="utf-8"))
+UNSEEN2 = UNSEEN_ROOT / "unseen2"
+UNSEEN3 = UNSEEN_ROOT / "unseen3"
 
 
-@pytest.mark.parametrize("name", sorted(UNSEEN_EXPECTED))
-def test_proofs_in_unseen_notations(name):
-    result = checked((UNSEEN / name).read_text(encoding="utf-8"), name)
-    got = "".join({"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "undecided": "?"}[s.verdict]
-                  for s in result.steps)
-    if name[:2] in UNSEEN_CORRECT:
-        assert "X" not in got and "G" not in got, f"a correct proof flagged: {got}"
-    assert got == UNSEEN_EXPECTED[name]
-
-
-UNSEEN2 = ROOT / "tests" / "fixtures" / "unseen2"
-#: A second independent set (tests/fixtures/unseen2-key.md): twelve softmax-regression proofs in
-#: Markdown ($$, \[ \]) and full LaTeX documents (align, equation). Every X is a mistake in the key;
-#: the one recovery line of 04 is valid ("not carried forward"); 09's transposed matrix product,
-#: which the key counts, is unsupported here (its stacked matrices are read, their shapes doubted).
-UNSEEN2_EXPECTED = {
-    "01_softmax_grad.md": "vvvvvvvvvvvvv",
-    "02_multinomial_logreg.md": "vvvvvvvvX",
-    "03_vectorized_gradient.md": "vvvvvvvvvvv",
-    "04_cross_entropy_backprop.md": "vvvvvXvvvvvvv",
-    "05_logsumexp_derivation.md": "vvvvvvvU",
-    "06_softmax_jacobian_notes.md": "vvvvvXvv",
-    "07_regularized_softmax.md": "vvvvvXvXvvv",
-    "08_softmax_regression.tex": "vvvvvvvvvvvvvvvv",
-    "09_softmax_matrix.tex": "vvvvvvvvUUvXv",
-    "10_mle_softmax.tex": "vvvvvvvvvvvvvvv",
-    "11_messy_softmax_grad.md": "vvvvvvvvXvvv",
-    "12_softmax_grad_messy.tex": "vvvvvvvvvvUUUv",
-}
-UNSEEN2_CORRECT = {"01", "03", "05", "08", "10", "12"}
-
-
-@pytest.mark.parametrize("name", sorted(UNSEEN2_EXPECTED))
-def test_a_second_set_of_proofs_in_unseen_notations(name):
-    result = checked((UNSEEN2 / name).read_text(encoding="utf-8"), name)
-    got = "".join({"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "undecided": "?"}[s.verdict]
-                  for s in result.steps)
-    if name[:2] in UNSEEN2_CORRECT:
-        assert "X" not in got and "G" not in got, f"a correct proof flagged: {got}"
-    assert got == UNSEEN2_EXPECTED[name]
-
-
-UNSEEN3 = ROOT / "tests" / "fixtures" / "unseen3"
-#: A third set, written after the two above were passing, with its own key (unseen3-key.md).
-#: Every mistake the key lists is invalid; every damaged display is garbled. Recovery lines are
-#: valid ("not carried forward"). Unsupported, honestly: 06's data likelihood p(T|w) and the
-#: Hessian blocks around it, 08's \approx and high-temperature limit, 09's m_n = \max_k S_{nk}.
-UNSEEN3_EXPECTED = {
-    "01_lecture_softmax_regression.md": "vvvvvvvvvvvvvvvv",
-    "02_blog_softmax_derivative.md": "vGGvvXvvvvvGvvv",
-    "03_homework_solution.md": "vvvGXvvG",
-    "04_paper_appendix.md": "vvvvvvvGvvvvvvGG",
-    "05_course_slides.md": "vvvvvvvvXvvvvv",
-    "06_scribe_notes_bishop_style.md": "vvUUGGvvvvvv",
-    "07_qa_answer_jacobian.md": "vvvvXvvvvvvv",
-    "08_homework_temperature.md": "vvvvvvXvvUU",
-    "09_notes_vectorized_batch.md": "vGvvvGGvvU",
-    "10_blog_backprop_painful_way.md": "vvvGGvXvvvvXv",
-}
-UNSEEN3_NO_MISTAKE = {"01", "04", "06", "09"}
-UNSEEN3_UNDAMAGED = {"01", "05", "07", "08"}
-
-
-@pytest.mark.parametrize("name", sorted(UNSEEN3_EXPECTED))
-def test_a_third_set_of_proofs_in_unseen_notations(name):
-    result = checked((UNSEEN3 / name).read_text(encoding="utf-8"), name)
-    got = "".join({"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "undecided": "?"}[s.verdict]
-                  for s in result.steps)
-    if name[:2] in UNSEEN3_NO_MISTAKE:
+@pytest.mark.parametrize("folder, name", [(folder, name) for folder, spec in UNSEEN.items()
+                                          for name in spec["expected"]])
+def test_proofs_in_unseen_notations(folder, name):
+    """Proofs written independently, with answer keys, in notations the inference was not built on;
+    a file the key calls free of mistakes has no invalid step, an undamaged one no garbled step."""
+    spec = UNSEEN[folder]
+    got = letters(checked((UNSEEN_ROOT / folder / name).read_text(encoding="utf-8"), name))
+    if name[:2] in spec["no_mistake"]:
         assert "X" not in got, f"a correct step flagged: {got}"
-    if name[:2] in UNSEEN3_UNDAMAGED:
+    if name[:2] in spec["undamaged"]:
         assert "G" not in got, f"clean LaTeX called garbled: {got}"
-    assert got == UNSEEN3_EXPECTED[name]
+    assert got == spec["expected"][name]
 
 
 SOFTMAX_S = r"Let $s_i = \frac{e^{z_i}}{\sum_{k=1}^{K} e^{z_k}}$ be the softmax of $z$."
