@@ -230,6 +230,11 @@ class Scanner:
             if node.sup is not None:
                 self._walk(node.sup, scope)
             return
+        if name.startswith("\\mathbb{1}") and node.sub is not None:
+            items = index_items(node.sub)
+            if len(items) == 1 and isinstance(items[0], n.Sym):
+                self._size(items[0].name)    # \mathbf{1}_m: the vector of m ones; m is a size
+                return
         if name == "e" and node.sup is None and self._basis_letter(node.sub):
             return      # e_c: the c-th standard basis vector, as long as c's range (no axis of its own)
         uses = self.uses[name]

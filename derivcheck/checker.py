@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from . import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
-from .messages import (CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
+from .conventions import CUES_AT_A_POINT
+from .messages import (AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
 from .notation import Notation, NotationError, load_notation
 from .source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
@@ -182,13 +183,27 @@ class _Track:
     anchor: Reading | None = None   # the last expression known correct
     anchor_step: str = "the start of the chain"
     origin: str | None = None       # the step where the current error entered
+    # the last expression reached by a step that could not be decided, before any error: where the
+    # anchor cannot be read (∂E_n/∂a_n with E_n unknown), a later line may still return to it
+    unsure: Reading | None = None
+    unsure_step: str = ""
 
     def moved(self, reading: Reading, step: str, **changes) -> "_Track":
         """The track after a step: by default the anchor and the error's origin stay."""
         fields = dict(reading=reading, ok=self.ok, known=self.known, readable=True, step=step,
-                      anchor=self.anchor, anchor_step=self.anchor_step, origin=self.origin)
+                      anchor=self.anchor, anchor_step=self.anchor_step, origin=self.origin,
+                      unsure=self.unsure, unsure_step=self.unsure_step)
         fields.update(changes)
         return _Track(**fields)
+
+    def references(self, prev: Reading) -> list[tuple[Reading, str, bool]]:
+        """What a line that differs from a wrong ``prev`` may have returned to: (expression, step, sure)."""
+        out = []
+        if self.anchor is not None and self.anchor is not prev:
+            out.append((self.anchor, self.anchor_step, True))
+        if self.unsure is not None and self.unsure is not prev and self.unsure is not self.anchor:
+            out.append((self.unsure, self.unsure_step, False))
+        return out
 
 
 @dataclass
@@ -229,6 +244,9 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             step.verdict = "garbled"
             step.reason = Damaged("; ".join(damage)) if verdict != "garbled" else \
                 Damaged("; ".join(damage) + f"; even so, {reason}")
+        elif verdict == "invalid" and info.kind == "conditional":
+            step.verdict, step.reason = "unsupported", AtAPoint(_point_cue(doc, link.piece.block))
+            track_next = track.moved(reading, step.id, known=False)
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
         if position == 0 and len(chain.links) == 1 and step.equation and result is not None \
@@ -277,15 +295,15 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
     if outcome.status == "proved":
         return _proved(link, reading, track, step, outcome) + (result,)
     if outcome.status == "unproved":
-        return "undecided", NotProved(outcome.instances), None, None, \
+        return "undecided", NotProved(outcome.instances, outcome.sampled), None, None, \
             track.moved(reading, step.id, known=False), result
     # refuted, or the shapes differ
-    if (not track.ok or not track.known) and track.anchor is not None and track.anchor is not prev \
-            and link.relation == "=":
-        again = yield Task("compare", info.spec, track.anchor.text, reading.text, "=", assume)
-        if again.outcome is not None and again.outcome.status == "proved":
-            return "valid", Recovered(_anchor_name(track.anchor_step), track.origin or track.step), None, None, \
-                _Track(reading, step=step.id, anchor=reading, anchor_step=step.id), result
+    if (not track.ok or not track.known) and link.relation == "=":
+        for ref, ref_step, sure in track.references(prev):
+            again = yield Task("compare", info.spec, ref.text, reading.text, "=", assume)
+            if again.outcome is not None and again.outcome.status == "proved":
+                return "valid", Recovered(_anchor_name(ref_step), track.origin or track.step, sure), None, None, \
+                    _Track(reading, step=step.id, anchor=reading, anchor_step=step.id), result
     if outcome.status == "shape" and info.inferred:
         # with a notation read from the text, different shapes say more about the reading than
         # about the step: not a refutation
@@ -312,8 +330,9 @@ def _failed(result: Result, reading: Reading, track: _Track, step: StepResult):
         verdict, reason = "undecided", LimitReached(result.message)
     else:
         verdict, reason = "unsupported", NotSupported(result.message)
-    return verdict, reason, None, None, track.moved(reading, step.id, known=False,
-                                                    readable=result.failure != "garbled")
+    readable = result.failure != "garbled"
+    unsure = dict(unsure=reading, unsure_step=step.id) if readable and track.ok else {}
+    return verdict, reason, None, None, track.moved(reading, step.id, known=False, readable=readable, **unsure)
 
 
 def _proved(link: Link, reading: Reading, track: _Track, step: StepResult, outcome):
@@ -325,6 +344,11 @@ def _proved(link: Link, reading: Reading, track: _Track, step: StepResult, outco
         return "valid", Proved(link.relation, outcome.instances), None, None, \
             track.moved(reading, step.id, anchor=reading, anchor_step=step.id)
     return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)
+
+
+def _point_cue(doc: Document, block: int) -> str:
+    m = CUES_AT_A_POINT.search(doc.blocks[block].before)
+    return m.group(0) if m else "at a particular point"
 
 
 def _anchor_name(step: str) -> str:

@@ -73,6 +73,14 @@ SUMS_TO_ONE = re.compile(r"^\s*\\sum_\{?([a-z])(?:\s*=\s*1)?\}?(?:\^\{?\w+\}?)?\
 TRUE_CLASS = re.compile(r"\b(?:true|correct|target|ground[- ]truth)\s+class(?:\s+(?:index|label))?\s*"
                         r"(?:is\s+|,\s*)?\$\s*([A-Za-z])\s*\$|\$\s*([A-Za-z])\s*\$\s+is\s+the\s+(?:index\s+of\s+the\s+)?"
                         r"(?:true|correct|target)\s+class", re.I)
+#: "the $N \times N$ diagonal matrix with $R_{nn} = …$": the entries off the diagonal are zero.
+CUES_DIAGONAL = re.compile(r"\bdiagonal\b", re.I)
+#: Prose before a display that makes it an equation about one point, not an identity ("the gradient
+#: vanishes if and only if $q_t = \tilde y_t$ … for the true class against any other class,").
+CUES_AT_A_POINT = re.compile(r"\b(?:stationary|optimum|optimal\s+(?:point|solution|value)|minimi[sz]er|"
+                             r"at\s+(?:the|a)\s+(?:minimum|maximum)|vanish\w*|fixed\s+point|at\s+convergence|"
+                             r"set(?:ting)?\s+(?:it|this|the\s+\w+)\s+(?:to|equal\s+to)\s+zero|solv\w+\s+for)\b",
+                             re.I)
 #: "$T > 0$": a positive constant.
 POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
 QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"

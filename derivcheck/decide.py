@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import nodes as n
-from .evaluate import AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Unsupported, Value, format_key, instances, \
+from .evaluate import IDENTITY, ONES, AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Unsupported, Value, format_key, instances, \
     is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, is_nonnegative, is_zero
 from .notation import Notation
-from .refute import Point, find_difference
+from .refute import Point, sample_difference
 
 #: Random points tried per unproved instantiation before calling it undecided.
 ATTEMPTS = 4
@@ -31,6 +31,7 @@ class Outcome:
     status: str                     # "proved" | "refuted" | "shape" | "unproved"
     instances: str                  # what was covered, in words
     counterexample: Counterexample | None = None
+    sampled: bool = True            # "unproved": some sampled point gave both sides real values
 
 
 class Context:
@@ -58,6 +59,11 @@ class Context:
         value = self.atoms.expand(self._evaluate(node, env))
         self._expanded[key] = (node, value)
         return value
+
+    def holds(self, relation: n.Rel, env: dict[str, int], labels: tuple) -> bool:
+        """Whether an assumption that reads labels holds at this label assignment."""
+        self.labels.values, self.labels.default = dict(labels), None
+        return self.evaluator.holds(relation, env)
 
     def labels_read(self, node: n.Node, env: dict[str, int]) -> dict[tuple, int]:
         """Which labels ``node`` reads at ``env`` (and how many classes each has)."""
@@ -107,6 +113,10 @@ class Context:
     def _evaluate(self, node: n.Node, env: dict[str, int]) -> Value:
         self.evaluator.notes = []
         value = self.evaluator.value(node, env)
+        if value.has(IDENTITY):
+            raise Unsupported("I (the identity matrix) where no square matrix beside it fixes its size")
+        if value.has(ONES):
+            raise Unsupported("a vector of ones (\\mathbf{1}) whose length nothing beside it fixes")
         for note in self.evaluator.notes:
             if note not in self.notes:
                 self.notes.append(note)
@@ -133,16 +143,23 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
     checker = ctx.evaluator
     total = 0
     unproved: list[str] = []
+    sampled = False         # some unproved instance had real values on both sides at a sampled point
     label_keys: set[tuple] = set()
     for env in instances(letters, notation):
-        if not all(checker.holds(a, env) for a in assumptions):
+        # c \neq y_t: an assumption that reads a label is checked at each label assignment
+        about_labels = [a for a in assumptions if ctx.labels_read(a.lhs, env) or ctx.labels_read(a.rhs, env)]
+        if not all(checker.holds(a, env) for a in assumptions if a not in about_labels):
             continue
         try:
             needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+            for a in about_labels:
+                needs.update({**ctx.labels_read(a.lhs, env), **ctx.labels_read(a.rhs, env)})
         except OutOfRange as err:
             return _out_of_range(err, env, (), letters, notation, label_keys, total + 1)
         label_keys |= set(needs)
         for labels in _label_assignments(needs):
+            if not all(ctx.holds(a, env, labels) for a in about_labels):
+                continue
             total += 1
             try:
                 a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
@@ -155,7 +172,8 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
             if _holds(a, b, relation, ctx.names):
                 continue
             _no_unknowns(ctx, a, b)
-            point = _refute(a, b, relation)
+            point, compared = _refute(a, b, relation)
+            sampled = sampled or compared > 0
             if point is not None:
                 return Outcome("refuted", _describe(letters, notation, label_keys, total),
                                Counterexample(_items(env), _label_items(labels), point.inputs, point.lhs,
@@ -164,7 +182,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
     covered = _describe(letters, notation, label_keys, total)
     if unproved:
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
-                       + (" …" if len(unproved) > 3 else ""))
+                       + (" …" if len(unproved) > 3 else ""), sampled=sampled)
     return Outcome("proved", covered)
 
 
@@ -221,12 +239,12 @@ def _holds(a: Value, b: Value, relation: str, names: Rationalizer) -> bool:
     return True
 
 
-def _refute(a: Value, b: Value, relation: str) -> Point | None:
+def _refute(a: Value, b: Value, relation: str) -> tuple[Point | None, int]:
     if relation == "=":
-        return find_difference(a, b, ATTEMPTS)
+        return sample_difference(a, b, ATTEMPTS)
     flipped = relation in ("\\geq", ">")
     lo, hi = (b, a) if flipped else (a, b)
-    return find_difference(lo, hi, ATTEMPTS, violates=lambda x, y: x > y)
+    return sample_difference(lo, hi, ATTEMPTS, violates=lambda x, y: x > y)
 
 
 def _items(env: dict[str, int]) -> tuple[tuple[str, int], ...]:

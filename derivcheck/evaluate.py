@@ -296,12 +296,24 @@ def _simplify_shape(v: Value) -> Value:
     return v[0, 0] if is_matrix(v) and v.shape == (1, 1) else v
 
 
+#: ``\mathbf{I}`` written with no size and never defined: the identity matrix as large as the square
+#: matrix it is added to (``X^T R X + \lambda I``). It stands for that matrix only inside a sum;
+#: anywhere else it is refused (Evaluator.top_value).
+IDENTITY = sp.Symbol("I(identity)")
+#: ``\mathbf{1}`` with nothing beside it in a product to fix its length: the vector of ones as long
+#: as the vector it is added to (``\theta - c\mathbf{1}``); refused anywhere else, like IDENTITY.
+ONES = sp.Symbol("1(ones)")
+
+
 def add(a: Value, b: Value) -> Value:
     if is_matrix(a) != is_matrix(b):
         if not is_matrix(a) and a == 0:         # an empty sum is the zero of any shape
             return b
         if not is_matrix(b) and b == 0:
             return a
+        a, b = _placeholder_sized(a, b), _placeholder_sized(b, a)
+        if is_matrix(a) and is_matrix(b):
+            return add(a, b)
         a2, b2 = _simplify_shape(a), _simplify_shape(b)
         if is_matrix(a2) or is_matrix(b2):
             raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
@@ -313,6 +325,23 @@ def add(a: Value, b: Value) -> Value:
             raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
         return a + b
     return a + b
+
+
+def _placeholder_sized(value: Value, beside: Value) -> Value:
+    """``c I`` as c times the identity shaped like the square matrix ``beside``, ``c 1`` as c times
+    the ones shaped like the vector ``beside``; else ``value``."""
+    if is_matrix(value) or not is_matrix(beside):
+        return value
+    if value.has(IDENTITY) and beside.shape[0] == beside.shape[1]:
+        placeholder, matrix = IDENTITY, sp.eye(beside.shape[0]).as_immutable()
+    elif value.has(ONES) and is_vector(beside):
+        placeholder, matrix = ONES, ImmutableMatrix(*beside.shape, [1] * len(beside))
+    else:
+        return value
+    coefficient = sp.expand(value).coeff(placeholder)
+    if coefficient.has(placeholder) or sp.expand(value - coefficient * placeholder) != 0:
+        return value
+    return coefficient * matrix
 
 
 def multiply(a: Value, b: Value, notes: list[str] | None = None) -> Value:
@@ -482,7 +511,7 @@ class Evaluator:
         neighbour = values[i + 1] if orientation == "row" and i + 1 < len(values) else \
             values[i - 1] if orientation == "column" and i > 0 else None
         if not is_matrix(neighbour):
-            raise Unsupported("a vector of ones (\\mathbf{1}) whose length nothing beside it fixes")
+            return ONES      # c\mathbf{1} in θ - c\mathbf{1}: its length comes from the sum (add)
         if orientation == "row":
             return ImmutableMatrix(1, neighbour.shape[0], [1] * neighbour.shape[0])
         return ImmutableMatrix(neighbour.shape[1], 1, [1] * neighbour.shape[1])
@@ -616,6 +645,10 @@ class Evaluator:
         fam = self.notation.families.get(sub[0].name)
         return sub[0].name in self.notation.indices or (fam is not None and fam.role == "class label" and not fam.axes)
 
+    def _unsized_identity(self) -> bool:
+        fam = self.notation.families.get("I")
+        return fam is None or (fam.role == "unknown" and not fam.axes and not fam.shape)
+
     def _ones_vector(self, node: n.Scripted) -> ImmutableMatrix:
         """``1_N``, ``\\mathbf{1}_N``: the column of N ones."""
         size = self.notation.sizes[node.sub[0].name]
@@ -701,6 +734,8 @@ class Evaluator:
             return sp.Integer(bound)
         if self.notation.definitions_of(name):
             return self._defined_value(name, sub, sup_index, args, env, node)
+        if name == "I" and not sub and not sup_index and self._unsized_identity():
+            return IDENTITY
         if name in self.notation.families:
             return self._family_value(self.notation.families[name], sub, sup_index, env)
         if name in self.notation.sizes and not sub:
@@ -715,7 +750,7 @@ class Evaluator:
         if name in self.notation.indices:
             raise Unsupported(f"the index {name} is used outside any sum and has no value here")
         if name == INDICATOR:
-            raise Unsupported("\\mathbf{1} without a condition {…}")
+            return ONES
         if name in self.notation.functions:
             raise Unsupported(f"the function {name} is used without an argument")
         values = self._indices(sub, len(_flat_items(sub)), env, name) if sub else ()
@@ -882,6 +917,19 @@ class Evaluator:
                 errors.append(str(why))
                 continue
             return self._as_entries(value, defn, candidates, args, env) if written == (0, 0) else value
+        items = _flat_items(sub)
+        shorter = [d for d in candidates if d.params is None and not d.sup_axes and len(d.sub_axes) == len(items) - 1 > 0]
+        if items and shorter and not sup_index:
+            # u_{t,c} beside u_t = Θ x_t: entry c of example t's vector
+            return self._entry_of(self._use(shorter[0], tuple(items[:-1]), (), args, env), (items[-1],), env, name)
+        longer = [d for d in candidates if d.params is None and not d.sup_axes and len(d.sub_axes) == len(items) + 1
+                  and all(self._same_axis(i, a) for i, a in zip(items, d.sub_axes))]
+        fam = self.notation.families.get(name)
+        if items and longer and not sup_index and (fam is None or fam.role == "unknown"):
+            # \tilde{y}_t beside \tilde{y}_{t,c} = …: example t's vector of entries
+            size = self.notation.size_of_index(longer[0].sub_axes[-1])
+            return column([self._use(longer[0], tuple(items) + (n.Num(str(c)),), (), args, env)
+                           for c in range(1, size + 1)])
         if name in self.notation.families:
             # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
             return self._family_value(self.notation.families[name], sub, sup_index, env)
@@ -890,6 +938,10 @@ class Evaluator:
             # z = Wx + b defines the vector; z_k is its entry
             return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
+
+    def _same_axis(self, item: n.Node, letter: str) -> bool:
+        return isinstance(item, n.Sym) and item.name in self.notation.indices \
+            and self.notation.indices[item.name] == self.notation.indices.get(letter)
 
     def _per_example(self, name: str, written: tuple[int, int]) -> Definition | None:
         """The definition with the sample index first (``a_{nk}``) that a use without it (``a_k``)
@@ -1068,8 +1120,11 @@ class Evaluator:
         return letters - own
 
     def _atom(self, defn: Definition, sup_vals: list[int], sub_vals: list[int], binding: dict) -> Value:
-        env: dict[str, object] = dict(zip(defn.sup_axes, sup_vals))
-        env.update(zip(defn.sub_axes, sub_vals))
+        env: dict[str, object] = {}
+        for letter, value in zip(defn.sup_axes + defn.sub_axes, list(sup_vals) + list(sub_vals)):
+            if env.setdefault(letter, value) != value:
+                # R_{nn} = y_n(1 - y_n) says nothing of R_{12}: never read it as R_{22}
+                raise Unsupported(f"{defn.text} defines only the entries whose {letter}-indices agree")
         env.update(binding)
         key = (defn.text, tuple(sorted((k, _hashable(v)) for k, v in env.items())))
         for deps, known in self.atoms.by_key.get(key, ()):

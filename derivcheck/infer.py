@@ -30,8 +30,8 @@ from . import nodes as n
 from . import rules
 from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, is_exponential, label_value,
                    split_sup, subscript_offsets)
-from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
-                          CUES_HEADING_CONDITION, CUES_SOFTMAX_OUTPUT, MEMBER, ONE_HOT, POSITIVE, SHAPE_IN_WORDS, SUMS_TO_ONE,
+from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_AT_A_POINT, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
+                          CUES_DIAGONAL, CUES_HEADING_CONDITION, CUES_SOFTMAX_OUTPUT, MEMBER, ONE_HOT, POSITIVE, SHAPE_IN_WORDS, SUMS_TO_ONE,
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, TRUE_CLASS, fresh_names, lower_case,
                           model_kind)
 from .notation import DEFAULT_SIZES, relabel
@@ -334,8 +334,9 @@ class _Inference:
                 found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
                                                     lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
             elif is_pattern(lhs.node):
-                found.append((item.line, Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline",
-                                                    lhs.scope, f"{lhs.text} = {rhs.text}")))
+                d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
+                               f"{lhs.text} = {rhs.text}")
+                found.append((item.line, _diagonal(d) if CUES_DIAGONAL.search(item.before + item.after) else d))
         for _, d in sorted(found, key=lambda f: f[0]):
             if not self._definable(d):
                 continue
@@ -731,11 +732,13 @@ class _Inference:
     def _implicit_dimensions(self, families: dict[str, dict], axes: "Axes") -> None:
         """Axes a symbol has but never shows: a weight vector per class (w_j x_i), a bare W."""
         declared = self._declared_shapes(families, axes)
+        stated = self._memberships()
         weights = [f for f in families.values() if f["role"] == "weights"]
         classify = self.model in ("softmax", "logistic", None)
         for name, fam in families.items():
-            if name in declared:
-                continue
+            if name in declared or (len(stated.get(name, ())) == len(fam["sub"]) > 0 and not fam["sup"]
+                                    and all(axes.role_of_slot(s) != "samples" for s in fam["sub"])):
+                continue        # θ ∈ R^M written θ_l: its entries are numbers, whatever θ usually is
             roles = {axes.role_of_slot(s) for s in fam["sub"] + fam["sup"]}
             uses = self.scanner.uses.get(name)
             bare_only = not fam["sub"] and not fam["sup"]
@@ -793,6 +796,8 @@ class _Inference:
     def _complete(self, roles: dict[str, str], axes: "Axes", families: dict[str, dict]) -> None:
         """Logits and probabilities the document uses and never defines, from its model."""
         self._complete_dropped_samples(families, axes)
+        self._complete_terms_of_sums(families, axes)
+        self._complete_named_parts(families)
         self._complete_identity(families, axes)
         self._complete_sigmoid(families)
         self._complete_matrix_of_vectors(families, axes)
@@ -950,6 +955,51 @@ class _Inference:
             del families["I"]
             self.note("stated", f"$I$ is the identity matrix: ${text}$")
 
+    def _complete_terms_of_sums(self, families: dict[str, dict], axes: "Axes") -> None:
+        """``E_n`` where only ``E = -\\sum_{n=1}^N \\{…\\}`` is defined ("write $E = \\sum_n E_n$"): the
+        n-th term of that sum over the samples."""
+        for name, d in list(self.definitions.items()):
+            uses = self.scanner.uses.get(name)
+            if "@" in name or arity(d.lhs) or uses is None or not uses.sub_arity.get(1) \
+                    or f"{name}@1" in self.definitions:
+                continue
+            body, sign = (d.rhs.arg, "-") if isinstance(d.rhs, n.Neg) else (d.rhs, "")
+            if not isinstance(body, n.Sum) or body.product or body.conditions \
+                    or not (isinstance(body.upper, n.Sym) and axes.sizes.get(body.upper.name) == "samples"):
+                continue    # L = -Σ_k y_k log s_k beside a batch's L_n: L_n is not a term of that sum
+            term = body.body.arg if isinstance(body.body, n.Group) else body.body
+            if mentions(term, name):
+                continue    # E = Σ_j E_j: the sum names its terms, and says nothing of them
+            text = f"{name}_{{{body.index}}} = {sign}\\left({to_latex(term)}\\right)"
+            term_def = _definition_from_text(text, name, "convention", None)
+            if term_def is not None:
+                self.definitions[f"{name}@1"] = term_def
+                families.pop(name, None)
+                self.note("convention", f"${name}_{{{body.index}}}$ is the {body.index}-th term of the sum that "
+                          f"defines ${name}$: ${text}$")
+
+    def _complete_named_parts(self, families: dict[str, dict]) -> None:
+        """"We write $J = J_{\\text{data}} + J_{\\text{reg}}$" of a J defined as a sum of as many terms:
+        each name is its term, in order."""
+        for item, parts in self.read.inline:
+            if len(parts) != 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
+                continue
+            whole, split = parts[0][1].node, parts[1][1].node
+            d = self.definitions.get(head_name(whole) or "")
+            if d is None or not isinstance(split, n.Add) or not isinstance(d.rhs, n.Add) \
+                    or len(split.terms) != len(d.rhs.terms):
+                continue
+            names = [head_name(t) for t in split.terms]
+            if not all(isinstance(t, n.Sym) and t.name not in self.definitions for t in split.terms):
+                continue
+            for name, term in zip(names, d.rhs.terms):
+                text = f"{name} = {to_latex(term)}"
+                part = _definition_from_text(text, name, "inline", None)
+                if part is not None:
+                    self.definitions[name] = part
+                    families.pop(name, None)
+                    self.note("stated", f"${name}$ is a term of ${d.name}$ (line {item.line}): ${text}$")
+
     def _complete_sigmoid(self, families: dict[str, dict]) -> None:
         """``\\sigma(a_j)`` applied to a scalar and never defined, in a document that speaks of the
         sigmoid (or of a binary model or a network): the logistic sigmoid."""
@@ -1080,6 +1130,7 @@ class _Inference:
                 for block in d.blocks:
                     self.block_notes[block].setdefault("definitions", []).append(d.text)
         self._conditions()
+        self._at_a_point()
         self._arbitrary_variables()
         self._continuations(tags)
         self._generic_blocks()
@@ -1117,6 +1168,19 @@ class _Inference:
             for chain in self.read.chains:
                 if chain.exprs and chain.exprs[0].node == head:
                     self._assume(chain.blocks[0], conditions, item.line)
+
+    def _at_a_point(self) -> None:
+        """"The gradient vanishes if and only if $q = \\tilde y$; … for any other class," before an
+        equation with no derivative in it: it holds at that point, and is no identity."""
+        for chain in self.read.chains:
+            if not chain.exprs or any(isinstance(x, n.Deriv) for e in chain.exprs for x in n.walk(e.node)):
+                continue
+            block = self.doc.blocks[chain.blocks[0]]
+            m = CUES_AT_A_POINT.search(_last_paragraph(block.before))
+            if m:
+                self.block_notes[chain.blocks[0]]["kind"] = "conditional"
+                self.note("stated", f"the display on line {self.doc.source_line(block.line)} holds at a particular "
+                          f"point (\"{m.group(0)}\"): not read as an identity")
 
     def _heading_conditions(self) -> None:
         """``## Case 2: $i \\neq j$``: the condition holds for the chains under the heading, up to the
@@ -1156,9 +1220,10 @@ class _Inference:
                     elif isinstance(x, n.Sym):
                         bare.add(x.name)
             parameters = CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] | CONVENTIONS["label"]
-            for name in sorted((wrts & bare) - indexed - parameters - {None}):
+            for name in sorted(((wrts | self._scalar_arguments()) & bare) - indexed - parameters - {None}):
                 uses = self.scanner.uses.get(name)
-                if uses is not None and uses.indexed and not uses.bare - {chain.exprs[0].scope}:
+                if uses is not None and uses.indexed and (name in self._scalar_arguments()
+                                                          or not uses.bare - {chain.exprs[0].scope}):
                     for block in chain.blocks:
                         self.block_notes[block].setdefault("symbols", {})[name] = "variable"
         for block in self.doc.blocks:
@@ -1168,6 +1233,17 @@ class _Inference:
                     self.block_notes[block.index].setdefault("symbols", {})[node.name] = "variable"
                     self.note("stated", f"in the display on line {self.doc.source_line(block.line)}, ${node.name}$ is "
                               "any number (the text says so)")
+
+    def _scalar_arguments(self) -> set[str]:
+        """The argument of a function defined on numbers (``\\sigma(a) = \\frac{1}{1 + e^{-a}}``, a
+        never indexed in the body): wherever it stands bare, it is that number, even if a_n exists."""
+        out = set()
+        for d in self.definitions.values():
+            if isinstance(d.lhs, n.Call) and len(d.lhs.args) == 1 and isinstance(d.lhs.args[0], n.Sym):
+                name = d.lhs.args[0].name
+                if not any(isinstance(x, n.Scripted) and x.base == n.Sym(name) and x.sub for x in n.walk(d.rhs)):
+                    out.add(name)
+        return out
 
     def _assume(self, block: int, conditions: list[str], line: int) -> None:
         notes = self.block_notes[block].setdefault("assume", [])
@@ -1295,6 +1371,21 @@ def _bases(exprs: list[Expr]) -> set[str]:
     """Symbols written with an index or applied: ``t`` in ``t_n`` (a target), not in ``x_t``."""
     return {head_name(x) for e in exprs for x in n.walk(e.node)
             if isinstance(x, (n.Scripted, n.Call))} - {None}
+
+
+def _last_paragraph(prose: str) -> str:
+    return re.split(r"\n\s*\n", prose.strip())[-1]
+
+
+def _diagonal(d: Definition) -> Definition:
+    """``R_{nn} = y_n(1 - y_n)`` of "the diagonal matrix R": ``R_{nn'} = \\delta_{nn'} (y_n(1 - y_n))``.
+    (Read as written, it defines the diagonal only, and the evaluator refuses the other entries.)"""
+    items = index_items(d.lhs.sub) if isinstance(d.lhs, n.Scripted) and d.lhs.sub else []
+    if not (len(items) == 2 and isinstance(items[0], n.Sym) and items[0] == items[1]):
+        return d
+    letter = items[0].name
+    lhs, rhs = f"{to_latex(d.lhs.base)}_{{{letter} {letter}'}}", f"\\delta_{{{letter} {letter}'}} \\left({to_latex(d.rhs)}\\right)"
+    return replace(d, lhs=parse_expression(lhs), rhs=parse_expression(rhs), text=f"{lhs} = {rhs}")
 
 
 def _names_used(nodes: Iterable[n.Node]) -> set[str]:

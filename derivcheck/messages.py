@@ -92,11 +92,13 @@ class ShapesUnread(Message):
 class Recovered(Message):
     anchor: str
     wrong: str
+    sure: bool = True       # False: the anchor's own step could not be decided
 
     def text(self) -> str:
+        which = "the last correct expression" if self.sure else \
+            "the last expression not shown wrong (its own step could not be decided)"
         return (f"differs from the previous expression, which was wrong (step {self.wrong}), but is "
-                f"proved equal to {self.anchor}, the last correct expression: the error was not "
-                "carried forward")
+                f"proved equal to {self.anchor}, {which}: the error was not carried forward")
 
     def short(self) -> str:
         return f"recovers: proved equal to {self.anchor}; the error of step {self.wrong} is not carried forward"
@@ -139,10 +141,24 @@ class NotSupported(Message):
 
 
 @dataclass(frozen=True)
-class NotProved(Message):
-    instances: str
+class AtAPoint(Message):
+    """A refuted equation the text says holds only somewhere (at an optimum): not an identity."""
+    cue: str
 
     def text(self) -> str:
+        return (f"not an identity: the text says it holds at a particular point (\"{self.cue}\"), a condition "
+                "derivcheck cannot read; it is not equal everywhere, so it is neither proved nor refuted")
+
+
+@dataclass(frozen=True)
+class NotProved(Message):
+    instances: str
+    sampled: bool = True
+
+    def text(self) -> str:
+        if not self.sampled:
+            return (f"neither proved nor refuted ({self.instances}): the exact procedure could not reduce the "
+                    "difference to zero, and at no sampled point were both sides real numbers")
         return (f"equal at every sampled point ({self.instances}) but not proved: the exact "
                 "procedure could not reduce the difference to zero")
 

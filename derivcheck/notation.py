@@ -355,8 +355,8 @@ def _block_note(spec) -> BlockNote:
     overrides = {k: spec[k] for k in ("indices", "symbols", "sizes", "definitions", "functions", "layout")
                  if k in spec}
     kind = spec.get("kind")
-    if kind not in (None, "definition", "context", "step"):
-        raise NotationError(f"blocks: kind {kind!r}: expected definition, context or step")
+    if kind not in (None, "definition", "conditional"):
+        raise NotationError(f"blocks: kind {kind!r}: expected definition or conditional")
     return BlockNote(str(spec["at"]), assume, spec.get("continues"), kind, bool(spec.get("onward")),
                      overrides or None)
 

@@ -256,6 +256,8 @@ class _ToNodes(Transformer):
                 return replace(base, sup=sup, span=span)     # \tanh^2(a) is (\tanh a)^2
             if base.kind == "brace":
                 return n.Underbrace(base.first, _label(script), span=span)
+            if base.kind == "nabla" and sup == n.Num("2"):
+                return replace(base, sup=sup, span=span)     # \nabla^2_\theta f: the Hessian
             raise LatexError(f"a superscript on {base.kind} is not understood", span[0])
         if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name in ("*", "\\star"):
             return n.Sym(base.name + "^*", span=span)
@@ -670,8 +672,12 @@ def _apply_prefix(op: _Prefix, operand: n.Node, span: n.Span) -> n.Node:
         wrt = op.wrt
         if wrt is None and isinstance(operand, n.Call) and len(operand.args) == 1:
             wrt = _ungroup(operand.args[0])      # \nabla E(\mathbf{w}): by the function's argument
+        if wrt is None and isinstance(operand, n.Deriv) and operand.gradient:
+            wrt = operand.wrt                       # \nabla \nabla E(\mathbf{w}): the Hessian
         if wrt is None:
             raise LatexError("\\nabla without a subscript: with respect to what?", span[0])
+        if op.sup is not None:
+            operand = n.Deriv(operand, wrt, gradient=True, span=span)
         return n.Deriv(operand, wrt, gradient=True, span=span)
     if op.kind == "deriv":
         return n.Deriv(operand, op.wrt, span=span)

@@ -33,11 +33,19 @@ def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, vi
 
     ``violates(a, b)`` replaces "differ" for inequalities (a claimed ``a <= b`` fails when a > b).
     """
+    return sample_difference(lhs, rhs, attempts, seed, violates)[0]
+
+
+def sample_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0,
+                      violates=None) -> tuple[Point | None, int]:
+    """find_difference, and how many entry comparisons had real values on both sides (zero means
+    the sampling says nothing: "equal at every sampled point" would be untrue)."""
     pairs = _entry_pairs(lhs, rhs)
     variables = sorted(set().union(*(a.free_symbols | b.free_symbols for _, a, b in pairs)), key=str)
     if any(a.atoms(sp.Function) - a.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos)
            or b.atoms(sp.Function) - b.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos) for _, a, b in pairs):
-        return None  # undefined functions have no values
+        return None, 0  # undefined functions have no values
+    compared = 0
     rng = random.Random(seed)
     shares = sum(isinstance(v, Share) for v in variables)
     for attempt in range(attempts):
@@ -46,13 +54,14 @@ def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, vi
             va, vb = _numeric(a, point), _numeric(b, point)
             if va is None or vb is None:
                 continue
+            compared += 1
             scale = max(sp.Float(1, DIGITS), abs(va), abs(vb))
             margin = TOLERANCE * scale
             bad = violates(va - margin, vb) if violates else abs(va - vb) > margin
             if bad:
                 inputs = tuple((str(v), str(point[v])) for v in variables)
-                return Point(inputs, _show(va), _show(vb), entry)
-    return None
+                return Point(inputs, _show(va), _show(vb), entry), compared
+    return None, compared
 
 
 def _entry_pairs(lhs: Value, rhs: Value):

@@ -390,7 +390,7 @@ _BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and
 
 #: An index condition closing a row: ``\\qquad (i \\neq j)``, ``, \\text{for } i = j``.
 _CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)+\(?\s*(?:\\text\{\s*(?:for|if|when)\s*\}\s*)?"
-                        r"([a-z])\s*(\\neq|\\ne(?![a-z])|=)\s*([a-z])\s*\)?\s*[.,;]?\s*$")
+                        r"([a-z](?:_\{?[a-z]\}?)?)\s*(\\neq|\\ne(?![a-z])|=)\s*([a-z](?:_\{?[a-z]\}?)?)\s*\)?\s*[.,;]?\s*$")
 
 
 def _row_condition(row: str) -> tuple[str, tuple[str, ...]]:

@@ -246,6 +246,33 @@ NOTATION_IN_PROSE = {
         SOFTMAX_S[:-1] + r", $y$ a one-hot label, and $L = -\sum_{k=1}^{K} y_k \log s_k$." "\n\n"
         r"$$ \frac{\partial L}{\partial s} = -y \oslash s $$" "\n\n"
         r"$$ \frac{\partial L}{\partial s} = y \oslash s $$", "vX"),
+    "a diagonal matrix given by its diagonal, Hessians, an unsized identity": (r"""Inputs $x_n \in \mathbb{R}^D$, targets $t_n$, $a_n = w^T x_n$, $y_n = \sigma(a_n)$ with the logistic sigmoid $\sigma(a) = \frac{1}{1 + e^{-a}}$. The design matrix $X$ has rows $x_n^T$, and $R$ is the $N \times N$ diagonal matrix with $R_{nn} = y_n (1 - y_n)$.
+
+$$ E(w) = -\sum_{n=1}^{N} \left\{ t_n \ln y_n + (1 - t_n) \ln (1 - y_n) \right\} $$
+
+$$ \nabla \nabla E(w) = X^T R X $$
+
+$$ \nabla \nabla E(w) + \lambda I = X^T R X + \lambda I $$
+
+$$ \nabla \nabla E(w) = X^T X $$""", "vvvX"),
+    "a loss split into named terms": (r"""Inputs $X \in \mathbb{R}^{M \times D}$, weights $W \in \mathbb{R}^{D \times K}$, scores $Z = XW$, $P_{ij} = e^{Z_{ij}} / \sum_{l=1}^{K} e^{Z_{il}}$, and one-hot labels $Y$.
+
+$$ J(W) = -\frac{1}{M} \sum_{i=1}^{M} \sum_{j=1}^{K} Y_{ij} \log P_{ij} + \frac{\lambda}{2} \lVert W \rVert_F^2 $$
+
+We write $J = J_{\text{data}} + J_{\text{reg}}$.
+
+$$ \nabla_W J_{\text{data}} = \frac{1}{M} X^T (P - Y) $$
+
+$$ \nabla_W J_{\text{reg}} = \lambda W $$
+
+$$ \nabla_W J = \frac{1}{M} X^T (P - Y) $$""", "vvvX"),
+    "an equation that holds at a stationary point": (r"""Let $s_i = \frac{e^{z_i}}{\sum_{k=1}^{K} e^{z_k}}$ be the softmax of $z$, $y$ a one-hot label, and $L = -\sum_{k=1}^{K} y_k \log s_k$.
+
+$$ \frac{\partial L}{\partial z_i} = s_i - y_i $$
+
+The gradient vanishes at the stationary point, where
+
+$$ s_i = y_i $$""", "vU"),
 }
 
 
