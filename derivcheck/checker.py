@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
-from .conventions import CUES_AT_A_POINT
+from .conventions import point_cue
 from .messages import (AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
 from .notation import Notation, NotationError, load_notation
@@ -245,7 +245,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             step.reason = Damaged("; ".join(damage)) if verdict != "garbled" else \
                 Damaged("; ".join(damage) + f"; even so, {reason}")
         elif verdict == "invalid" and info.kind == "conditional":
-            step.verdict, step.reason = "unsupported", AtAPoint(_point_cue(doc, link.piece.block))
+            step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
             track_next = track.moved(reading, step.id, known=False)
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
@@ -344,11 +344,6 @@ def _proved(link: Link, reading: Reading, track: _Track, step: StepResult, outco
         return "valid", Proved(link.relation, outcome.instances), None, None, \
             track.moved(reading, step.id, anchor=reading, anchor_step=step.id)
     return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)
-
-
-def _point_cue(doc: Document, block: int) -> str:
-    m = CUES_AT_A_POINT.search(doc.blocks[block].before)
-    return m.group(0) if m else "at a particular point"
 
 
 def _anchor_name(step: str) -> str:

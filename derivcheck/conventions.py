@@ -81,6 +81,12 @@ CUES_AT_A_POINT = re.compile(r"\b(?:stationary|optimum|optimal\s+(?:point|soluti
                              r"at\s+(?:the|a)\s+(?:minimum|maximum)|vanish\w*|fixed\s+point|at\s+convergence|"
                              r"set(?:ting)?\s+(?:it|this|the\s+\w+)\s+(?:to|equal\s+to)\s+zero|solv\w+\s+for)\b",
                              re.I)
+
+def point_cue(prose: str) -> str | None:
+    """The words in the paragraph before a display that make it hold at one point, if any."""
+    m = CUES_AT_A_POINT.search(re.split(r"\n\s*\n", prose.strip())[-1])
+    return m.group(0) if m else None
+
 #: "$T > 0$": a positive constant.
 POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
 QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"

@@ -147,13 +147,14 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
     label_keys: set[tuple] = set()
     for env in instances(letters, notation):
         # c \neq y_t: an assumption that reads a label is checked at each label assignment
-        about_labels = [a for a in assumptions if ctx.labels_read(a.lhs, env) or ctx.labels_read(a.rhs, env)]
-        if not all(checker.holds(a, env) for a in assumptions if a not in about_labels):
+        read = {a: {**ctx.labels_read(a.lhs, env), **ctx.labels_read(a.rhs, env)} for a in assumptions}
+        about_labels = [a for a in assumptions if read[a]]
+        if not all(checker.holds(a, env) for a in assumptions if not read[a]):
             continue
         try:
             needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
             for a in about_labels:
-                needs.update({**ctx.labels_read(a.lhs, env), **ctx.labels_read(a.rhs, env)})
+                needs.update(read[a])
         except OutOfRange as err:
             return _out_of_range(err, env, (), letters, notation, label_keys, total + 1)
         label_keys |= set(needs)

@@ -918,10 +918,16 @@ class Evaluator:
                 continue
             return self._as_entries(value, defn, candidates, args, env) if written == (0, 0) else value
         items = _flat_items(sub)
-        shorter = [d for d in candidates if d.params is None and not d.sup_axes and len(d.sub_axes) == len(items) - 1 > 0]
-        if items and shorter and not sup_index:
-            # u_{t,c} beside u_t = Θ x_t: entry c of example t's vector
-            return self._entry_of(self._use(shorter[0], tuple(items[:-1]), (), args, env), (items[-1],), env, name)
+        # a family declared for the written form (E_k beside E = Σ_j E_j) wins over the whole vector's
+        # definition, though not over one with the leading indices (u_{t,c} beside u_t = Θ x_t)
+        shorter = sorted((d for d in candidates if not d.sup_axes and len(d.sub_axes) < len(items)
+                          and (d.params is None or not d.sub_axes)
+                          and (d.sub_axes or name not in self.notation.families)), key=lambda d: -len(d.sub_axes))
+        if shorter and not sup_index:
+            # z_k beside z = Wx + b, u_{t,c} beside u_t = Θ x_t: an entry of the vector defined
+            k = len(shorter[0].sub_axes)
+            value = self._use(shorter[0], tuple(items[:k]), (), args, env)
+            return self._entry_of(value, tuple(items[k:]), env, name)
         longer = [d for d in candidates if d.params is None and not d.sup_axes and len(d.sub_axes) == len(items) + 1
                   and all(self._same_axis(i, a) for i, a in zip(items, d.sub_axes))]
         fam = self.notation.families.get(name)
@@ -933,10 +939,6 @@ class Evaluator:
         if name in self.notation.families:
             # y_{nc} = 1(y_n = c) is defined, y_n is the declared class label
             return self._family_value(self.notation.families[name], sub, sup_index, env)
-        whole = [d for d in self.notation.definitions_of(name) if not d.sub_axes and not d.sup_axes]
-        if sub and not sup_index and whole:
-            # z = Wx + b defines the vector; z_k is its entry
-            return self._entry_of(self._use(whole[0], (), (), args, env), sub, env, name)
         raise Unsupported(f"{node_text(node)} does not match the definition of {name}: {'; '.join(errors)}")
 
     def _same_axis(self, item: n.Node, letter: str) -> bool:

@@ -30,9 +30,9 @@ from . import nodes as n
 from . import rules
 from .axes import (INDEX_LETTER, Axes, Group, Scanner, head_name, index_items, is_exponential, label_value,
                    split_sup, subscript_offsets)
-from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_AT_A_POINT, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
+from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_CASES_END, CUES_CONDITION, CUES_CONTINUES,
                           CUES_DIAGONAL, CUES_HEADING_CONDITION, CUES_SOFTMAX_OUTPUT, MEMBER, ONE_HOT, POSITIVE, SHAPE_IN_WORDS, SUMS_TO_ONE,
-                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, TRUE_CLASS, fresh_names, lower_case,
+                          QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, TRUE_CLASS, fresh_names, lower_case, point_cue,
                           model_kind)
 from .notation import DEFAULT_SIZES, relabel
 from .parse import LatexError, parse_expression
@@ -258,7 +258,7 @@ class _Inference:
         self._keep_parameters_reachable(targets)
         self._fold_definitions()
         self._announce_definitions()
-        self.names |= self._shaped_names_in_definitions()
+        self.names |= _names_used(d.rhs for d in self.definitions.values())   # S = XW + 1b^T in the prose
         roles = self._roles(targets)
         axes = self._axes(roles)
         families = self._families(roles, axes)
@@ -761,11 +761,6 @@ class _Inference:
                     and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
                 fam["sub"] = [axes.axis("classes")]
 
-    def _shaped_names_in_definitions(self) -> set[str]:
-        """``S = XW + 1_N b^T`` in the prose, with ``X ∈ R^{N×D}`` stated: X is a symbol of the
-        derivation even if no display writes it."""
-        return _names_used(d.rhs for d in self.definitions.values())
-
     def _memberships(self) -> dict[str, list[str]]:
         """``X \\in \\mathbb{R}^{N \\times D}``: the sizes a symbol is declared with, by name."""
         out: dict[str, list[str]] = {}
@@ -1176,11 +1171,11 @@ class _Inference:
             if not chain.exprs or any(isinstance(x, n.Deriv) for e in chain.exprs for x in n.walk(e.node)):
                 continue
             block = self.doc.blocks[chain.blocks[0]]
-            m = CUES_AT_A_POINT.search(_last_paragraph(block.before))
-            if m:
+            cue = point_cue(block.before)
+            if cue:
                 self.block_notes[chain.blocks[0]]["kind"] = "conditional"
                 self.note("stated", f"the display on line {self.doc.source_line(block.line)} holds at a particular "
-                          f"point (\"{m.group(0)}\"): not read as an identity")
+                          f"point (\"{cue}\"): not read as an identity")
 
     def _heading_conditions(self) -> None:
         """``## Case 2: $i \\neq j$``: the condition holds for the chains under the heading, up to the
@@ -1207,6 +1202,8 @@ class _Inference:
     def _arbitrary_variables(self) -> None:
         """"For any $z$:" before a display, or ``\\frac{d}{da} \\tanh(a)`` where a is elsewhere always
         indexed (a_j): there the letter is a free variable, whatever it is elsewhere."""
+        parameters = CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] | CONVENTIONS["label"]
+        scalar_arguments = self._scalar_arguments()
         for chain in self.read.chains:
             if chain.skipped:
                 continue
@@ -1219,10 +1216,9 @@ class _Inference:
                         indexed.add(x.base.name)
                     elif isinstance(x, n.Sym):
                         bare.add(x.name)
-            parameters = CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] | CONVENTIONS["label"]
-            for name in sorted(((wrts | self._scalar_arguments()) & bare) - indexed - parameters - {None}):
+            for name in sorted(((wrts | scalar_arguments) & bare) - indexed - parameters - {None}):
                 uses = self.scanner.uses.get(name)
-                if uses is not None and uses.indexed and (name in self._scalar_arguments()
+                if uses is not None and uses.indexed and (name in scalar_arguments
                                                           or not uses.bare - {chain.exprs[0].scope}):
                     for block in chain.blocks:
                         self.block_notes[block].setdefault("symbols", {})[name] = "variable"
@@ -1371,10 +1367,6 @@ def _bases(exprs: list[Expr]) -> set[str]:
     """Symbols written with an index or applied: ``t`` in ``t_n`` (a target), not in ``x_t``."""
     return {head_name(x) for e in exprs for x in n.walk(e.node)
             if isinstance(x, (n.Scripted, n.Call))} - {None}
-
-
-def _last_paragraph(prose: str) -> str:
-    return re.split(r"\n\s*\n", prose.strip())[-1]
 
 
 def _diagonal(d: Definition) -> Definition:

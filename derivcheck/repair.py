@@ -203,6 +203,18 @@ def _sign_edits(step: n.Node, text: str) -> Iterator[Candidate]:
                                     _replace(step, term, n.Neg(term)))
 
 
+def _times(piece: str, factor: n.Node, step: n.Node, text: str, why: str = "") -> Candidate:
+    """The whole expression multiplied by ``factor`` (written ``piece``)."""
+    return Candidate("factor", f"{piece} \\left({text}\\right)", f"multiply the whole expression by ${piece}${why}",
+                     n.Mul((factor, n.Group(step))))
+
+
+def _over(piece: str, factor: n.Node, step: n.Node, text: str, why: str = "") -> Candidate:
+    """The whole expression divided by ``factor`` (written ``piece``)."""
+    return Candidate("factor", f"\\frac{{{text}}}{{{piece}}}", f"divide the whole expression by ${piece}${why}",
+                     n.Div(step, factor))
+
+
 def _lost_factor_edits(target: n.Node, step: n.Node, text: str) -> Iterator[Candidate]:
     """A factor of the line before that this line no longer writes (``\\frac{1}{T}``, ``\\lambda``):
     the whole expression multiplied by it, or divided by a denominator it lost."""
@@ -213,16 +225,10 @@ def _lost_factor_edits(target: n.Node, step: n.Node, text: str) -> Iterator[Cand
             for f in x.factors:
                 if f not in present and f not in seen:
                     seen.add(f)
-                    piece = to_latex(f)
-                    yield Candidate("factor", f"{piece} \\left({text}\\right)",
-                                    f"multiply the whole expression by ${piece}$ (a factor of the line before)",
-                                    n.Mul((f, n.Group(step))))
+                    yield _times(to_latex(f), f, step, text, " (a factor of the line before)")
         elif isinstance(x, n.Div) and x.den not in present and x.den not in seen:
             seen.add(x.den)
-            piece = to_latex(x.den)
-            yield Candidate("factor", f"\\frac{{{text}}}{{{piece}}}",
-                            f"divide the whole expression by ${piece}$ (a denominator of the line before)",
-                            n.Div(step, x.den))
+            yield _over(to_latex(x.den), x.den, step, text, " (a denominator of the line before)")
 
 
 def _scalar_factor_edits(ctx: Context, target: n.Node, step: n.Node, text: str) -> Iterator[Candidate]:
@@ -235,11 +241,8 @@ def _scalar_factor_edits(ctx: Context, target: n.Node, step: n.Node, text: str) 
         name in notation.families and not notation.families[name].axes and not notation.families[name].shape
         and notation.families[name].role in ("positive", "variable")))
     for name in scalars:
-        symbol = n.Sym(name)
-        yield Candidate("factor", f"{name} \\left({text}\\right)", f"multiply the whole expression by ${name}$",
-                        n.Mul((symbol, n.Group(step))))
-        yield Candidate("factor", f"\\frac{{{text}}}{{{name}}}", f"divide the whole expression by ${name}$",
-                        n.Div(step, symbol))
+        yield _times(name, n.Sym(name), step, text)
+        yield _over(name, n.Sym(name), step, text)
 
 
 def _factor_edits(step: n.Node, text: str) -> Iterator[Candidate]:
@@ -259,14 +262,10 @@ def _factor_edits(step: n.Node, text: str) -> Iterator[Candidate]:
             yield Candidate("factor", text[:start] + tail, f"drop the factor ${text[start:end]}$",
                             _replace(step, mul, shorter))
     for (start, end), f in factors.items():
-        piece = text[start:end]
-        yield Candidate("factor", f"\\frac{{{text}}}{{{piece}}}", f"divide the whole expression by ${piece}$",
-                        n.Div(step, f))
-        yield Candidate("factor", f"{piece} \\left({text}\\right)", f"multiply the whole expression by ${piece}$",
-                        n.Mul((f, n.Group(step))))
+        yield _over(text[start:end], f, step, text)
+        yield _times(text[start:end], f, step, text)
     for k, node in (("2", n.Num("2")), ("\\frac{1}{2}", n.Div(n.Num("1"), n.Num("2")))):
-        yield Candidate("factor", f"{k} \\left({text}\\right)", f"multiply the whole expression by ${k}$",
-                        n.Mul((node, n.Group(step))))
+        yield _times(k, node, step, text)
 
 
 
