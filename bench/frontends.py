@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derivcheck import rules  # noqa: E402
-from derivcheck.checker import Options, check, read, run_inline  # noqa: E402
-from derivcheck.commands import LAYOUT  # noqa: E402
-from derivcheck.notation import load_notation  # noqa: E402
-from derivcheck.source import read_document  # noqa: E402
+from derivcheck.latex import rules  # noqa: E402
+from derivcheck.verdict.checker import Options, check, read, run_inline  # noqa: E402
+from derivcheck.latex.commands import LAYOUT  # noqa: E402
+from derivcheck.notation.header import load_notation  # noqa: E402
+from derivcheck.read.source import read_document  # noqa: E402
 
 
 def fragments():

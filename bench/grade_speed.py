@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from mutate import mutate  # noqa: E402
 
-from derivcheck.assignment import load_assignment  # noqa: E402
-from derivcheck.run import grade_files  # noqa: E402
+from derivcheck.grade.assignment import load_assignment  # noqa: E402
+from derivcheck.run.batch import grade_files  # noqa: E402
 
 TARGET_SECONDS = 60.0
 

@@ -36,16 +36,16 @@ def timed(cmd: list[str]) -> float:
 
 
 def cold() -> float:
-    best = min(timed([PY, "-m", "derivcheck.cli", "derivations/", "--no-reports"]) for _ in range(3))
+    best = min(timed([PY, "-m", "derivcheck.run.cli", "derivations/", "--no-reports"]) for _ in range(3))
     print(f"cold `derivcheck derivations/`: {best:.2f} s = {best / TARGET_SECONDS:.2f} × the {TARGET_SECONDS:g} s target")
     return best
 
 
 def split(total: float) -> None:
-    imports = min(timed([PY, "-c", "import derivcheck.run"]) for _ in range(3))
-    code = ("import time; t=time.perf_counter(); import derivcheck.run;"
-            "from derivcheck.source import read_document; from derivcheck.checker import read;"
-            "from derivcheck.notation import load_notation; from pathlib import Path; t0=time.perf_counter();"
+    imports = min(timed([PY, "-c", "import derivcheck.run.batch"]) for _ in range(3))
+    code = ("import time; t=time.perf_counter(); import derivcheck.run.batch;"
+            "from derivcheck.read.source import read_document; from derivcheck.verdict.checker import read;"
+            "from derivcheck.notation.header import load_notation; from pathlib import Path; t0=time.perf_counter();"
             "[ [read(p.text, load_notation(d.header)) for c in d.chains for p in [c.first]+[l.piece for l in c.links]]"
             " for d in [read_document(str(f), f.read_text()) for f in sorted(Path('derivations').glob('*.md'))]];"
             "print(time.perf_counter()-t0)")
@@ -59,7 +59,7 @@ def split(total: float) -> None:
 def growth() -> None:
     base = None
     for size in range(2, 7):
-        t = timed([PY, "-m", "derivcheck.cli", "derivations/", "--no-reports", "--sizes", f"K={size},D={size}"])
+        t = timed([PY, "-m", "derivcheck.run.cli", "derivations/", "--no-reports", "--sizes", f"K={size},D={size}"])
         base = base or t
         print(f"  K = D = {size}: {t:6.2f} s = {t / base:5.2f} × K = D = 2")
 
@@ -68,11 +68,11 @@ def growth() -> None:
 
 def step_pairs():
     """Every compared pair of every derivation: (texts, our verdict, instantiated value pairs)."""
-    from derivcheck.checker import Options, check, read
-    from derivcheck.decide import free_indices
-    from derivcheck.evaluate import EvaluationError, instances, is_matrix
-    from derivcheck.source import read_document
-    from derivcheck.tasks import context_for, notation_for, run_task
+    from derivcheck.verdict.checker import Options, check, read
+    from derivcheck.verdict.decide import free_indices
+    from derivcheck.meaning.evaluate import EvaluationError, instances, is_matrix
+    from derivcheck.read.source import read_document
+    from derivcheck.verdict.tasks import context_for, notation_for, run_task
     pairs = []
     for path in sorted((ROOT / "derivations").glob("*.md")):
         walk = check(read_document(str(path), path.read_text()), Options())
@@ -113,8 +113,8 @@ def _alarm(signum, frame):
 
 
 def ours_on(pairs) -> float:
-    from derivcheck.identity import is_zero
-    from derivcheck.refute import find_difference
+    from derivcheck.verdict.identity import is_zero
+    from derivcheck.verdict.refute import find_difference
     start = time.perf_counter()
     for p in pairs:
         p["ours"] = []

@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derivcheck.train import compile_model, load_data, softmax_probabilities, train, with_intercept  # noqa: E402
+from derivcheck.train.train import compile_model, load_data, softmax_probabilities, train, with_intercept  # noqa: E402
 
 SEEDS = sorted((ROOT / "derivations").glob("*.md"))
 
@@ -51,10 +51,10 @@ def throughput(name: str, X: np.ndarray, y: np.ndarray, K: int, repeats: int) ->
 def compile_options() -> None:
     """derivcheck's lifted plan against lambdify(cse=True) per class label, for 000 on iris."""
     import sympy as sp
-    from derivcheck.decide import Context
-    from derivcheck.notation import load_notation
-    from derivcheck.parse import parse_expression
-    from derivcheck.source import read_document
+    from derivcheck.verdict.decide import Context
+    from derivcheck.notation.header import load_notation
+    from derivcheck.latex.parse import parse_expression
+    from derivcheck.read.source import read_document
     split = load_data("iris")
     X, y, K = with_intercept(split.X_train), split.y_train, split.classes
     D = X.shape[1]

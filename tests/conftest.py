@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from derivcheck.checker import Options, check, run_inline
-from derivcheck.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.read.source import read_document
 
 SOFTMAX_HEADER = r"""---
 sizes: {K: classes, D: features}

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "derivcheck.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "derivcheck.run.cli", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivcheck.checker import read
-from derivcheck.notation import load_notation
-from derivcheck.parse import LatexError, parse_expression
-from derivcheck.source import read_document
-from derivcheck.tasks import Spec, Task, run_task
+from derivcheck.verdict.checker import read
+from derivcheck.notation.header import load_notation
+from derivcheck.latex.parse import LatexError, parse_expression
+from derivcheck.read.source import read_document
+from derivcheck.verdict.tasks import Spec, Task, run_task
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("DERIVCHECK_FUZZ_EXAMPLES", "1000"))
@@ -133,7 +133,7 @@ def test_mutated_documents_through_the_command_line(tmp_path):
         text = sources[n % len(sources)].read_text()
         header, body = text.split("\n---\n", 1)
         (tmp_path / f"m{n:04d}.md").write_text(header + "\n---\n" + mutate(body, rng, rng.randint(1, 8)))
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(tmp_path), "--timeout", "10", "--format",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(tmp_path), "--timeout", "10", "--format",
                           "json", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode in (0, 1, 2), out.stderr[-2000:]
     assert "Traceback" not in out.stderr
@@ -156,7 +156,7 @@ BODIES = _bodies()
 def test_inferring_a_notation_from_a_mangled_document_never_crashes(which, seed, edits):
     """Documents with no header, mangled: the inference is a task like any other; its header (if
     any) must load, and it never raises."""
-    from derivcheck.notation import load_notation as load
+    from derivcheck.notation.header import load_notation as load
     text = mutate(BODIES[which], random.Random(seed), edits)
     try:
         read_document("x.md", text)
@@ -174,7 +174,7 @@ def test_mutated_documents_with_no_header_through_the_command_line(tmp_path):
     count = max(20, EXAMPLES // 50)
     for n in range(count):
         (tmp_path / f"n{n:04d}.md").write_text(mutate(BODIES[n % len(BODIES)], rng, rng.randint(1, 8)))
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(tmp_path), "--timeout", "10", "--format",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(tmp_path), "--timeout", "10", "--format",
                           "json", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode in (0, 1, 2), out.stderr[-2000:]
     assert "Traceback" not in out.stderr

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck.assignment import AssignmentError, load_assignment
-from derivcheck.checker import Options, check, run_inline
-from derivcheck.grade import score
-from derivcheck.source import read_document
+from derivcheck.grade.assignment import AssignmentError, load_assignment
+from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.grade.grade import score
+from derivcheck.read.source import read_document
 
 from test_infer import FIXTURES, body
 from test_seeds import EXPECTED, LETTER
@@ -83,7 +83,7 @@ def test_a_slip_the_next_line_corrects_costs_less_than_an_error_carried_to_the_e
 
 
 def test_a_wrong_final_answer_is_explained_with_a_counterexample(assignment):
-    from derivcheck.feedback import feedback
+    from derivcheck.grade.feedback import feedback
     text = (FIXTURES / "softmax_bishop.md").read_text(encoding="utf-8").replace(
         r"&= (y_j - t_j) x_d", r"&= (t_j - y_j) x_d")
     result, grade = graded(text, assignment)
@@ -125,7 +125,7 @@ def test_a_bad_assignment_file_is_refused_by_name(tmp_path, content, message):
 
 
 def test_a_reference_answer_that_is_not_the_derivative_of_its_loss_is_refused(tmp_path):
-    from derivcheck.grade import verify_reference
+    from derivcheck.grade.grade import verify_reference
     text = ASSIGNMENT.read_text().replace("answer: '(p_k - y_k) x_d'", "answer: '(y_k - p_k) x_d'")
     path = tmp_path / "wrong.yaml"
     path.write_text(text)
@@ -137,7 +137,7 @@ def test_a_reference_answer_that_is_not_the_derivative_of_its_loss_is_refused(tm
 # ----------------------------------------------------------------------------- the command
 
 def grade_cmd(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "derivcheck.cli", "grade", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "derivcheck.run.cli", "grade", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -210,7 +210,7 @@ def test_a_batch_killed_halfway_finishes_on_restart_with_every_grade_once(tmp_pa
         name = list(EXPECTED)[i % len(EXPECTED)]
         (folder / f"s{i}.md").write_text(body(name))
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "derivcheck.cli", "grade", str(folder), "--assignment", str(ASSIGNMENT),
+    cmd = [sys.executable, "-m", "derivcheck.run.cli", "grade", str(folder), "--assignment", str(ASSIGNMENT),
            "--out", str(out), "--jobs", "1"]
     run = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
@@ -237,7 +237,7 @@ def test_grade_usage_errors_exit_2(tmp_path):
 
 
 def test_a_grade_is_not_reused_across_changes_of_the_checker_code(monkeypatch):
-    from derivcheck import grade
+    from derivcheck.grade import grade
     assignment = load_assignment(ASSIGNMENT)
     before = grade.grade_key(b"proof", assignment, {"K": 3})
     assert grade.grade_key(b"proof", assignment, {"K": 3}) == before

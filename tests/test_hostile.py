@@ -51,7 +51,7 @@ def test_payloads_in_the_header_are_refused(tmp_path):
     bad.write_text("---\nsymbols: !!python/object/apply:os.system ['touch CANARY']\n---\n$$a = b$$\n")
     evil_symbol = tmp_path / "symbol.md"
     evil_symbol.write_text("---\nsymbols: {'__import__(\"os\")': input}\n---\n$$a = b$$\n")
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(bad), str(evil_symbol), "--no-reports"],
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(bad), str(evil_symbol), "--no-reports"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert not (tmp_path / "CANARY").exists()
@@ -62,7 +62,7 @@ def test_payloads_in_the_header_are_refused(tmp_path):
 
 def test_the_engine_never_calls_eval_on_input():
     """No module of the checker calls the functions that execute text."""
-    for path in (ROOT / "derivcheck").glob("*.py"):
+    for path in (ROOT / "derivcheck").rglob("*.py"):
         source = path.read_text()
         for call in ("eval(", "exec(", "sympify(", "parse_expr(", "lambdify(", "latex2sympy"):
             assert f" {call}" not in source and f".{call}" not in source and f"({call}" not in source, \
@@ -84,7 +84,7 @@ def test_pathological_steps_end_within_the_limit(tmp_path):
     matrix = "\\begin{bmatrix}" + " \\\\ ".join(" & ".join("x_1" for _ in range(200)) for _ in range(200))
     body += f"$${matrix}\\end{{bmatrix}} = 0$$\n\n$$x_1 + x_2 = x_2 + x_1$$\n"
     doc.write_text(SOFTMAX_HEADER + body)
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(doc), "--timeout", "5", "--format", "json",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(doc), "--timeout", "5", "--format", "json",
                           "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     steps = json.loads(out.stdout)["derivations"][0]["steps"]
     assert [s["verdict"] for s in steps[:len(PATHOLOGICAL)]] == [v for _, v in PATHOLOGICAL.values()]
@@ -104,7 +104,7 @@ def test_malformed_files_give_one_line_and_exit_2(tmp_path, name, content, messa
     (tmp_path / name).write_bytes(content)
     good = tmp_path / "good.md"
     good.write_text(SOFTMAX_HEADER + "$$\\sum_{k=1}^K y_k = 1$$\n")
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(tmp_path), "--format", "json",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(tmp_path), "--format", "json",
                           "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert [Path(d["file"]).name for d in json.loads(out.stdout)["derivations"]] == ["good.md"]
@@ -116,13 +116,13 @@ def test_a_large_file_is_refused_without_reading_it(tmp_path):
     big = tmp_path / "big.md"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(big), "--no-reports"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(big), "--no-reports"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "more than" in out.stderr
 
 
 def test_reports_cannot_be_broken_out_of():
-    from derivcheck.report import markdown
+    from derivcheck.output.report import markdown
     r = run_text(SOFTMAX_HEADER + "$$x_1 = \\text{``` # heading}$$\n\n$$x_1 = \\frac{\\$}{2}$$\n")
     text = markdown(r)
     assert "````latex\nx_1 = \\text{``` # heading}\n````" in text   # a fence the text cannot close

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivcheck.identity import Rationalizer, is_nonnegative, is_zero
+from derivcheck.verdict.identity import Rationalizer, is_nonnegative, is_zero
 
 z1, z2, z3, t, x = sp.symbols("z1 z2 z3 t x")
 S = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from derivcheck.checker import Options, check, run_inline
-from derivcheck.infer import infer
-from derivcheck.source import read_document, split_header
+from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.notation.infer import infer
+from derivcheck.read.source import read_document, split_header
 
 from test_seeds import EXPECTED, LETTER
 

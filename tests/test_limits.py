@@ -25,7 +25,7 @@ $$x_1^{10^{9}} = x_1^{1000000000}$$
 def test_a_step_past_its_time_limit_is_undecided_and_the_rest_are_decided(tmp_path):
     path = tmp_path / "slow.md"
     path.write_text(SLOW)
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(path), "--timeout", "2", "--format", "json",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(path), "--timeout", "2", "--format", "json",
                           "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     steps = json.loads(out.stdout)["derivations"][0]["steps"]
     assert [s["verdict"] for s in steps] == ["undecided", "valid", "unsupported"]
@@ -48,7 +48,7 @@ $$x_1 + x_2 = x_2 + x_1$$
 def test_a_step_past_its_memory_limit_is_undecided_and_the_rest_are_decided(tmp_path):
     path = tmp_path / "memory.md"
     path.write_text(MEMORY)
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", str(path), "--memory", "600", "--timeout", "120",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(path), "--memory", "600", "--timeout", "120",
                           "--format", "json", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     steps = json.loads(out.stdout)["derivations"][0]["steps"]
     assert [s["verdict"] for s in steps] == ["undecided", "valid"]
@@ -60,7 +60,7 @@ def test_a_run_killed_halfway_keeps_whole_reports_and_a_rerun_completes(tmp_path
     import signal
     import time
     reports = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "derivcheck.cli", "derivations/", "--reports", str(reports), "--jobs", "1"]
+    cmd = [sys.executable, "-m", "derivcheck.run.cli", "derivations/", "--reports", str(reports), "--jobs", "1"]
     run = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
     deadline = time.time() + 60

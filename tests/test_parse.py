@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from derivcheck import nodes as n
-from derivcheck.parse import LatexError, MalformedDerivative, parse_expression as P
+from derivcheck.latex import nodes as n
+from derivcheck.latex.parse import LatexError, MalformedDerivative, parse_expression as P
 
 
 def test_sum_takes_the_rest_of_the_product_only():
@@ -97,7 +97,7 @@ def test_bad_input_raises_latex_error(text):
     (r"\lVert w \rVert_2^2", r"\|w\|_{2}^{2}"),
 ])
 def test_forms_met_in_proofs_with_no_header(text, expected):
-    from derivcheck.render import to_latex
+    from derivcheck.latex.render import to_latex
     assert to_latex(P(text)) == expected
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from derivcheck import rules
-from derivcheck.notation import load_notation
+from derivcheck.latex import rules
+from derivcheck.notation.header import load_notation
 
 NOTATION = load_notation({
     "sizes": {"K": "classes", "D": "features"},

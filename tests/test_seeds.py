@@ -26,7 +26,7 @@ LETTER = {"valid": "v", "invalid": "X", "garbled": "G", "unsupported": "U", "und
 
 @pytest.fixture(scope="module")
 def report():
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", "derivations/", "--format", "json",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", "derivations/", "--format", "json",
                           "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 1, out.stderr  # the seeds hold invalid and garbled steps
     data = json.loads(out.stdout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from derivcheck.source import SourceError, read_document
+from derivcheck.read.source import SourceError, read_document
 
 
 def test_chain_across_displays_and_aligned_rows():

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from derivcheck.train import compile_model, gradient_check, load_data, train, with_intercept
+from derivcheck.train.train import compile_model, gradient_check, load_data, train, with_intercept
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "derivations").glob("*.md"))
@@ -50,7 +50,7 @@ def test_the_compiled_gradient_is_the_hand_written_one(iris):
 
 
 def test_a_wrong_final_gradient_fails_the_check_with_a_clear_message(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", "train", "tests/fixtures/wrong_gradient.md",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", "train", "tests/fixtures/wrong_gradient.md",
                           "--data", "iris", "--reports", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 1
@@ -63,7 +63,7 @@ def test_a_wrong_final_gradient_fails_the_check_with_a_clear_message(tmp_path):
 
 
 def test_json_carries_the_contract_fields(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", "train", str(SEEDS[3]), "--data", "iris",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", "train", str(SEEDS[3]), "--data", "iris",
                           "--format", "json", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads(out.stdout)
     for field in ("gradient_check_max_rel_error", "test_accuracy", "baseline_test_accuracy", "train_seconds",
@@ -95,7 +95,7 @@ def test_hostile_symbol_names_train_and_never_reach_code(tmp_path):
     path.write_text(text)
     result = train(path, data="iris")
     assert result.gradient_check_passed
-    source = "".join((ROOT / "derivcheck" / name).read_text() for name in ("lift.py", "train.py"))
+    source = "".join(path.read_text() for path in (ROOT / "derivcheck" / "train").glob("*.py"))
     for call in ("exec(", "eval(", "lambdify(", "compile("):
         assert f" {call}" not in source and f".{call}" not in source
 
@@ -103,20 +103,20 @@ def test_hostile_symbol_names_train_and_never_reach_code(tmp_path):
 def test_unusable_inputs_exit_2(tmp_path):
     for args in (["train", "nope.md"], ["train", str(SEEDS[0]), "--data", "mnist"],
                  ["train", str(SEEDS[0]), "--l2", "0"]):
-        out = subprocess.run([sys.executable, "-m", "derivcheck.cli", *args, "--no-reports"], cwd=ROOT,
+        out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", *args, "--no-reports"], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 2 and "Traceback" not in out.stderr, args
 
 
 def test_training_past_its_time_limit_exits_2_with_one_line():
-    out = subprocess.run([sys.executable, "-m", "derivcheck.cli", "train", str(SEEDS[0]), "--data", "digits",
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", "train", str(SEEDS[0]), "--data", "digits",
                           "--timeout", "0.5", "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "time limit of 0.5 s reached" in out.stderr
 
 
 def test_run_limited_returns_results_and_reports_memory_and_errors():
-    from derivcheck.worker import LimitError, Limits, run_limited
+    from derivcheck.run.worker import LimitError, Limits, run_limited
     assert run_limited(sum, ([1, 2, 3],), Limits(seconds=30, memory_mb=0)) == 6
     with pytest.raises(LimitError, match="memory limit of 300 MB"):
         run_limited(bytearray, (2 * 1024 ** 3,), Limits(seconds=30, memory_mb=300))

@@ -1,0 +1,5 @@
+"""``python -m derivcheck`` runs the command line."""
+
+from .run.cli import main
+
+main()

@@ -1,0 +1,219 @@
+"""Every rewriting derivcheck does to an author's LaTeX before parsing, in one list.
+
+Two kinds, and they are reported differently:
+
+* **damage** — the text is not what any author wrote: escapes eaten in transcription (``\\b`` of
+  ``\\boldsymbol``, ``\\r`` of ``\\right``), a command standing where ``\\partial`` belongs, prose
+  inside a display. A step with damage is ``garbled``; the repaired reading is checked and reported
+  beside it.
+* **slip** — the author's own habit, with one clear reading (``log`` without a backslash, ``fy_i``
+  for ``f_{y_i}``). The step is judged on that reading and the slip is noted.
+
+Layout-only normalisation (``\\left``, spacing, ``\\limits``) is not here: the lexer drops those
+commands (commands.py, LAYOUT).
+
+Each rule carries an example and the text it must become; tests/test_rules.py checks them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from .texscan import closing_brace
+
+
+class Letters(Protocol):
+    """What the slip rules need to know of a notation (notation/header.py's Notation is one): the
+    one-letter names written with a subscript, and the one-letter class labels."""
+
+    @property
+    def indexed_letters(self) -> frozenset[str]: ...
+
+    @property
+    def label_letters(self) -> frozenset[str]: ...
+
+#: Command remnants left when a transcription ate ``\b``, ``\r``, ``\t``, ``\f``, ``\n``, ``\a``
+#: (the backslash and the letter became a control character, or vanished). Only remnants that
+#: cannot be ordinary letters in math are listed.
+EATEN = {
+    "oldsymbol": "\\boldsymbol", "egin{": "\\begin{", "inom{": "\\binom{",
+    "ight": "\\right", "angle": "\\rangle",
+    "ext{": "\\text{", "imes": "\\times", "heta": "\\theta", "ilde": "\\tilde",
+    "rac{": "\\frac{",
+    "abla": "\\nabla", "eq ": "\\neq ",
+    "lpha": "\\alpha", "pprox": "\\approx", "orall": "\\forall",
+    **{f"ig{size}{side}": f"\\big{size}{side}" for size in ("", "l", "r", "g", "gl", "gr")
+       for side in ("(", ")", "[", "]", "|", "\\{", "\\}")},
+}
+#: ``\big(`` remnants: found only in pairs, since one ``ig(`` alone may be i·g(…).
+_BIG = frozenset(r for r in EATEN if EATEN[r].startswith("\\big"))
+#: Remnants that are ordinary letters unless a tab (what ``\t`` became) stands just before them,
+#: inside a line: ``^\top`` became ``^<TAB>op``.
+EATEN_AFTER_TAB = {"op": "\\top", "ag{": "\\tag{", "au": "\\tau"}
+_EATEN_RE = re.compile(r"[\x00-\x1f\x7f]?(?<![\\A-Za-z])(" + "|".join(map(re.escape, EATEN)) + r")"
+                       r"|(?<=[^\n\t])\t(" + "|".join(re.escape(r) + ("" if r.endswith("{") else "(?![A-Za-z])")
+                                                   for r in EATEN_AFTER_TAB) + r")")
+#: ``\right`` must be followed by a delimiter, or the remnant is just a word.
+_DELIMITER_AFTER = re.compile(r"\s*(\)|\]|\\\}|\.|\||\\rangle|\\rvert|\\\|)")
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str                       # "damage" | "slip"
+    description: str
+    find: Callable[[str, Letters | None], list[tuple[Edit, str]]]
+    example: str
+    expected: str
+
+
+# ----------------------------------------------------------------------------- damage
+
+def _eaten_escapes(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    out = []
+    found = list(_EATEN_RE.finditer(text))
+    bigs = sum(1 for m in found if m.group(1) in _BIG)
+    for m in found:
+        remnant = m.group(1) or m.group(2)
+        if remnant == "ight" and not _DELIMITER_AFTER.match(text, m.end()):
+            continue
+        if remnant in _BIG and bigs < 2:
+            continue
+        full = EATEN.get(remnant) or EATEN_AFTER_TAB[remnant]
+        out.append((Edit(m.start(), m.end(), full),
+                    f"`{remnant.strip()}` is `{full.strip()}` with its backslash escape eaten"))
+    return out
+
+
+def _control_characters(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    return [(Edit(m.start(), m.end(), " "), f"a control character (U+{ord(m.group()):04X}) in the math")
+            for m in re.finditer(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+            if not _EATEN_RE.match(text, m.start())]
+
+
+def _command_for_partial(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\frac{\\partial f}{\\sigma w}``: the denominator needs ``\\partial`` where another
+    command stands; ``\\frac{\\partial \\sigma(z)}{\\partial \\sigma z_h}``: a stray copy of the
+    numerator's function in the denominator."""
+    out = []
+    for num, den, den_start in _fractions(text):
+        num_s = num.strip()
+        if not num_s.startswith("\\partial"):
+            continue
+        den_s = den.lstrip()
+        lead = den_start + len(den) - len(den_s)
+        m = re.match(r"\\([A-Za-z]+)\s*", den_s)
+        if m and m.group(1) not in ("partial", "mathrm", "mathbf", "boldsymbol", "bm") and den_s[m.end():].strip():
+            out.append((Edit(lead, lead + len(m.group(1)) + 1, "\\partial"),
+                        f"`\\{m.group(1)}` stands where `\\partial` belongs in the denominator of a derivative"))
+            continue
+        stray = re.match(r"\\partial\s*\\([A-Za-z]+)\s+(?!\()", den_s)
+        head = re.match(r"\\partial\s*\\([A-Za-z]+)\s*\(", num_s)
+        if stray and head and stray.group(1) == head.group(1):
+            start = lead + den_s.index("\\" + stray.group(1), 8)
+            out.append((Edit(start, start + len(stray.group(1)) + 1, ""),
+                        f"a stray `\\{stray.group(1)}` after `\\partial` in the denominator of a derivative"))
+    return out
+
+
+def _fractions(text: str):
+    """(numerator, denominator, denominator offset) of every ``\\frac{…}{…}``."""
+    for m in re.finditer(r"\\[dtc]?frac\s*\{", text):
+        num_end = closing_brace(text, m.end() - 1)
+        if num_end is None or num_end + 1 >= len(text) or text[num_end + 1] != "{":
+            continue
+        den_end = closing_brace(text, num_end + 1)
+        if den_end is None:
+            continue
+        yield text[m.end():num_end], text[num_end + 2:den_end], num_end + 2
+
+
+# ----------------------------------------------------------------------------- slips
+
+def _bare_functions(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    return [(Edit(m.start(), m.end(), "\\" + m.group(1)),
+             f"`{m.group(1)}` written without a backslash; read as `\\{m.group(1)}`")
+            for m in re.finditer(r"(?<![\\A-Za-z])(log|ln|exp)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum))", text)]
+
+
+def _lost_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``e^{fy_{i}}`` where ``f`` is always indexed and ``y_i`` is a class label: ``f_{y_{i}}``."""
+    if notation is None:
+        return []
+    out = []
+    for f in sorted(notation.indexed_letters):
+        for y in sorted(notation.label_letters):
+            pattern = rf"(?<![\\A-Za-z_]){f}\s*({y}_(\{{[^{{}}]*\}}|[A-Za-z0-9]))"
+            for m in re.finditer(pattern, text):
+                out.append((Edit(m.start(), m.end(), f"{f}_{{{m.group(1)}}}"),
+                            f"`{m.group(0)}` read as ${f}_{{{m.group(1)}}}$ (a subscript lost)"))
+    return out
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("eaten-escape", "damage", "a backslash escape eaten in transcription (\\b, \\r, \\t, \\f, \\n, \\a)",
+         _eaten_escapes, "g_j(oldsymbol{z})\\cdot y\night)", "g_j(\\boldsymbol{z})\\cdot y\\right)"),
+    Rule("control-character", "damage", "a control character inside the math",
+         _control_characters, "a\x0cb", "a b"),
+    Rule("partial-denominator", "damage", "a command where \\partial belongs in a derivative's denominator",
+         _command_for_partial, "\\frac{\\partial \\sigma(z_k)}{\\sigma w_j}", "\\frac{\\partial \\sigma(z_k)}{\\partial w_j}"),
+    Rule("bare-function", "slip", "log, ln or exp written without a backslash",
+         _bare_functions, "-log\\left(p\\right)", "-\\log\\left(p\\right)"),
+    Rule("lost-subscript", "slip", "an index family written without its subscript, before a class label",
+         _lost_subscript, "e^{fy_{i}}", "e^{f_{y_{i}}}"),
+)
+
+
+def apply(text: str, kind: str, notation: Letters | None) -> tuple[str, list[Finding]]:
+    """``text`` with every rule of ``kind`` applied, and what each changed."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        if rule.kind != kind:
+            continue
+        found = rule.find(text, notation)
+        if not found:
+            continue
+        for edit, message in sorted(found, key=lambda f: -f[0].start):
+            text = text[:edit.start] + edit.replacement + text[edit.end:]
+        findings.extend(Finding(rule.name, message) for _, message in found)
+    return text, findings
+
+
+# ----------------------------------------------------------------------------- display-level damage
+
+_PROSE = re.compile(r"(?:^|\n)\s*(where|with|for|if|and|since|then)\s+(?=[$A-Za-z])|(?<!\\)\$", re.I)
+
+
+def prose_in_display(content: str) -> int | None:
+    """Where prose starts inside a display (a line of words, or inline ``$…$`` math), if it does."""
+    m = _PROSE.search(content)
+    return m.start() if m else None
+
+
+def looks_damaged(text: str) -> bool:
+    """Whether LaTeX the grammar cannot read looks damaged (brackets that do not balance, control
+    characters, a command left without its backslash) rather than merely beyond the grammar."""
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) or _eaten_escapes(text, None):
+        return True
+    stripped = re.sub(r"\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle", "", text)
+    stripped = re.sub(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\s*[.()\[\]]", "", stripped)
+    for open_, close in ("{}", "()", "[]"):
+        if stripped.count(open_) != stripped.count(close):
+            return True
+    return False

@@ -1,0 +1,137 @@
+"""The conventions of the field, and the words of prose that carry meaning: declarative, in one place.
+
+What a name means when a document does not say (``x`` is the input, ``W`` the weights, ``K`` counts
+classes), what a size is called when a document never names it, which words name the model, and
+the cue words of sentences that state conditions ("if $i = j$:"), continuations ("the equation 6
+becomes") and assumptions ("one-hot"). Used by the notation inference (infer.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..latex import nodes as n
+from .header import DEFAULT_SIZES
+from ..latex.parse import INDICATOR
+
+#: What a name means when the document does not say (the conventions of the field).
+CONVENTIONS = {
+    "weights": frozenset({"W", "w", "\\Theta", "\\theta", "\\beta", "V", "U", "\\omega", "\\Omega"}),
+    "bias": frozenset({"b"}),
+    "input": frozenset({"x", "X"}),
+    "label": frozenset({"y", "Y", "t"}),
+    "logits": frozenset({"z", "s", "o"}),
+    "prediction": frozenset({"p", "g", "S", "a", "\\sigma", "P", "q", "h", "\\hat{y}", "\\hat{p}", "\\pi",
+                             "\\phi", "\\mu"}),
+    "loss": frozenset({"L", "J", "\\ell", "l", "E", "\\mathcal{L}", "\\mathcal{J}", "\\mathcal{E}",
+                       "\\operatorname{loss}", "\\mathcal{l}", "\\mathcal{C}"}),
+    "constant": frozenset({"\\lambda", "\\eta", "\\alpha", "\\gamma", "\\epsilon", "\\varepsilon", "\\rho",
+                           "\\tau", "\\kappa", "c", "C_0"}),
+}
+#: The role of a size named by one of these letters, unless the document shows otherwise.
+SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
+              "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}
+#: Names for a size the document never names, by role, in order of preference.
+FRESH_SIZES = {"classes": "KCQ", "features": "DPF", "samples": "NMS", "hidden": "HJG", None: "RQU"}
+#: Letters for an axis the document never indexes, by role, in order of preference.
+FRESH_LETTERS = {"classes": "kcjlhq", "features": "dijfpr", "samples": "nisrt", "hidden": "hjuv", None: "uvqr"}
+#: Words that name the model, checked in this order.
+MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|multi-?layer"),
+               ("softmax", r"softmax|multinomial|cross[- ]entropy.*class"),
+               ("logistic", r"sigmoid|logistic|binary cross"),
+               ("linear", r"least squares|squared error|\bmse\b|regression"))
+SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
+#: Functions with one meaning wherever they are written by name, unless a notation defines them
+#: (meaning/evaluate.py gives each its value).
+SOFTMAX, SIGMOID, DIAG = "\\operatorname{softmax}", "\\operatorname{sigmoid}", "\\operatorname{diag}"
+NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG})
+RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
+#: Letters that are something else when written alone (π the number, d the differential); with an
+#: index (π_{ik}, d_j) they are symbols like any other.
+CONSTANTS = frozenset({"e", "\\pi", "d"})
+CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
+                             r"\s*[:,.)\]]?\s*$", re.I)
+#: A heading that states a condition for the displays under it ("## Case 2: $i \\neq j$"), and the
+#: prose that ends such a section early ("Putting both cases together:").
+CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b", re.I)
+CUES_CASES_END = re.compile(r"\b(?:both|the two|all|two|either|any) cases\b|\bcombin\w*|\btogether\b|"
+                            r"\bin general\b|\bcompact\w*", re.I)
+#: Prose that names the softmax's output before its symbol: "the softmax output $s$", "a softmax
+#: that produces the vector $s$".
+CUES_SOFTMAX_OUTPUT = re.compile(r"\bsoftmax(?:\s+(?:output|outputs|probabilities|that produces|which produces|"
+                                 r"producing|gives|giving|yields))?(?:\s+(?:the|a))?(?:\s+(?:vector|output|"
+                                 r"probabilities))?\s*$", re.I)
+CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
+                             r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
+CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
+ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
+BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
+MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
+#: A shape stated in words: "$W$ of size $C \\times D$", "$X$ has shape $N \\times D$".
+SHAPE_IN_WORDS = re.compile(r"\$\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\$\s*(?:is\s+|has\s+|with\s+|of\s+)*(?:the\s+)?"
+                            r"(?:size|shape|dimensions?)\s+(?:of\s+)?\$([^$]+)\$", re.I)
+#: "$\\sum_i p_i = 1$": the entries of p sum to one (a distribution, or a one-hot label).
+SUMS_TO_ONE = re.compile(r"^\s*\\sum_\{?([a-z])(?:\s*=\s*1)?\}?(?:\^\{?\w+\}?)?\s*(\\?[A-Za-z]+)_\{?\1\}?\s*=\s*1\s*$")
+#: "the true class index $c$", "the correct class $y$": a letter that is the example's label.
+TRUE_CLASS = re.compile(r"\b(?:true|correct|target|ground[- ]truth)\s+class(?:\s+(?:index|label))?\s*"
+                        r"(?:is\s+|,\s*)?\$\s*([A-Za-z])\s*\$|\$\s*([A-Za-z])\s*\$\s+is\s+the\s+(?:index\s+of\s+the\s+)?"
+                        r"(?:true|correct|target)\s+class", re.I)
+#: "the $N \times N$ diagonal matrix with $R_{nn} = …$": the entries off the diagonal are zero.
+CUES_DIAGONAL = re.compile(r"\bdiagonal\b", re.I)
+#: Prose before a display that makes it an equation about one point, not an identity ("the gradient
+#: vanishes if and only if $q_t = \tilde y_t$ … for the true class against any other class,").
+CUES_AT_A_POINT = re.compile(r"\b(?:stationary|optimum|optimal\s+(?:point|solution|value)|minimi[sz]er|"
+                             r"at\s+(?:the|a)\s+(?:minimum|maximum)|vanish\w*|fixed\s+point|at\s+convergence|"
+                             r"set(?:ting)?\s+(?:it|this|the\s+\w+)\s+(?:to|equal\s+to)\s+zero|solv\w+\s+for)\b",
+                             re.I)
+
+def point_cue(prose: str) -> str | None:
+    """The words in the paragraph before a display that make it hold at one point, if any."""
+    m = CUES_AT_A_POINT.search(re.split(r"\n\s*\n", prose.strip())[-1])
+    return m.group(0) if m else None
+
+#: "$T > 0$": a positive constant.
+POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
+QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
+                         r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
+
+
+def fresh_names(sizes) -> dict:
+    """Names for sizes a document never names: an assignment's own first (``{K: classes}``)."""
+    out = dict(FRESH_SIZES)
+    if isinstance(sizes, dict):
+        for name, role in sizes.items():
+            if isinstance(role, str) and role in out and re.fullmatch(r"[A-Za-z]", str(name)):
+                out[role] = str(name) + out[role].replace(str(name), "")
+    return out
+
+
+def model_kind(text: str, nodes_of_steps: list) -> str | None:
+    """What model the document is about: its words first, then its formulas."""
+    lowered = text.lower()
+    for kind, pattern in MODEL_WORDS:
+        if re.search(pattern, lowered):
+            return kind
+    nodes = [x for node in nodes_of_steps for x in n.walk(node)]
+    if any(isinstance(x, n.Div) and any(isinstance(s, n.Sum) and n.is_exponential(s.body) for s in n.walk(x.den))
+           for x in nodes):
+        return "softmax"
+    if any(isinstance(x, n.Scripted) and isinstance(x.base, n.Group) and isinstance(x.base.arg, n.Add)
+           and x.sup == n.Num("2") for x in nodes) and not any(isinstance(x, n.Apply) and x.func in ("log", "ln")
+                                                                for x in nodes):
+        return "linear"
+    return None
+
+
+def lower_case(name: str) -> str | None:
+    """The lower-case letter a matrix's entries are written with: ``X`` → ``x``, ``\\Theta`` →
+    ``\\theta``, ``\\hat{Y}`` → ``\\hat{y}``; None for a name that is not upper case."""
+    if len(name) == 1:
+        return name.lower() if name.isupper() else None
+    m = re.fullmatch(r"\\([A-Z])([a-z]+)", name)
+    if m:
+        return f"\\{m.group(1).lower()}{m.group(2)}"
+    m = re.fullmatch(r"\\(hat|tilde|bar)\{([A-Z])\}", name)
+    if m:
+        return f"\\{m.group(1)}{{{m.group(2).lower()}}}"
+    return None

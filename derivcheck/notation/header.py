@@ -1,0 +1,438 @@
+"""What the symbols of a derivation mean: sizes, index letters, symbol roles, definitions.
+
+A notation comes from the YAML header an instructor writes on top of a derivation (see README,
+"Derivation format"), or from inference (infer.py) for a document with none. It is data only;
+meaning/evaluate.py gives it meaning at concrete sizes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..latex import nodes as n
+from ..latex.parse import LatexError, parse_expression
+
+#: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
+DEFAULT_SIZES = {"classes": 3, "features": 2, "samples": 2}
+ROLE_OF_FLAG = {"K": "classes", "C": "classes", "D": "features", "N": "samples", "M": "samples",
+                "m": "samples", "n": "samples"}
+
+#: A header may fix a size (``sizes: {T: 5}``); beyond this it is refused.
+MAX_DECLARED_SIZE = 1000
+
+ROLES = {"variable", "weights", "bias", "input", "positive", "one-hot label", "class label", "function", "unknown",
+         "distribution"}
+LABEL_ROLES = {"one-hot label", "class label"}
+
+
+class NotationError(ValueError):
+    """The header is not a valid notation; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A declared symbol: ``base`` indexed by ``sub_axes``/``sup_axes``, each member of ``shape``.
+
+    ``\\Theta_{ij}`` declares a matrix (axes i, j); ``x^{(i)}`` with shape [D] declares one
+    D-vector per sample i. For a one-hot label the last axis is the one-hot entry.
+    """
+    name: str
+    sub_axes: tuple[str, ...]
+    sup_axes: tuple[str, ...]
+    shape: tuple[str, ...]
+    role: str
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        return self.sup_axes + self.sub_axes
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``lhs = rhs`` where lhs is a pattern: head symbol, index letters it binds, parameters."""
+    text: str
+    name: str
+    sub_axes: tuple[str, ...]
+    sup_axes: tuple[str, ...]
+    params: tuple[n.Node, ...] | None
+    rhs: n.Node
+    lhs: n.Node
+
+
+@dataclass(frozen=True)
+class Target:
+    """A gradient the derivation is meant to arrive at: d(loss)/d(wrt)."""
+    of: str
+    wrt: str
+
+
+@dataclass(frozen=True)
+class BlockNote:
+    """Instructions for one display block, selected by tag, line or LaTeX snippet."""
+    at: str
+    assume: tuple[str, ...] = ()
+    continues: str | None = None
+    kind: str | None = None
+    onward: bool = False
+    overrides: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Notation:
+    sizes: dict[str, int]
+    size_roles: dict[str, str]
+    indices: dict[str, str]
+    families: dict[str, Family]
+    definitions: tuple[Definition, ...]
+    functions: frozenset[str]
+    layout: str = "numerator"
+    targets: tuple[Target, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    blocks: tuple[BlockNote, ...] = ()
+    names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def relabel(self, node: n.Node) -> n.Node:
+        """``node`` with every ``E_D`` the notation lists as a name written as that one symbol."""
+        return relabel(node, self.names) if self.names else node
+
+    @functools.cached_property
+    def indexed_letters(self) -> frozenset[str]:
+        """One-letter names written with a subscript (for the slip rules, latex/rules.py)."""
+        names = {name for name, fam in self.families.items() if fam.sub_axes}
+        names |= {d.name for d in self.definitions if d.sub_axes}
+        return frozenset(name for name in names if len(name) == 1)
+
+    @functools.cached_property
+    def label_letters(self) -> frozenset[str]:
+        """One-letter class labels (for the slip rules, latex/rules.py)."""
+        return frozenset(name for name, fam in self.families.items() if fam.role in LABEL_ROLES and len(name) == 1)
+
+    def size_of_index(self, letter: str) -> int | None:
+        size = self.indices.get(letter)
+        return None if size is None else self.sizes[size]
+
+    def definitions_of(self, name: str) -> list[Definition]:
+        return [d for d in self.definitions if d.name == name]
+
+    def declared(self, name: str) -> bool:
+        return (name in self.families or bool(self.definitions_of(name)) or name in self.sizes
+                or name in self.functions)
+
+    def takes_sup_index(self, name: str) -> bool:
+        """Whether ``name^{(k)}`` is an index (θ^{(k)}, x^{(i)}) rather than a power."""
+        fam = self.families.get(name)
+        if fam is not None:
+            return bool(fam.sup_axes)
+        return any(d.sup_axes for d in self.definitions_of(name))
+
+    def names_sample(self, item: n.Node) -> bool:
+        """``(i)`` with i a sample index: ``\\hat{y}^{(i)}`` is example i, whatever else ŷ is."""
+        return isinstance(item, n.Sym) and self.size_roles.get(self.indices.get(item.name)) == "samples"
+
+    def superscript(self, node: n.Scripted) -> tuple[tuple[n.Node, ...], n.Node | None, bool]:
+        """(indices in parentheses, power, transposed?) that a superscript means here."""
+        sup = node.sup
+        if sup is None:
+            return (), None, False
+        if isinstance(sup, n.Transpose) or (isinstance(sup, n.Sym) and sup.name == "T" and not self.declared("T")):
+            return (), None, True
+        transposed = False
+        if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
+            transposed = True
+            rest = sup.factors[:-1]
+            sup = rest[0] if len(rest) == 1 else n.Mul(rest)
+        if isinstance(sup, n.Group) and isinstance(node.base, n.Sym) and (self.takes_sup_index(node.base.name)
+                                                                       or self.names_sample(sup.arg)):
+            inner = sup.arg
+            return (tuple(inner.entries) if isinstance(inner, n.Vector) else (inner,)), None, transposed
+        return (), sup, transposed
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Notation":
+        """This notation with a block's own keys laid over it (later keys win). A symbol a block
+        declares is what the block says, not what a definition elsewhere made it."""
+        merged = dict(self.raw)
+        for key, value in overrides.items():
+            if key in ("indices", "symbols", "sizes") and isinstance(value, dict):
+                merged[key] = {**merged.get(key, {}), **value}
+            elif key in ("definitions", "functions") and isinstance(value, list):
+                merged[key] = list(merged.get(key, [])) + list(value)
+            else:
+                merged[key] = value
+        notation = load_notation(merged, self.sizes_override)
+        declared = overrides.get("symbols")
+        if isinstance(declared, dict) and declared:
+            names = {symbol_name(str(k)) for k in declared}
+            own = {_definition(t, notation.indices, notation.names).name for t in overrides.get("definitions", []) or []}
+            kept = tuple(d for d in notation.definitions if d.name not in names or d.name in own)
+            notation = replace(notation, definitions=kept)
+        return notation
+
+    sizes_override: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
+def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None = None) -> Notation:
+    """Build a Notation from a parsed YAML header; NotationError names what is wrong."""
+    if not isinstance(header, dict):
+        raise NotationError("the header must be a mapping")
+    sizes_override = dict(sizes_override or {})
+    sizes, size_roles = _sizes(header.get("sizes", {}), sizes_override)
+    indices = _indices(header.get("indices", {}), sizes)
+    families = _families(header.get("symbols", {}), sizes, indices)
+    functions = frozenset(_names(header.get("functions", []), "functions"))
+    names = frozenset(_label(str(x)) for x in _list(header, "names"))
+    definitions = tuple(_definition(text, indices, names) for text in _list(header, "definitions"))
+    # A symbol declared a generic function (in a block, say) is no longer what it was elsewhere.
+    definitions = tuple(d for d in definitions if d.name not in functions)
+    families = {k: v for k, v in families.items() if k not in functions}
+    targets = tuple(_target(t) for t in _list(header, "gradient"))
+    layout = header.get("layout", "numerator")
+    if layout not in ("numerator", "denominator"):
+        raise NotationError("layout: expected 'numerator' or 'denominator'")
+    blocks = tuple(_block_note(b) for b in _list(header, "blocks"))
+    assumptions = tuple(str(a) for a in _list(header, "assumptions"))
+    return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
+                    definitions=definitions, functions=functions, layout=layout, targets=targets,
+                    assumptions=assumptions, blocks=blocks, names=names, raw=dict(header),
+                    sizes_override=sizes_override)
+
+
+def symbol_name(latex: str) -> str:
+    """The canonical name of a symbol written in LaTeX (``\\boldsymbol{\\Theta}`` -> ``\\Theta``)."""
+    node = _parse(latex, "symbol")
+    head = _head(node)
+    if head is None:
+        raise NotationError(f"{latex!r} is not a symbol")
+    return head.name
+
+
+# ----------------------------------------------------------------------------- pieces
+
+def _list(header: dict, key: str) -> list:
+    value = header.get(key, [])
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        raise NotationError(f"{key}: expected a list")
+    return value
+
+
+def _names(value, key: str) -> list[str]:
+    if not isinstance(value, list):
+        raise NotationError(f"{key}: expected a list of symbols")
+    return [symbol_name(str(v)) for v in value]
+
+
+def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[str, str]]:
+    if not isinstance(spec, dict):
+        raise NotationError("sizes: expected a mapping such as {K: classes, D: features}")
+    sizes: dict[str, int] = {}
+    roles: dict[str, str] = {}
+    role_values = dict(DEFAULT_SIZES)
+    for flag, value in override.items():
+        if flag in ROLE_OF_FLAG and flag not in spec:
+            role_values[ROLE_OF_FLAG[flag]] = value
+    for name, value in spec.items():
+        name = str(name)
+        if isinstance(value, str) and value in role_values:
+            roles[name] = value
+        if name in override:
+            sizes[name] = override[name]
+        elif isinstance(value, bool):
+            raise NotationError(f"sizes.{name}: expected a role or a positive integer")
+        elif isinstance(value, int):
+            sizes[name] = value
+        elif value in role_values:
+            sizes[name] = role_values[value]
+        else:
+            raise NotationError(f"sizes.{name}: {value!r} is neither a role "
+                                f"({', '.join(DEFAULT_SIZES)}) nor a positive integer")
+        if not 1 <= sizes[name] <= MAX_DECLARED_SIZE:
+            raise NotationError(f"sizes.{name}: must be between 1 and {MAX_DECLARED_SIZE}")
+    for flag, value in override.items():
+        role = ROLE_OF_FLAG.get(flag)
+        for name, r in roles.items():
+            if r == role and flag not in spec:
+                sizes[name] = value
+    return sizes, roles
+
+
+def _indices(spec: dict, sizes: dict[str, int]) -> dict[str, str]:
+    if not isinstance(spec, dict):
+        raise NotationError("indices: expected a mapping such as {i: D, j: K}")
+    out = {}
+    for letter, size in spec.items():
+        letter, size = str(letter), str(size)
+        if size not in sizes:
+            raise NotationError(f"indices.{letter}: size {size!r} is not declared under sizes")
+        out[letter] = size
+    return out
+
+
+def _families(spec: dict, sizes: dict[str, int], indices: dict[str, str]) -> dict[str, Family]:
+    if not isinstance(spec, dict):
+        raise NotationError("symbols: expected a mapping from LaTeX symbol to role")
+    out: dict[str, Family] = {}
+    for latex, value in spec.items():
+        if isinstance(value, str):
+            value = {"role": value}
+        if not isinstance(value, dict):
+            raise NotationError(f"symbols.{latex}: expected a role or a mapping")
+        role = value.get("role", "variable")
+        if role not in ROLES:
+            raise NotationError(f"symbols.{latex}: unknown role {role!r}; roles: {', '.join(sorted(ROLES))}")
+        shape = tuple(str(s) for s in value.get("shape", []))
+        for s in shape:
+            if s not in sizes:
+                raise NotationError(f"symbols.{latex}: size {s!r} is not declared under sizes")
+        node = _parse(str(latex), f"symbols.{latex}")
+        head = _head(node)
+        if head is None:
+            raise NotationError(f"symbols.{latex}: not a symbol pattern")
+        sub, sup = _axes(node, indices, f"symbols.{latex}")
+        if role == "one-hot label" and not shape and not sub:
+            raise NotationError(f"symbols.{latex}: a one-hot label needs its entry index (y_k) or a shape")
+        out[head.name] = Family(head.name, sub, sup, shape, role)
+    return out
+
+
+def _definition(text, indices: dict[str, str], names: frozenset = frozenset()) -> Definition:
+    if not isinstance(text, str) or "=" not in text:
+        raise NotationError(f"definitions: {text!r} is not an equation")
+    lhs_text, rhs_text = _split_definition(text)
+    lhs = relabel(_parse(lhs_text, f"definition {text!r}"), names)
+    rhs = relabel(_parse(rhs_text, f"definition {text!r}"), names)
+    head = _head(lhs)
+    if head is None:
+        raise NotationError(f"definition {text!r}: the left side must name a symbol")
+    params = lhs.args if isinstance(lhs, n.Call) else None
+    pattern = lhs.head if isinstance(lhs, n.Call) else lhs
+    sub, sup = _axes(pattern, indices, f"definition {text!r}")
+    if params is not None:
+        params = tuple(_ungroup(p) for p in params)
+    return Definition(text, head.name, sub, sup, params, rhs, lhs)
+
+
+def _label(latex: str) -> tuple[str, str]:
+    """``E_D`` (a header's ``names`` entry) -> (E, D)."""
+    node = _parse(latex, f"names: {latex!r}")
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sub and len(node.sub) == 1 \
+            and isinstance(node.sub[0], n.Sym) and node.sup is None:
+        return node.base.name, node.sub[0].name
+    raise NotationError(f"names: {latex!r} is not a symbol with one subscript, like E_D")
+
+
+def relabel(node: n.Node, names: frozenset) -> n.Node:
+    """Write each listed ``E_D`` as the single symbol ``E_{D}`` (its subscript is part of its name)."""
+    if not names:
+        return node
+
+    def one(x: n.Node) -> n.Node:
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
+                and isinstance(x.sub[0], n.Sym) and (x.base.name, x.sub[0].name) in names:
+            named = n.Sym(f"{x.base.name}_{{{x.sub[0].name}}}", span=x.span)
+            return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
+        return x
+    return n.rebuild(node, one)
+
+
+def _split_definition(text: str) -> tuple[str, str]:
+    """Split at the first top-level ``=`` (not inside braces or brackets)."""
+    depth = 0
+    for pos, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "=" and depth == 0:
+            return text[:pos], text[pos + 1:]
+    raise NotationError(f"definition {text!r}: no top-level '='")
+
+
+def _target(spec) -> Target:
+    if not isinstance(spec, dict) or "of" not in spec or "wrt" not in spec:
+        raise NotationError("gradient: each entry needs 'of' (the loss) and 'wrt' (the variable)")
+    for key in ("of", "wrt"):
+        _parse(str(spec[key]), f"gradient.{key}")
+    return Target(str(spec["of"]), str(spec["wrt"]))
+
+
+def _block_note(spec) -> BlockNote:
+    if not isinstance(spec, dict) or "at" not in spec:
+        raise NotationError("blocks: each entry needs 'at' (a tag like '(5)', 'line 12' or a LaTeX snippet)")
+    assume = spec.get("assume", [])
+    assume = (assume,) if isinstance(assume, str) else tuple(str(a) for a in assume)
+    for a in assume:
+        parse_condition(a)
+    overrides = {k: spec[k] for k in ("indices", "symbols", "sizes", "definitions", "functions", "layout")
+                 if k in spec}
+    kind = spec.get("kind")
+    if kind not in (None, "definition", "conditional"):
+        raise NotationError(f"blocks: kind {kind!r}: expected definition or conditional")
+    return BlockNote(str(spec["at"]), assume, spec.get("continues"), kind, bool(spec.get("onward")),
+                     overrides or None)
+
+
+def parse_condition(text: str) -> n.Rel:
+    """An assumption such as ``i = j`` or ``i \\neq j`` as a relation node."""
+    for op in ("\\neq", "\\ne", "\\leq", "\\geq", "=", "<", ">"):
+        left, sep, right = text.partition(op)
+        if sep:
+            return n.Rel({"\\ne": "\\neq"}.get(op, op), _parse(left, f"assume {text!r}"),
+                         _parse(right, f"assume {text!r}"))
+    raise NotationError(f"assume: {text!r} is not a relation such as 'i = j' or 'i \\neq j'")
+
+
+
+def _parse(text: str, where: str) -> n.Node:
+    try:
+        return parse_expression(text)
+    except LatexError as err:
+        raise NotationError(f"{where}: {err}") from None
+
+
+def _ungroup(node: n.Node) -> n.Node:
+    return node.arg if isinstance(node, n.Group) else node
+
+
+def _head(node: n.Node) -> n.Sym | None:
+    """The symbol a pattern is about: ``x`` in ``x^{(i)}_d``, ``g`` in ``g_k(z)``."""
+    if isinstance(node, n.Call):
+        node = node.head
+    if isinstance(node, n.Scripted):
+        node = node.base
+    return node if isinstance(node, n.Sym) else None
+
+
+def _axes(node: n.Node, indices: dict[str, str], where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The index letters a pattern binds in its subscript and its parenthesised superscript."""
+    if not isinstance(node, n.Scripted):
+        return (), ()
+    sub = tuple(_index_letters(node.sub, where)) if node.sub else ()
+    sup: tuple[str, ...] = ()
+    if node.sup is not None:
+        inner = node.sup
+        if isinstance(inner, n.Mul) and isinstance(inner.factors[-1], n.Transpose):
+            inner = inner.factors[0] if len(inner.factors) == 2 else n.Mul(inner.factors[:-1])
+        if not isinstance(inner, n.Group):
+            raise NotationError(f"{where}: a superscript in a pattern must be an index in parentheses, like x^{{(i)}}")
+        sup = tuple(_index_letters((inner.arg,), where))
+    for letter in sub + sup:
+        if letter not in indices:
+            raise NotationError(f"{where}: index {letter!r} has no range; add it under indices")
+    return sub, sup
+
+
+def _index_letters(items, where: str) -> list[str]:
+    letters: list[str] = []
+    for item in items:
+        if isinstance(item, n.Sym):
+            letters.append(item.name)
+        elif isinstance(item, n.Mul) and all(isinstance(f, n.Sym) for f in item.factors):
+            letters.extend(f.name for f in item.factors)
+        else:
+            raise NotationError(f"{where}: pattern indices must be letters")
+    return letters
+

@@ -1,0 +1,1 @@
+"""Findings to what people and tools read: Markdown and JSON reports."""

@@ -1,0 +1,420 @@
+"""Findings -> what people and tools read: Markdown that renders on GitHub, JSON, a terminal table.
+
+This is the only module that turns findings into words (messages.py holds the sentences).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .. import __version__
+from ..verdict.findings import Counterexample, DerivationResult, Repair, StepResult
+
+MARK = {"valid": "✅", "invalid": "❌", "garbled": "🩹", "unsupported": "🚫", "undecided": "❓"}
+FINAL_MARK = {"correct": "✅", "incorrect": "❌", "undecided": "❓", "unsupported": "🚫", "none": "—"}
+
+
+# ----------------------------------------------------------------------------- JSON
+
+def to_json(results: list[DerivationResult], errors: list[str] | None = None) -> str:
+    data = {"derivcheck": __version__, "derivations": [derivation_data(r) for r in results]}
+    if errors:
+        data["errors"] = errors
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def derivation_data(r: DerivationResult) -> dict:
+    return {
+        "file": r.file,
+        "source": r.source,
+        "title": r.title,
+        "sizes": r.sizes,
+        "summary": summary_counts(r),
+        "steps": [step_data(s) for s in r.steps],
+        "displays": [{"line": d.line, "latex": d.latex, "reason": d.reason, "notes": d.notes} for d in r.displays],
+        "final": {"verdict": r.final.verdict,
+                  "targets": [_target_data(t) for t in r.final.targets]},
+        "error": r.error,
+        "notation": notation_data(r),
+    }
+
+
+def notation_data(r: DerivationResult) -> dict:
+    """Where the notation came from: the file's header, or inferred from its text (and how)."""
+    if r.inferred is None:
+        return {"inferred": False}
+    return {"inferred": True, "header": r.notation,
+            "notes": [{"kind": x.kind, "text": x.text, "line": x.line} for x in r.inferred]}
+
+
+def _target_data(t) -> dict:
+    data = {"of": t.of, "wrt": t.wrt, "at": t.step, "verdict": t.verdict, "reason": t.reason,
+            "counterexample": cex_data(t.counterexample)}
+    if t.reference is not None:
+        data["reference"] = {"verdict": t.reference.verdict, "reason": t.reference.reason,
+                             "target": t.reference.target, "counterexample": cex_data(t.reference.counterexample)}
+    return data
+
+
+def step_data(s: StepResult) -> dict:
+    return {
+        "id": s.id, "line": s.line, "latex": s.latex, "verdict": s.verdict, "reason": str(s.reason),
+        "counterexample": cex_data(s.counterexample), "repair": repair_data(s.repair),
+        "kind": s.kind, "relation": s.relation, "notes": s.notes, "tag": s.tag,
+        "source_line": s.source_line, "compared_with": s.compared_with, "justification": s.justification,
+    }
+
+
+def cex_data(c: Counterexample | None) -> dict | None:
+    if c is None:
+        return None
+    return {"indices": dict(c.indices), "labels": dict(c.labels), "inputs": dict(c.inputs), "lhs": c.lhs,
+            "rhs": c.rhs, "entry": list(c.entry) if c.entry else None,
+            "shapes": list(c.shapes) if c.shapes else None, "note": c.note}
+
+
+def repair_data(r: Repair | None) -> dict | None:
+    if r is None:
+        return None
+    return {"kind": r.kind, "change": r.change, "latex": r.latex, "verdict": r.verdict,
+            "reason": str(r.reason) if r.reason else None, "counterexample": cex_data(r.counterexample),
+            "repair": repair_data(r.repair), "alternatives": [repair_data(a) for a in r.alternatives]}
+
+
+def summary_counts(r: DerivationResult) -> dict:
+    counts = {v: r.count(v) for v in MARK}
+    counts["steps"] = len(r.steps)
+    return counts
+
+
+# ----------------------------------------------------------------------------- terminal
+
+def table(results: list[DerivationResult]) -> str:
+    rows = [("file", "steps", "valid", "invalid", "garbled", "other", "final")]
+    for r in results:
+        if r.error:
+            rows.append((Path(r.file).name, "-", "-", "-", "-", "-", "error"))
+            continue
+        other = r.count("unsupported") + r.count("undecided")
+        rows.append((Path(r.file).name, str(len(r.steps)), str(r.count("valid")), str(r.count("invalid")),
+                     str(r.count("garbled")), str(other), r.final.verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+def markdown(r: DerivationResult) -> str:
+    name = Path(r.file).stem
+    out = [f"# {name}: {r.title}", ""]
+    source = f"`{r.source}`" if r.source else "this file"
+    sizes = ", ".join(f"{k} = {v}" for k, v in r.sizes.items())
+    out += [f"Checked from {source} ([derivation]({_rel(r.file)})) at {sizes or 'the declared sizes'} "
+            f"by derivcheck {__version__}.", ""]
+    if r.error:
+        out += [f"**This derivation could not be checked:** {r.error}", ""]
+        return "\n".join(out)
+    out += [_summary_line(r), ""]
+    out += ["| step | line | verdict | why |", "|---:|---:|---|---|"]
+    for s in r.steps:
+        why = _short(s)
+        out.append(f"| [{s.id}](#step-{s.id}) | {s.line} | {MARK[s.verdict]} {s.verdict} | {why} |")
+    out.append("")
+    if r.final.targets:
+        out += ["## Final result", ""]
+        for t in r.final.targets:
+            out.append(f"- {FINAL_MARK[t.verdict]} **{t.verdict}**: $\\partial {_inline(t.of)} / \\partial "
+                       f"{_inline(t.wrt)}$ at {t.step or '—'}: {t.reason}")
+            if t.counterexample:
+                out += ["", _counterexample(t.counterexample, "the true derivative", "the final expression")]
+        out.append("")
+    out += ["## Steps", ""]
+    for s in r.steps:
+        out += step_section(s)
+    if r.inferred is not None:
+        out += _notation_section(r)
+    if r.displays:
+        out += ["## Displays that are not steps", ""]
+        for d in r.displays:
+            out += [f"- line {d.line}: {d.reason}", "", _math(d.latex), ""]
+            out += [f"  - ⚠️ {note}" for note in d.notes]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+NOTE_MARK = {"stated": "📄", "convention": "📐", "undefined": "⚠️", "ignored": "↷"}
+NOTE_WORD = {"stated": "stated in the text", "convention": "a convention (the text does not say)",
+             "undefined": "never defined", "ignored": "not used"}
+
+
+def _notation_section(r: DerivationResult) -> list[str]:
+    """The notation derivcheck inferred (no header): what it read, on what grounds, and the
+    header itself, which an instructor can copy into the file and correct."""
+    import yaml
+    out = ["## Notation (inferred from the text)", "",
+           "This file has no notation header, so derivcheck read the notation from the text itself:", ""]
+    for note in r.inferred:
+        out.append(f"- {NOTE_MARK.get(note.kind, '-')} *{NOTE_WORD.get(note.kind, note.kind)}*: {note.text}")
+    header = {k: v for k, v in (r.notation or {}).items() if k != "inferred"}
+    text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100)
+    out += ["", "<details><summary>The header this amounts to (put it at the top of the file to fix or "
+            "change it)</summary>", "", *_code("---\n" + text + "---", "yaml"), "", "</details>", ""]
+    return out
+
+
+def _summary_line(r: DerivationResult) -> str:
+    n = len(r.steps)
+    parts = [f"**{r.count('valid')} of {n} steps valid**"]
+    for verdict in ("invalid", "garbled", "unsupported", "undecided"):
+        if r.count(verdict):
+            parts.append(f"{r.count(verdict)} {verdict}")
+    first = next((s for s in r.steps if s.verdict == "invalid"), None)
+    if first:
+        parts.append(f"first invalid step: [step {first.id}](#step-{first.id}) (line {first.line})")
+    parts.append(f"final result: {FINAL_MARK[r.final.verdict]} {r.final.verdict}")
+    return " · ".join(parts)
+
+
+def _short(s: StepResult) -> str:
+    text = s.reason.short()
+    if s.verdict == "garbled" and s.repair is not None:
+        text = f"damaged LaTeX; the repaired reading is {s.repair.verdict}"
+        if s.repair.repair is not None:
+            text += f" (did you mean {_after(s.repair.repair.change)}?)"
+    elif s.verdict == "invalid" and s.repair is not None:
+        text = f"did you mean {_after(s.repair.change)}?"
+    elif s.verdict == "invalid":
+        text = "see the counterexample"
+    if s.notes:
+        text += " ⚠️"
+    return _cell(text)
+
+
+def _after(change: str) -> str:
+    """"σ(z_i) → σ(z_j)" -> "$σ(z_j)$"; other kinds of change as they are."""
+    if " → " in change:
+        return f"${change.split(' → ', 1)[1]}$"
+    return f"to {change}"
+
+
+def _change_text(change: str) -> str:
+    if " → " in change:
+        before, after = change.split(" → ", 1)
+        where = ""
+        m = re.match(r"(the \w+ |in the entry `[^`]*` \([^)]*\): )", before)
+        if m:
+            where, before = m.group(0), before[m.end():]
+        if where.startswith("in "):
+            return f"${after}$ instead of ${before}$ {where.rstrip(': ')}"
+        return f"${after}$ instead of {where}${before}$"
+    return f"to {change}"
+
+
+def step_section(s: StepResult) -> list[str]:
+    out = [f'<a id="step-{s.id}"></a>', "", f"### Step {s.id} · line {s.line}"
+           + (f" · equation ({s.tag})" if s.tag else "") + f" · {MARK[s.verdict]} {s.verdict}", ""]
+    if s.justification:
+        out += [f"> {_plain(s.justification)}", ""]
+    relation = "=" if s.relation == "=" else s.relation
+    if s.kind == "display":
+        out += ["As written:", ""] + _code(s.latex)
+    elif s.verdict == "garbled":
+        out += ["As written (damaged):", ""] + _code(s.latex)
+    elif s.equation or s.kind == "definition":
+        out += [_math(s.latex), ""]
+    elif s.verdict == "valid":
+        out += [_math(f"{relation} {s.latex}"), ""]
+    else:
+        out += [f"The expression before it (step {s.compared_with}):" if s.compared_with and
+                s.compared_with[0].isdigit() else "The expression before it:", "", _math(s.lhs_latex), "",
+                "This step:", "", _math(f"{relation} {s.latex}"), ""]
+    out += [f"**{s.verdict.capitalize()}**: {s.reason}.", ""]
+    if s.counterexample:
+        sides = ("the left side", "the right side") if s.equation else ("the expression before it", "this step")
+        out += [_counterexample(s.counterexample, *sides), ""]
+    if s.repair:
+        out += _repair(s.repair)
+    for note in s.notes:
+        out.append(f"- ⚠️ notation: {note}")
+    if s.notes:
+        out.append("")
+    return out
+
+
+def _repair(rep: Repair, depth: int = 0) -> list[str]:
+    out = []
+    if rep.kind == "damage" and rep.repair is None and rep.verdict == "valid":
+        out += [f"🩹 **Repaired reading** ({rep.change}): {MARK[rep.verdict]} **valid**, proved exactly:", "",
+                _math(rep.latex), ""]
+        return out
+    if rep.kind == "damage":
+        out += [f"🩹 **Repaired reading** ({rep.change}), checked instead: "
+                f"{MARK[rep.verdict]} **{rep.verdict}**" + (f": {rep.reason}." if rep.reason else "."), "",
+                _math(rep.latex), ""]
+        if rep.counterexample:
+            out += [_counterexample(rep.counterexample), ""]
+        if rep.repair:
+            out += _repair(rep.repair, depth + 1)
+        return out
+    out += [f"💡 **Did you mean** {_change_text(rep.change)}? With that change the step is "
+            f"{MARK[rep.verdict]} {rep.verdict}, proved exactly:", "", _math(rep.latex), ""]
+    for alt in rep.alternatives:
+        out += [f"Equally valid: {_change_text(alt.change)}:", "", _math(alt.latex), ""]
+    return out
+
+
+def _counterexample(c: Counterexample, left: str = "the expression before it",
+                    right: str = "this step") -> str:
+    where = ", ".join(f"${k} = {v}$" for k, v in c.indices)
+    labels = ", ".join(f"${k} = {v}$" for k, v in c.labels)
+    context = " and ".join(x for x in (where, f"label {labels}" if labels else "") if x) or "every index"
+    if c.note:
+        return f"**Counterexample** at {context}: {c.note}."
+    if c.shapes:
+        return f"**Counterexample** at {context}: {left} is a {c.shapes[0]}, {right} a {c.shapes[1]}."
+    inputs = ", ".join(f"${_var(k)} = {v}$" for k, v in c.inputs) or "any input"
+    entry = f" (entry {', '.join(map(str, c.entry))})" if c.entry else ""
+    return (f"**Counterexample** at {context}, with {inputs}: {left} is {c.lhs}, "
+            f"{right} is {c.rhs}{entry}.")
+
+
+def _var(name: str) -> str:
+    return re.sub(r"\[([0-9,]+)\]", r"_{[\1]}", name)
+
+
+def _code(text: str, language: str = "latex") -> list[str]:
+    """A fenced block that the author's text cannot close early (the fence outgrows any run of ```)."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + language, text, fence, ""]
+
+
+def _math(latex: str) -> str:
+    """A display-math block; text that could close it early (a ``$``) is shown as code instead."""
+    text = " ".join(latex.split())
+    if "$" in text or "`" in text:
+        return "\n".join(_code(latex)[:-1])
+    return f"$$\n{text}\n$$"
+
+
+def _inline(latex: str) -> str:
+    return " ".join(latex.split())
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    return _plain(text).replace("|", "\\|")
+
+
+def _damaged(latex: str) -> bool:
+    return bool(re.search(r"[\x00-\x08\x0b-\x1f]", latex))
+
+
+def _rel(path: str) -> str:
+    return os.path.relpath(path, "reports") if not os.path.isabs(path) else path
+
+
+def index(results: list[DerivationResult]) -> str:
+    out = ["# derivcheck reports", "", f"derivcheck {__version__}: every step of every derivation, proved or "
+           "refuted. Verdicts: ✅ valid (proved exactly) · ❌ invalid (with a counterexample) · 🩹 garbled "
+           "(damaged LaTeX; the repaired reading is checked too) · 🚫 unsupported · ❓ undecided.", "",
+           "| derivation | steps | ✅ | ❌ | 🩹 | other | first invalid | final |", "|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in results:
+        name = Path(r.file).stem
+        if r.error:
+            out.append(f"| [{name}]({name}.md) | — | — | — | — | — | — | could not be read: {_cell(r.error)} |")
+            continue
+        first = next((s for s in r.steps if s.verdict == "invalid"), None)
+        first_text = f"[step {first.id}]({name}.md#step-{first.id})" if first else "—"
+        other = r.count("unsupported") + r.count("undecided")
+        out.append(f"| [{name}]({name}.md) | {len(r.steps)} | {r.count('valid')} | {r.count('invalid')} | "
+                   f"{r.count('garbled')} | {other} | {first_text} | {FINAL_MARK[r.final.verdict]} {r.final.verdict} |")
+    return "\n".join(out) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write-then-rename, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ----------------------------------------------------------------------------- training
+
+def train_json(t) -> str:
+    return json.dumps({
+        "derivation": t.derivation, "data": t.data, "optimizer": t.optimizer, "l2": t.l2,
+        "final_verdict": t.final_verdict,
+        "gradient_check_max_rel_error": t.gradient_check_max_rel_error,
+        "gradient_check": t.gradient_check, "gradient_check_passed": t.gradient_check_passed,
+        "train_accuracy": t.train_accuracy, "test_accuracy": t.test_accuracy, "test_log_loss": t.test_log_loss,
+        "baseline_train_accuracy": t.baseline_train_accuracy, "baseline_test_accuracy": t.baseline_test_accuracy,
+        "baseline_test_log_loss": t.baseline_test_log_loss,
+        "train_seconds": t.train_seconds, "baseline_train_seconds": t.baseline_train_seconds,
+        "iterations": t.iterations, "converged": t.converged,
+        "samples": {"train": t.samples[0], "test": t.samples[1]}, "features": t.features, "classes": t.classes,
+        "plot": t.plot,
+    }, indent=2)
+
+
+def _gradient_check_line(t) -> str:
+    worst = t.gradient_check_max_rel_error
+    if t.gradient_check_passed:
+        return (f"gradient check passed: max relative error {worst:.1e} against central differences "
+                f"at {len(t.gradient_check)} random weights (tolerance 1e-6)")
+    return (f"gradient check FAILED: max relative error {worst:.3g} against central differences at "
+            f"{len(t.gradient_check)} random weights: the final expression is not the gradient of the loss "
+            f"(final result: {t.final_verdict})")
+
+
+def train_text(t) -> str:
+    return "\n".join([
+        f"{t.derivation} on {t.data} ({t.samples[0]} train / {t.samples[1]} test, {t.features} features, "
+        f"{t.classes} classes), {t.optimizer}, L2 {t.l2:g}",
+        _gradient_check_line(t),
+        f"test accuracy {t.test_accuracy:.4f} (scikit-learn {t.baseline_test_accuracy:.4f}); "
+        f"test log-loss {t.test_log_loss:.4f} (scikit-learn {t.baseline_test_log_loss:.4f})",
+        f"training {t.train_seconds:.2f} s in {t.iterations} iterations{'' if t.converged else ' (not converged)'}; "
+        f"scikit-learn {t.baseline_train_seconds:.2f} s",
+    ])
+
+
+def train_markdown(t) -> str:
+    mark = "✅" if t.gradient_check_passed else "❌"
+    rows = "\n".join(f"| {i + 1} | {e:.2e} |" for i, e in enumerate(t.gradient_check))
+    out = [
+        f"# Training with {t.derivation}'s gradient on {t.data}", "",
+        f"Softmax regression trained with the final gradient of [{t.derivation}]({t.derivation}.md) "
+        f"(final result {FINAL_MARK.get(t.final_verdict, '')} {t.final_verdict}), compiled to NumPy, "
+        f"next to scikit-learn's `LogisticRegression` on the same stratified split "
+        f"({t.samples[0]} train, {t.samples[1]} test, {t.features} standardised features + intercept, "
+        f"{t.classes} classes), L2 λ = {t.l2:g} (C = {1 / t.l2:g}), optimizer {t.optimizer}.", "",
+        f"## Gradient check {mark}", "", _gradient_check_line(t) + ".", "",
+        "| random weights | max relative error |", "|---:|---:|", rows, "",
+        "## Results", "",
+        "| | derivcheck | scikit-learn |", "|---|---:|---:|",
+        f"| train accuracy | {t.train_accuracy:.4f} | {t.baseline_train_accuracy:.4f} |",
+        f"| test accuracy | {t.test_accuracy:.4f} | {t.baseline_test_accuracy:.4f} |",
+        f"| test log-loss | {t.test_log_loss:.4f} | {t.baseline_test_log_loss:.4f} |",
+        f"| training time | {t.train_seconds:.3f} s ({t.iterations} iterations) | {t.baseline_train_seconds:.3f} s |",
+        "",
+    ]
+    if t.plot:
+        out += ["## Loss", "", f"![training loss]({t.plot})", ""]
+    return "\n".join(out)

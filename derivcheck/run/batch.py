@@ -1,0 +1,195 @@
+"""A run: read the files, check them on workers, write the reports.
+
+Reading is where untrusted bytes first arrive, so it is strict and says exactly what is wrong:
+size, encoding, NUL bytes, an unreadable header; a bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..grade.assignment import Assignment
+from ..verdict.checker import Options, check
+from ..verdict.findings import DerivationResult, FinalResult
+from ..output.report import index, markdown, to_json, write_atomic
+from ..read.source import SourceError, read_document
+from .worker import Limits, Pool, default_size
+
+MAX_BYTES = 2_000_000
+
+
+@dataclass
+class Outcome:
+    results: list[DerivationResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """The file as text, or SourceError saying why it is not a readable document."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise SourceError(f"{size:,} bytes is more than the {MAX_BYTES:,} a derivation may have")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise SourceError("binary data (NUL bytes), not a text document")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise SourceError(f"not valid UTF-8 (byte {err.start})", line) from None
+
+
+def check_files(files: list[Path], sizes: dict[str, int], limits: Limits | None = None, jobs: int = 0,
+                reports: Path | None = None) -> Outcome:
+    outcome = Outcome()
+    walks, weights, names = [], [], []
+    for path in files:
+        try:
+            text = read_text(path)
+            doc = read_document(str(path), text)
+        except SourceError as err:
+            where = f"{path}:{err.line}" if err.line else str(path)
+            outcome.errors.append(f"{where}: {err}")
+            continue
+        except OSError as err:
+            outcome.errors.append(f"{path}: {err.strerror or err}")
+            continue
+        if not doc.blocks:
+            outcome.errors.append(f"{path}:1: no display math ($$…$$, \\[…\\]) in this file: nothing to check")
+            continue
+        walks.append(check(doc, Options(sizes=sizes)))
+        weights.append(len(text))
+        names.append(path)
+    if walks:
+        # each report is written (atomically) as soon as its derivation is done: a run that is
+        # stopped keeps every report it finished
+        done = (lambda i, result: write_report(result, reports)) if reports is not None else None
+        pool = Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done)
+        outcome.results = pool.run(walks, weights)
+    for result in outcome.results:
+        if result.error:
+            outcome.errors.append(f"{result.file}: {result.error}")
+    if reports is not None and outcome.results:
+        write_atomic(reports / "index.md", index(outcome.results))
+    return outcome
+
+
+def write_report(result: DerivationResult, folder: Path) -> None:
+    stem = Path(result.file).stem
+    write_atomic(folder / f"{stem}.md", markdown(result))
+    write_atomic(folder / f"{stem}.json", to_json([result]))
+
+
+# ----------------------------------------------------------------------------- grading
+
+#: What a folder of submissions may hold.
+SUBMISSION_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
+
+
+@dataclass
+class GradeRun:
+    grades: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)      # student -> DerivationResult (None if reused)
+    reused: int = 0
+    unreadable: int = 0
+
+
+def grade_files(submissions: list[tuple[Path, str]], assignment: Assignment, out: Path, sizes: dict[str, int],
+                limits: Limits | None = None, jobs: int = 0, force: bool = False, progress=None) -> GradeRun:
+    """Grade every submission (path, student name) into ``out``: each student's files are written,
+    atomically, as soon as they are graded, and a rerun skips those already graded from the same
+    submission, assignment and derivcheck version."""
+    from ..grade.feedback import class_index, dumps, gradebook
+    from ..grade.grade import grade_key
+
+    run = GradeRun()
+    graded: dict[str, object] = {}
+    walks, weights, pending = [], [], []
+    options = Options(sizes=sizes, defaults=assignment.defaults, reference=assignment.reference)
+    for path, student in submissions:
+        try:
+            data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
+        except OSError:
+            data = b""      # reading it again below says why
+        key = grade_key(data, assignment, sizes)
+        previous = _previous(out / student / "grade.json", key) if not force else None
+        if previous is not None:
+            graded[student] = previous
+            run.reused += 1
+            if progress:
+                progress(student)
+            continue
+        try:
+            doc = read_document(str(path), read_text(path))
+            if not doc.blocks:
+                raise SourceError("no display math ($$…$$, \\[…\\]) in this file: nothing to check", 1)
+        except (SourceError, OSError) as err:
+            where = f"line {err.line}: " if getattr(err, "line", None) else ""
+            result = DerivationResult(str(path), "", "", [], FinalResult("none"),
+                                      error=where + (str(err) if isinstance(err, SourceError) else
+                                                     (err.strerror or str(err))))
+            graded[student] = _finish_grade(result, assignment, student, key, out)
+            run.unreadable += 1
+            if progress:
+                progress(student)
+            continue
+        walks.append(check(doc, options))
+        weights.append(len(data))
+        pending.append((student, key))
+
+    def done(index: int, result: DerivationResult) -> None:
+        student, key = pending[index]
+        graded[student] = _finish_grade(result, assignment, student, key, out)
+        run.results[student] = result
+        if progress:
+            progress(student)
+
+    if walks:
+        Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done).run(walks, weights)
+    run.grades = [graded[student] for _, student in submissions if student in graded]
+    counts = {g.student: _counts(out / g.student / "grade.json") for g in run.grades}
+    write_atomic(out / "gradebook.csv", gradebook(run.grades, counts))
+    write_atomic(out / "index.md", class_index(run.grades, assignment))
+    if len(run.grades) == 1:
+        from ..grade.feedback import gradescope
+        write_atomic(out / "results.json", dumps(gradescope(run.grades[0])))
+    return run
+
+
+def _finish_grade(result: DerivationResult, assignment: Assignment, student: str, key: str, out: Path):
+    from ..grade.feedback import dumps, feedback, grade_json, gradescope
+    from ..grade.grade import score
+    grade = score(result, assignment, student, key)
+    grade.seconds = round(result.seconds, 3)
+    folder = out / student
+    write_atomic(folder / "feedback.md", feedback(grade, result, assignment))
+    write_atomic(folder / "results.json", dumps(gradescope(grade)))
+    write_atomic(folder / "grade.json", dumps(grade_json(grade, result)))   # last: it marks the grade done
+    return grade
+
+
+def _previous(path: Path, key: str):
+    """The grade already written for this key, if there is one (a rerun does not grade it again)."""
+    import json
+    from ..grade.grade import grade_from_data
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    grade = data.get("grade") if isinstance(data, dict) else None
+    if not isinstance(grade, dict) or grade.get("key") != key:
+        return None
+    try:
+        return grade_from_data(grade)
+    except (TypeError, KeyError):
+        return None
+
+
+def _counts(path: Path) -> dict:
+    import json
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8")).get("summary") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {"invalid": summary.get("invalid", 0), "garbled": summary.get("garbled", 0)}

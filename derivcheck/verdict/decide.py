@@ -1,0 +1,278 @@
+"""Where a step is decided: two expressions, every instantiation, an exact verdict.
+
+For every value of every free index (restricted by the block's assumptions) and every value of
+every class label the step reads, both sides are evaluated (evaluate.py), expanded to the
+declared variables, and compared exactly (identity.py). The first instantiation that is not
+proved is searched for a counterexample (refute.py). The outcome says which of: proved, refuted
+(with the counterexample), shapes differ, or agreed at sampled points without a proof.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..latex import nodes as n
+from ..meaning.evaluate import IDENTITY, ONES, AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Unsupported, Value, format_key, instances, \
+    is_matrix, is_vector, shape_text
+from .findings import Counterexample
+from .identity import Rationalizer, is_nonnegative, is_zero
+from ..notation.header import Notation
+from .refute import Point, sample_difference
+
+#: Random points tried per unproved instantiation before calling it undecided.
+ATTEMPTS = 4
+
+
+@dataclass
+class Outcome:
+    status: str                     # "proved" | "refuted" | "shape" | "unproved"
+    instances: str                  # what was covered, in words
+    counterexample: Counterexample | None = None
+    sampled: bool = True            # "unproved": some sampled point gave both sides real values
+
+
+class Context:
+    """Everything one notation's steps share: one evaluator (its cache and atoms serve every step
+    and every label assignment), the exact-arithmetic names, and the notes found on the way."""
+
+    def __init__(self, notation: Notation):
+        self.notation = notation
+        self.names = Rationalizer()
+        self.notes: list[str] = []
+        self.labels = Labels()
+        self.atoms = AtomTable()
+        self.evaluator = Evaluator(notation, self.labels, self.atoms)
+        self._expanded: dict[tuple, tuple[n.Node, Value]] = {}
+        self._needs: dict[tuple, tuple[n.Node, dict]] = {}
+        self._numbers: dict[tuple, complex | None] = {}
+
+    def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
+        """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
+        key = (id(node), tuple(sorted(env.items())), labels)
+        hit = self._expanded.get(key)
+        if hit is not None:
+            return hit[1]
+        self.labels.values, self.labels.default = dict(labels), None
+        value = self.atoms.expand(self._evaluate(node, env))
+        self._expanded[key] = (node, value)
+        return value
+
+    def holds(self, relation: n.Rel, env: dict[str, int], labels: tuple) -> bool:
+        """Whether an assumption that reads labels holds at this label assignment."""
+        self.labels.values, self.labels.default = dict(labels), None
+        return self.evaluator.holds(relation, env)
+
+    def labels_read(self, node: n.Node, env: dict[str, int]) -> dict[tuple, int]:
+        """Which labels ``node`` reads at ``env`` (and how many classes each has)."""
+        key = (id(node), tuple(sorted(env.items())))
+        hit = self._needs.get(key)
+        if hit is not None:
+            return hit[1]
+        self.labels.values, self.labels.default = {}, 1
+        trace = self.labels.trace()
+        try:
+            self._evaluate(node, env)
+        finally:
+            read = self.labels.end(trace)
+            self.labels.default = None
+        needs = {k: self.labels.classes[k] for k, _ in read}
+        self._needs[key] = (node, needs)
+        return needs
+
+    def numeric(self, node: n.Node, env: dict[str, int], labels: tuple, point: dict) -> list | None:
+        """Floating values of ``node``'s entries at ``point`` (a screen, not a proof): atoms are
+        valued once each instead of expanded, so a candidate costs little beyond its own tree.
+        ``point`` maps variables to values and is extended on demand."""
+        self.labels.values, self.labels.default = dict(labels), None
+        value = self._evaluate(node, env)
+        entries = list(value) if is_matrix(value) else [value]
+        numbers = [self._number(e, point) for e in entries]
+        return None if any(x is None for x in numbers) else numbers
+
+    def _number(self, expr, point: dict):
+        subs = {}
+        for sym in expr.free_symbols:
+            if sym in self.atoms.expansion:
+                key = (sym, id(point))
+                if key not in self._numbers:
+                    self._numbers[key] = self._number(self.atoms.expansion[sym], point)
+                subs[sym] = self._numbers[key]
+                if subs[sym] is None:
+                    return None
+            else:
+                subs[sym] = point.setdefault(sym, sp.Rational(len(point) % 7 + 2, 3))
+        try:
+            value = complex(expr.xreplace(subs).evalf(15))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        return value
+
+    def _evaluate(self, node: n.Node, env: dict[str, int]) -> Value:
+        self.evaluator.notes = []
+        value = self.evaluator.value(node, env)
+        if value.has(IDENTITY):
+            raise Unsupported("I (the identity matrix) where no square matrix beside it fixes its size")
+        if value.has(ONES):
+            raise Unsupported("a vector of ones (\\mathbf{1}) whose length nothing beside it fixes")
+        for note in self.evaluator.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return value
+
+
+def free_indices(node: n.Node, notation: Notation) -> set[str]:
+    """Index letters used in ``node`` and not bound by a sum inside it."""
+    return n.free_indices(node, notation.indices)
+
+
+def shadowed_indices(node: n.Node, free: set[str]) -> set[str]:
+    """Sum indices that reuse a letter free in the step (``∇_{θ^{(k)}} Σ_k …``)."""
+    return {x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free}
+
+
+def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: tuple[n.Rel, ...] = (),
+            letters: list[str] | None = None) -> Outcome:
+    """Decide ``lhs relation rhs`` at every instantiation."""
+    notation = ctx.notation
+    if letters is None:
+        letters = sorted(free_indices(lhs, notation) | free_indices(rhs, notation)
+                         | set().union(*(free_indices(a, notation) for a in assumptions)))
+    checker = ctx.evaluator
+    total = 0
+    unproved: list[str] = []
+    sampled = False         # some unproved instance had real values on both sides at a sampled point
+    label_keys: set[tuple] = set()
+    for env in instances(letters, notation):
+        # c \neq y_t: an assumption that reads a label is checked at each label assignment
+        read = {a: {**ctx.labels_read(a.lhs, env), **ctx.labels_read(a.rhs, env)} for a in assumptions}
+        about_labels = [a for a in assumptions if read[a]]
+        if not all(checker.holds(a, env) for a in assumptions if not read[a]):
+            continue
+        try:
+            needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+            for a in about_labels:
+                needs.update(read[a])
+        except OutOfRange as err:
+            return _out_of_range(err, env, (), letters, notation, label_keys, total + 1)
+        label_keys |= set(needs)
+        for labels in _label_assignments(needs):
+            if not all(ctx.holds(a, env, labels) for a in about_labels):
+                continue
+            total += 1
+            try:
+                a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
+            except OutOfRange as err:
+                return _out_of_range(err, env, labels, letters, notation, label_keys, total)
+            shapes = _shapes_differ(a, b)
+            if shapes:
+                return Outcome("shape", _describe(letters, notation, label_keys, total),
+                               Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
+            if _holds(a, b, relation, ctx.names):
+                continue
+            _no_unknowns(ctx, a, b)
+            point, compared = _refute(a, b, relation)
+            sampled = sampled or compared > 0
+            if point is not None:
+                return Outcome("refuted", _describe(letters, notation, label_keys, total),
+                               Counterexample(_items(env), _label_items(labels), point.inputs, point.lhs,
+                                              point.rhs, point.entry))
+            unproved.append(_instance_text(env, labels))
+    covered = _describe(letters, notation, label_keys, total)
+    if unproved:
+        return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
+                       + (" …" if len(unproved) > 3 else ""), sampled=sampled)
+    return Outcome("proved", covered)
+
+
+def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
+    """A difference that involves a symbol the notation knows nothing about refutes nothing."""
+    if not ctx.atoms.opaque:
+        return
+    used = set().union(*(e.free_symbols for e in (list(a) if is_matrix(a) else [a]) + (list(b) if is_matrix(b) else [b])))
+    unknown = sorted({ctx.atoms.opaque[s] for s in used if s in ctx.atoms.opaque})
+    if unknown:
+        raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
+                          "two sides cannot be compared")
+
+
+def _out_of_range(err: OutOfRange, env, labels, letters, notation, label_keys, total) -> Outcome:
+    return Outcome("refuted", _describe(letters, notation, label_keys, total),
+                   Counterexample(_items(env), _label_items(labels), (), "", "", None, None, str(err)))
+
+
+def _label_assignments(needs: dict[tuple, int]):
+    keys = sorted(needs)
+    for combo in itertools.product(*[range(1, needs[k] + 1) for k in keys]):
+        yield tuple(zip(keys, combo))
+
+
+def _shapes_differ(a: Value, b: Value) -> tuple[str, str] | None:
+    if is_matrix(a) != is_matrix(b):
+        return (shape_text(a), shape_text(b))
+    if is_matrix(a) and a.shape != b.shape:
+        if is_vector(a) and is_vector(b) and len(a) == len(b):
+            return None  # a row and a column with the same entries: orientation is not judged
+        return (shape_text(a), shape_text(b))
+    return None
+
+
+def _entries(a: Value, b: Value):
+    if is_matrix(a):
+        return list(zip(list(a), list(b)))
+    return [(a, b)]
+
+
+def _holds(a: Value, b: Value, relation: str, names: Rationalizer) -> bool:
+    for x, y in _entries(a, b):
+        if relation == "=":
+            ok = is_zero(x - y, names)
+        elif relation in ("\\leq", "<"):
+            ok = is_nonnegative(y - x, names)
+        elif relation in ("\\geq", ">"):
+            ok = is_nonnegative(x - y, names)
+        else:
+            raise ShapeError(f"the relation {relation} is not checked")
+        if not ok:
+            return False
+    return True
+
+
+def _refute(a: Value, b: Value, relation: str) -> tuple[Point | None, int]:
+    if relation == "=":
+        return sample_difference(a, b, ATTEMPTS)
+    flipped = relation in ("\\geq", ">")
+    lo, hi = (b, a) if flipped else (a, b)
+    return sample_difference(lo, hi, ATTEMPTS, violates=lambda x, y: x > y)
+
+
+def _items(env: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(env.items()))
+
+
+def _label_items(labels: tuple) -> tuple[tuple[str, int], ...]:
+    return tuple((format_key(k), v) for k, v in labels)
+
+
+def _instance_text(env: dict[str, int], labels: tuple) -> str:
+    parts = [f"{k}={v}" for k, v in sorted(env.items())] + [f"{format_key(k)}={v}" for k, v in labels]
+    return "(" + ", ".join(parts) + ")" if parts else "()"
+
+
+def _describe(letters: list[str], notation: Notation, label_keys: set[tuple], total: int) -> str:
+    parts = [f"{x} ∈ 1..{notation.size_of_index(x)}" for x in letters]
+    if label_keys:
+        parts.append("label" + ("s " if len(label_keys) > 1 else " ")
+                     + ", ".join(sorted(format_key(k) for k in label_keys)) + " over every class")
+    what = "; ".join(parts) if parts else "no free index"
+    return f"{what}: {total} case{'s' if total != 1 else ''}"
+
+
+def values_equal(a: Value, b: Value, names: Rationalizer) -> bool:
+    """Exact equality of two already expanded values (used by the repair search)."""
+    if _shapes_differ(a, b):
+        return False
+    return all(is_zero(x - y, names) for x, y in _entries(a, b))
+

@@ -1,0 +1,266 @@
+"""The units of work that run under a time limit, and how a worker carries them out.
+
+The checker (checker.py) never evaluates math itself: it sends a Task and gets back a Result. A
+worker process (worker.py) runs tasks with a time and memory limit; tests and small jobs can run
+them in-process with ``run_task``. Tasks carry text, not parsed nodes, so a killed worker loses
+nothing but its caches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..latex import nodes as n
+from .decide import Context, Outcome, compare
+from ..meaning.evaluate import EvaluationError
+from .findings import Repair
+from ..notation.header import Notation, NotationError, load_notation, parse_condition
+from ..latex.parse import LatexError, TooLarge, parse_expression
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Which notation a task runs under: the header, a block's overrides, the sizes asked for."""
+    document: str
+    header: Any
+    overrides: Any
+    sizes: tuple[tuple[str, int], ...]
+
+    @property
+    def key(self) -> tuple:
+        """What a Context depends on: the notation, not the document (proofs written in one
+        notation, a class's, share one Context and its caches)."""
+        return (repr(self.header), repr(self.overrides), self.sizes)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of limited work. Everything here is text: the checker never parses."""
+    kind: str                       # "compare" | "repair" | "inspect" | "infer" | "reference"
+    spec: Spec
+    lhs: str                        # compare: the expression before; repair: the target; inspect: the text;
+                                    # infer: the whole document
+    rhs: str = ""                   # compare/repair: the step
+    relation: str = "="
+    assume: tuple[str, ...] = ()
+    equation: bool = False          # the step is written as one equation: both sides are its own
+    targets: tuple[tuple[str, str], ...] = ()  # (loss, variable) pairs to recognise lhs as a gradient of
+    reference: Any = None           # reference: the assignment's Reference (lhs: final expression, rhs: variable)
+
+
+@dataclass
+class Result:
+    outcome: Outcome | None = None
+    repair: Repair | None = None
+    failure: str | None = None      # "unsupported" | "garbled" | "time" | "memory" | "crash"
+    side: str | None = None         # with "garbled": which text could not be read ("lhs" | "rhs")
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    definition: bool = False        # lhs is the pattern of a declared definition
+    target: int | None = None       # lhs is d(loss)/d(variable) of this target
+    reference: int | None = None    # reference: which of the assignment's gradients was compared
+    header: dict | None = None      # infer: the notation the document implies
+    inferred: list = field(default_factory=list)  # infer: the notes saying how
+    seconds: float = 0.0
+
+
+class _Unreadable(Exception):
+    def __init__(self, side: str, error: LatexError):
+        super().__init__(str(error))
+        self.side = side
+        self.error = error
+
+
+_CONTEXTS: dict[tuple, Context] = {}
+
+
+def notation_for(spec: Spec) -> Notation:
+    base = load_notation(spec.header, dict(spec.sizes))
+    return base.with_overrides(spec.overrides) if spec.overrides else base
+
+
+def context_for(spec: Spec) -> Context:
+    """One Context per notation, kept for the life of the process (the caches are the point)."""
+    key = spec.key
+    if key not in _CONTEXTS:
+        if len(_CONTEXTS) > 64:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = Context(notation_for(spec))
+    return _CONTEXTS[key]
+
+
+def run_task(task: Task) -> Result:
+    """Carry out one task here and now; every failure becomes a Result, never an exception."""
+    target: list[int | None] = [None]
+    result = _run(task, target)
+    if result.target is None:
+        result.target = target[0]   # a chain start is a gradient whether or not its step could be decided
+    return result
+
+
+def _run(task: Task, target: list) -> Result:
+    try:
+        if task.kind == "infer":
+            return _infer(task)
+        ctx = context_for(task.spec)
+        before = len(ctx.notes)
+        lhs = ctx.notation.relabel(_read(task.lhs, "lhs"))
+        target[0] = _target(lhs, task.targets)
+        if task.kind == "inspect":
+            return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
+                          definition=is_definition(lhs, ctx.notation))
+        rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
+        if task.kind == "reference":
+            from .reference import compare_with_reference
+            index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
+            return Result(outcome=outcome, reference=index)
+        assume = tuple(parse_condition(a) for a in task.assume)
+        if task.kind == "repair":
+            from .repair import search
+            return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume))
+        outcome = compare(ctx, lhs, rhs, task.relation, assume)
+        notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
+        notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
+        notes += size_notes((lhs, rhs), ctx.notation)
+        return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
+                      definition=task.equation and is_definition(lhs, ctx.notation, rhs))
+    except _Unreadable as err:
+        kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
+        return Result(failure=kind, side=err.side, message=str(err))
+    except EvaluationError as err:
+        return Result(failure=err.kind, message=str(err))
+    except NotationError as err:
+        return Result(failure="unsupported", message=f"notation: {err}")
+    except RecursionError:
+        return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
+        return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+def _infer(task: Task) -> Result:
+    """The header a document with no header implies (parsing happens here, under the limits)."""
+    from ..notation.infer import infer
+    from ..read.source import read_document
+    try:
+        got = infer(read_document(task.spec.document, task.lhs), task.spec.header or {})
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as err:  # noqa: BLE001 - a heuristic reading untrusted text: a finding, never a crash
+        return Result(failure="unsupported", message=f"the notation could not be inferred from the text "
+                                                     f"({type(err).__name__}: {err})")
+    try:
+        load_notation(got.header, dict(task.spec.sizes))
+    except NotationError as err:
+        return Result(failure="unsupported", message=f"the notation inferred from the document is not usable: {err}",
+                      header=got.header, inferred=got.notes)
+    return Result(header=got.header, inferred=got.notes)
+
+
+def _read(text: str, side: str) -> n.Node:
+    try:
+        return parse_expression(text)
+    except LatexError as err:
+        raise _Unreadable(side, err) from None
+
+
+def _target(node: n.Node, targets: tuple[tuple[str, str], ...]) -> int | None:
+    """Which declared gradient ``node`` is (``\\frac{\\partial}{\\partial \\Theta_{ij}} J``), if any."""
+    while isinstance(node, n.Neg):
+        node = node.arg
+    if not isinstance(node, n.Deriv):
+        return None
+    for index, (of, wrt) in enumerate(targets):
+        try:
+            loss = parse_expression(of)
+            if node.wrt == parse_expression(wrt) and _head_name(node.body) == _head_name(loss) \
+                    and _indices_of(node.body) == _indices_of(loss):
+                return index
+        except LatexError:
+            continue
+    return None
+
+
+def _indices_of(node) -> tuple:
+    """How a loss is indexed (L_i is not L), whatever it is applied to (J(θ) is J)."""
+    while isinstance(node, (n.Call, n.Group)):
+        node = node.head if isinstance(node, n.Call) else node.arg
+    return (node.sub, node.sup) if isinstance(node, n.Scripted) else ()
+
+
+def _head_name(node) -> str | None:
+    while isinstance(node, (n.Call, n.Scripted, n.Group)):
+        node = node.head if isinstance(node, n.Call) else node.base if isinstance(node, n.Scripted) else node.arg
+    return node.name if isinstance(node, n.Sym) else None
+
+
+def is_definition(node: n.Node, notation: Notation, rhs: n.Node | None = None) -> bool:
+    """Whether ``node`` names a defined symbol the way its definition's left side does (and, in a
+    notation read from the text, ``node = rhs`` is that definition, not a later claim about it)."""
+    head = node.head if isinstance(node, n.Call) else node
+    base = head.base if isinstance(head, n.Scripted) else head
+    if not isinstance(base, n.Sym):
+        return False
+    defs = notation.definitions_of(base.name)
+    if rhs is not None and notation.raw.get("inferred"):
+        return any(d.rhs == rhs for d in defs)
+    return bool(defs)
+
+
+def scope_notes(node: n.Node, notation: Notation) -> list[str]:
+    """A sum whose index letter is also free in the same expression (``∇_{θ^{(k)}} Σ_k …``): read
+    with the usual scoping, but worth saying."""
+    free = n.free_indices(node, notation.indices)
+    shadowed = sorted({x.index for x in n.walk(node) if isinstance(x, n.Sum) and x.index in free})
+    return [f"the sum over ${k}$ reuses the letter ${k}$ that is free outside it; inside the sum, ${k}$ is "
+            "the summation index" for k in shadowed]
+
+
+def size_notes(nodes, notation: Notation) -> list[str]:
+    """Two size symbols for the same thing in one step (a sum to N beside a sum to C, both classes)."""
+    used = {x.name for node in nodes for x in n.walk(node) if isinstance(x, n.Sym) and x.name in notation.sizes}
+    by_role: dict[str, list[str]] = {}
+    for name in sorted(used):
+        role = notation.size_roles.get(name)
+        if role:
+            by_role.setdefault(role, []).append(name)
+    return [f"${' and $'.join(names)}$ both count the {role} here; the notation treats them as one size"
+            .replace(" and $", "$ and $") for role, names in by_role.items() if len(names) > 1]
+
+
+def index_role_notes(node: n.Node, notation: Notation) -> list[str]:
+    """An index letter used where the symbol's declared axis has another range (``w_i`` where w
+    is indexed by class and i is the sample index)."""
+    notes = []
+    for x in n.walk(node):
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub:
+            fam = notation.families.get(x.base.name)
+            axes = fam.sub_axes if fam else next((d.sub_axes for d in notation.definitions_of(x.base.name)), ())
+            for axis, item in zip(axes, x.sub):
+                if isinstance(item, n.Sym) and item.name in notation.indices and \
+                        notation.indices[item.name] != notation.indices.get(axis):
+                    notes.append(f"${x.base.name}_{item.name}$: ${x.base.name}$ is indexed over "
+                                 f"1..{notation.indices.get(axis)} but ${item.name}$ runs over "
+                                 f"1..{notation.indices[item.name]} (a slipped index?)")
+    return notes
+
+
+_CLAIM = re.compile(r"(?:sums? to|equals?|is|=)\s*(-?\d+)\s*$", re.I)
+
+
+def label_claims(ctx: Context, node: n.Node, assume: tuple) -> list[str]:
+    """Notes for ``\\underbrace{…}_{\\text{sums to 1}}`` labels whose expression is not that number."""
+    notes = []
+    for brace in (x for x in n.walk(node) if isinstance(x, n.Underbrace)):
+        claim = _CLAIM.search(brace.label.strip())
+        if not claim:
+            continue
+        try:
+            outcome = compare(ctx, brace.body, n.Num(claim.group(1)), "=", assume)
+        except (EvaluationError, ValueError, TypeError, ArithmeticError):
+            continue
+        if outcome.status in ("refuted", "shape"):
+            notes.append(f"the label “{brace.label}” stands under an expression that is not "
+                         f"{claim.group(1)}: it seems to belong to another term")
+    return notes
