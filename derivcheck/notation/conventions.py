@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from ..latex import nodes as n
-from .header import DEFAULT_SIZES
 from ..latex.parse import INDICATOR
+from .header import DEFAULT_SIZES
 
 #: What a name means when the document does not say (the conventions of the field).
 CONVENTIONS = {

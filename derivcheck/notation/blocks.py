@@ -1,0 +1,107 @@
+"""Per-display notation: what holds in one display and not elsewhere.
+
+Index letters that mean another size in one chain, definitions that apply to some displays only,
+rules stated for generic functions (the chain rule for g(f(x))), quantities written for one sample
+where they are elsewhere per sample, and update rules (they define the next iterate, not a step).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..latex import nodes as n
+from .axes import Axes, head_name
+from .conditions import arbitrary_variables, at_a_point, continuations, find_conditions
+from .evidence import Evidence, family_entry
+from .gather import ChainExprs
+
+
+def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], overrides: dict[int, dict]) -> None:
+    """Everything that holds in some displays only, gathered per display for the header's ``blocks``."""
+    doc = ev.doc
+    tags = Counter(b.tag for b in doc.blocks if b.tag)
+    first_scope = {c.exprs[0].scope: c for c in ev.read.chains if c.exprs}
+    for scope, letters in overrides.items():
+        chain = first_scope.get(scope)
+        if chain is None:
+            continue
+        for block in chain.blocks:
+            ev.block_notes[block].setdefault("indices", {}).update(letters)
+    for d in ev.definitions.values():
+        if d.blocks is not None:
+            for block in d.blocks:
+                ev.block_notes[block].setdefault("definitions", []).append(d.text)
+    find_conditions(ev)
+    at_a_point(ev)
+    arbitrary_variables(ev)
+    continuations(ev, tags)
+    _generic_blocks(ev)
+    _one_sample_blocks(ev, axes, families)
+    for chain in ev.read.chains:
+        if chain.update and chain.blocks:
+            ev.block_notes[chain.blocks[0]]["kind"] = "definition"
+            ev.note("stated", f"line {doc.source_line(doc.blocks[chain.blocks[0]].line)} defines the next "
+                      "iterate of an update rule; it is not a step")
+
+
+def _generic_blocks(ev: Evidence) -> None:
+    """A rule stated for generic functions (the chain rule for g(f(x))): its letters are
+    functions and variables there, whatever they are elsewhere."""
+    for chain in ev.read.chains:
+        if not chain.generic:
+            continue
+        calls = {x.head.name for e in chain.exprs for x in n.walk(e.node)
+                 if isinstance(x, n.Call) and isinstance(x.head, n.Sym) and len(x.head.name) == 1}
+        wrts = {head_name(x.wrt) for e in chain.exprs for x in n.walk(e.node) if isinstance(x, n.Deriv)}
+        local = _local_definitions(ev, chain, wrts)
+        functions = sorted(calls)
+        variables = sorted(v for v in wrts if v and v not in local)
+        for block in chain.blocks:
+            notes = ev.block_notes[block]
+            notes["functions"] = functions
+            notes.setdefault("symbols", {}).update({v: "variable" for v in variables})
+            if local:
+                notes.setdefault("definitions", []).extend(local.values())
+        ev.note("stated", f"line {ev.doc.source_line(ev.doc.blocks[chain.blocks[0]].line)} states a rule "
+                  f"for generic functions ${'$, $'.join(functions)}$; there they are not the document's symbols")
+
+
+def _local_definitions(ev: Evidence, chain: ChainExprs, wrts: set) -> dict[str, str]:
+    """Inline definitions right after a generic block (``where $u = f(x)$``) belong to it."""
+    out = {}
+    last = chain.blocks[-1]
+    for item, parts in ev.read.inline:
+        if item.next_block != last + 1 and not (item.next_block is None and last == len(ev.doc.blocks) - 1):
+            continue
+        if len(parts) == 2 and parts[1][0] == "=" and parts[0][1] is not None and parts[1][1] is not None:
+            name = head_name(parts[0][1].node)
+            if name in wrts:
+                out[name] = f"{parts[0][1].text} = {parts[1][1].text}"
+                if name in ev.definitions and ev.definitions[name].how == "inline":
+                    del ev.definitions[name]
+    return out
+
+
+def _one_sample_blocks(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:
+    """``P(y=1|x)`` where x is elsewhere ``x^{(i)}`` (or y is elsewhere ``y_n``): in that display it is
+    one sample. A bare ``Y`` that is elsewhere ``Y_{nk}`` is the whole matrix (``(P - Y)/N``)."""
+    sampled = {name: fam for name, fam in families.items()
+               if (any(axes.role_of_slot(s) == "samples" for s in fam["sup"])
+                   or [axes.role_of_slot(s) for s in fam["sub"]] == ["samples"])
+               and ev.scanner.uses[name].indexed}
+    for chain in ev.read.chains:
+        if chain.skipped:
+            continue
+        used = defaultdict(set)
+        for e in chain.exprs:
+            for x in n.walk(e.node):
+                if isinstance(x, n.Sym) and x.name in sampled:
+                    used[x.name].add("bare")
+                elif isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name in sampled:
+                    used[x.base.name].add("indexed")
+        for name, how in used.items():
+            if how == {"bare"}:
+                fam = sampled[name]
+                entry = family_entry(name, fam, axes, drop="samples")
+                for block in chain.blocks:
+                    ev.block_notes[block].setdefault("symbols", {}).update(entry)

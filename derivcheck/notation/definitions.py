@@ -1,0 +1,289 @@
+"""Definitions: what an equation in the text says a symbol is.
+
+Equations whose left side names a symbol (displayed, or inline in the prose), the entries of a
+vector equation, and a loss defined by the first step of its own gradient. The first definition of
+a symbol wins; one that would cut the loss off from the parameter it is differentiated by is set
+aside; a definition written out inside another is read through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..latex import nodes as n
+from ..latex.parse import parse_expression
+from ..latex.render import to_latex
+from .axes import INDEX_LETTER, head_name, index_items
+from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED
+from .evidence import Evidence
+from .gather import Expr
+from .statements import (
+    Definition,
+    arity,
+    dependency_head,
+    entries,
+    entry_pattern,
+    fold,
+    has_parameters,
+    is_pattern,
+    mentions,
+    part_names,
+    refers_to_itself,
+    strip_derivative,
+    written_symbols,
+)
+
+
+def _define(ev: Evidence, d: Definition) -> bool:
+    if d.name in ev.definitions or not _definable(ev, d):
+        return False
+    ev.definitions[d.name] = d
+    return True
+
+
+def _definable(ev: Evidence, d: Definition) -> bool:
+    if isinstance(d.rhs, n.Num) or isinstance(d.rhs, n.Sym) and ev.scanner.is_index_letter(d.rhs.name):
+        return False        # y_i = k, i = 1: a condition or a value, not what a symbol means
+    if any(isinstance(x, n.Unknown) for x in n.walk(d.rhs)):
+        return False        # a^{max} = \max_j a_j: derivcheck cannot say what it is
+    if d.name in RESERVED or d.name in ev.scanner.letter_scopes and INDEX_LETTER.match(d.name):
+        return False
+    if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
+        return False  # parameters and data are not defined by equations
+    return not refers_to_itself(d)
+
+
+def explicit_definitions(ev: Evidence) -> None:
+    """Equations whose left side names a symbol: standalone displays and inline math, in
+    reading order (the first definition of a symbol is the one that counts)."""
+    found: list[tuple[int, Definition]] = []
+    for chain in ev.read.chains:
+        if chain.skipped or len(chain.exprs) < 2:
+            continue
+        first, second = chain.exprs[0], chain.exprs[1]
+        named = dependency_head(first.node)
+        if named is not None:       # E(w_1, …, w_K) = …: E, with what it depends on listed
+            first = replace(first, node=named, text=to_latex(named))
+        if is_pattern(first.node):
+            if len(chain.exprs) > 2 and is_pattern(second.node) and head_name(second.node) != head_name(first.node):
+                # μ_{nc} = p(y_n = c | x_n) = \frac{…}{…}: both name what the last side says
+                third = chain.exprs[2]
+                found.append((second.line, Definition(head_name(second.node), second.node, third.node,
+                                                       second.line, "display", first.scope,
+                                                       f"{second.text} = {third.text}")))
+                second = third
+            elif len(chain.exprs) > 2 and _data_likelihood(second.node):
+                second = chain.exprs[2]     # E = -ln p(T | w) = -Σ_n Σ_k t_nk ln y_nk: the sums say it
+            found.append((first.line, Definition(head_name(first.node), first.node, second.node, first.line,
+                                                  "display", first.scope, f"{first.text} = {second.text}")))
+    for item, parts in ev.read.inline:
+        if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
+            continue
+        lhs, rhs = parts[0][1], parts[1][1]
+        entry = _entry_form(lhs.node, rhs.node)
+        if entry is not None:       # \mathbf{Y} = (y_{nk}): the matrix of those entries
+            pattern, body = entry
+            found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
+                                                lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
+        elif is_pattern(lhs.node):
+            d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
+                           f"{lhs.text} = {rhs.text}")
+            found.append((item.line, _diagonal(d) if CUES_DIAGONAL.search(item.before + item.after) else d))
+    for _, d in sorted(found, key=lambda f: f[0]):
+        if not _definable(ev, d):
+            continue
+        if d.name not in ev.definitions:
+            ev.definitions[d.name] = d
+        elif d.how == "inline" and arity(d.lhs) == arity(ev.definitions[d.name].lhs):
+            ev.later[d.name].append(d)     # tried if the first is set aside
+        elif arity(d.lhs) != arity(ev.definitions[d.name].lhs):
+            # p_j and, later, p_{i,j}: a second pattern of the same symbol
+            ev.definitions.setdefault(f"{d.name}@{arity(d.lhs)}", d)
+
+
+def keep_parameters_reachable(ev: Evidence, targets) -> None:
+    """A definition from the prose that would cut the loss off from the parameter it is
+    differentiated by, written with another parameter instead (``z_h = Σ W_t^{(h)} x_i`` where the
+    derivation differentiates by w), is not the one the derivation uses: it is set aside, and
+    said so."""
+    params = {head_name(node.wrt) for _, node in targets}
+    for _, node in targets:
+        loss, param = head_name(node.body), head_name(node.wrt)
+        changed = True
+        while changed and not _reaches(ev, loss, param, frozenset()):
+            changed = False
+            for name in sorted(_closure(ev, loss)):
+                d = ev.definitions.get(name)
+                if d is None or d.how != "inline" or has_parameters(d.lhs) or _reaches(ev, name, param, frozenset()) \
+                        or name in CONVENTIONS["label"] | CONVENTIONS["input"] | CONVENTIONS["constant"]:
+                    continue        # data and labels do not depend on the parameters anyway
+                foreign = written_symbols(d.rhs) & CONVENTIONS["weights"] - params
+                if not foreign:
+                    continue        # written with the derivation's own parameters: it is theirs
+                ev.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "
+                          f"it does not involve ${param}$, which the derivation differentiates by", d.line)
+                del ev.definitions[name]
+                if ev.later[name]:
+                    ev.definitions[name] = ev.later[name].pop(0)
+                changed = True
+
+
+def _reaches(ev: Evidence, name: str, param: str, seen: frozenset) -> bool:
+    if name == param:
+        return True
+    d = ev.definitions.get(name)
+    if d is None or name in seen:
+        return False
+    return any(_reaches(ev, s, param, seen | {name}) for s in written_symbols(d.rhs))
+
+
+def _closure(ev: Evidence, name: str) -> set[str]:
+    out, todo = set(), [name]
+    while todo:
+        x = todo.pop()
+        if x in out:
+            continue
+        out.add(x)
+        d = ev.definitions.get(x)
+        if d is not None:
+            todo.extend(written_symbols(d.rhs))
+    return out
+
+
+def fold_definitions(ev: Evidence) -> None:
+    """``p_i = \\sigma(w^\\top x_i + b)`` beside ``z_i = w^\\top x_i + b``: p_i is σ(z_i). A definition
+    written out again inside another is read as the defined symbol, so that a derivative by the
+    intermediate quantity (∂ℓ/∂z_i) means what its author means."""
+    parts = [d for d in ev.definitions.values() if d.how != "convention" and not has_parameters(d.lhs)
+             and isinstance(d.rhs, (n.Add, n.Mul, n.Div)) and len(list(n.walk(d.rhs))) >= 4]
+    for key, d in list(ev.definitions.items()):
+        rhs = d.rhs
+        for part in parts:
+            if part is d or part.name == d.name or d.name in _closure(ev, part.name):
+                continue
+            rhs = fold(rhs, part)
+        if rhs is not d.rhs:
+            text = f"{d.text.partition(' = ')[0]} = {to_latex(rhs)}"
+            ev.definitions[key] = replace(d, rhs=rhs, text=text)
+            ev.note("stated", f"${d.name}$ is read through ${part_names(d.rhs, rhs)}$: ${text}$", d.line)
+
+
+def announce_definitions(ev: Evidence) -> None:
+    """Keep the definitions the derivation needs (its symbols, and what their definitions use)."""
+    needed: set[str] = set()
+    for name in ev.names:
+        needed |= _closure(ev, name)
+    ev.definitions = {k: d for k, d in ev.definitions.items() if d.name in needed}
+    for d in sorted(ev.definitions.values(), key=lambda d: d.line):
+        if d.how in ("inline", "entries", "first step"):
+            _scan_definition(ev, d)
+        how = {"display": "", "inline": "", "entries": " entry by entry",
+               "first step": " by the first step of its derivative"}.get(d.how)
+        if how is not None:
+            ev.note("stated", f"${d.name}$ is defined{how} on line {d.line}: ${d.text}$", d.line)
+
+
+def entry_definitions(ev: Evidence) -> None:
+    """``(P(y=1|x), …, P(y=K|x)) = (…)``: the pattern of the entries defines the symbol."""
+    for chain in ev.read.chains:
+        if len(chain.exprs) != 2 or chain.skipped:
+            continue
+        lhs, rhs = (entries(e.node) for e in chain.exprs)
+        if not lhs or not rhs or len(lhs) != len(rhs):
+            continue
+        found = entry_pattern(lhs, rhs, _fresh_letter_for(ev, chain.exprs))
+        if found is None:
+            continue
+        pattern, body = found
+        name = head_name(pattern)
+        d = Definition(name, pattern, body, chain.exprs[0].line, "entries", chain.exprs[0].scope,
+                       f"{to_latex(pattern)} = {to_latex(body)}")
+        if is_pattern(pattern):
+            _define(ev, d)
+
+
+def first_step_definitions(ev: Evidence) -> None:
+    """``∂F/∂X = -∂/∂X (E)`` with F defined nowhere: the first step says what F is."""
+    for chain in ev.read.chains:
+        if len(chain.exprs) < 2 or chain.skipped:
+            continue
+        first = chain.exprs[0].node
+        if not isinstance(first, n.Deriv) or not is_pattern(first.body):
+            continue
+        name = head_name(first.body)
+        if name in ev.definitions or name in RESERVED:
+            continue
+        body = strip_derivative(chain.exprs[1].node, first.wrt)
+        if body is None:
+            continue
+        listed = entries(body)
+        if listed:
+            if not isinstance(first.body, n.Sym):
+                continue
+            found = entry_pattern(None, listed, _fresh_letter_for(ev, chain.exprs))
+            if found is None:
+                continue
+            position, body = found
+            pattern = n.Scripted(first.body, sub=(n.Sym(position),))
+        else:
+            pattern = first.body
+        d = Definition(name, pattern, body, chain.exprs[0].line, "first step", chain.exprs[0].scope,
+                       f"{to_latex(pattern)} = {to_latex(body)}")
+        _define(ev, d)
+
+
+def _scan_definition(ev: Evidence, d: Definition) -> None:
+    ev.scanner.scan(d.lhs, d.scope)
+    ev.scanner.scan(d.rhs, d.scope)
+
+
+def _fresh_letter_for(ev: Evidence, exprs: list[Expr]) -> str:
+    used = {x.name for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sym)}
+    used |= {x.index for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sum)}
+    return next(c for c in "kcjlhqmnrstuv" if c not in used)
+
+
+def other_forms(ev: Evidence, name: str) -> bool:
+    """Whether ``name`` is also written with an arity none of its definitions has."""
+    uses = ev.scanner.uses.get(name)
+    defs = [d for d in ev.definitions.values() if d.name == name]
+    defined = {arity(d.lhs) for d in defs}
+    written = set(uses.sub_arity) if uses else set()
+    if not written - defined:
+        return False
+    # z = Wx + b is a vector whose entries are z_k; E = Σ_j E_j is made of other quantities E_j
+    return 0 not in defined or any(arity(d.lhs) == 0 and mentions(d.rhs, name) for d in defs)
+
+
+def _entry_form(lhs: n.Node, rhs: n.Node) -> tuple[n.Node, n.Node] | None:
+    """``\\mathbf{Y} = (y_{nk})``: a bare symbol equal to one indexed entry names the matrix of them."""
+    inner = rhs.arg if isinstance(rhs, n.Group) else None
+    if not isinstance(lhs, n.Sym) or not isinstance(inner, n.Scripted) or not isinstance(inner.base, n.Sym) \
+            or inner.base.name == lhs.name or inner.sup is not None:
+        return None
+    items = index_items(inner.sub) if inner.sub else []
+    if not items or not all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items):
+        return None
+    return n.Scripted(lhs, sub=tuple(items)), inner
+
+
+def _diagonal(d: Definition) -> Definition:
+    """``R_{nn} = y_n(1 - y_n)`` of "the diagonal matrix R": ``R_{nn'} = \\delta_{nn'} (y_n(1 - y_n))``.
+    (Read as written, it defines the diagonal only, and the evaluator refuses the other entries.)"""
+    items = index_items(d.lhs.sub) if isinstance(d.lhs, n.Scripted) and d.lhs.sub else []
+    if not (len(items) == 2 and isinstance(items[0], n.Sym) and items[0] == items[1]):
+        return d
+    letter = items[0].name
+    lhs, rhs = f"{to_latex(d.lhs.base)}_{{{letter} {letter}'}}", f"\\delta_{{{letter} {letter}'}} \\left({to_latex(d.rhs)}\\right)"
+    return replace(d, lhs=parse_expression(lhs), rhs=parse_expression(rhs), text=f"{lhs} = {rhs}")
+
+
+def _data_likelihood(node: n.Node) -> bool:
+    """``p(\\mathbf{T} \\mid \\mathbf{w}_1, \\dots, \\mathbf{w}_K)``: the likelihood of a whole data set (a
+    capital event, or a list of parameters), which no per-example definition says how to compute."""
+    for x in n.walk(node):
+        if isinstance(x, n.Given):
+            event = head_name(x.event) if is_pattern(x.event) else None
+            if event is not None and event[:1].isupper() or any(isinstance(y, n.Dots) for y in n.walk(x.condition)):
+                return True
+    return False

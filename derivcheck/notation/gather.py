@@ -1,0 +1,186 @@
+"""Everything a document says, parsed once: chains, standalone displays, inline math and where-clauses.
+
+The readers of the inference (definitions.py, roles.py, shapes.py, model.py, conditions.py,
+blocks.py) never parse; they walk what is gathered here. Each expression keeps its scope (one per
+chain, display or inline fragment), its display and its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..latex import nodes as n
+from ..latex import rules
+from ..latex.parse import LatexError, parse_expression
+from ..read.source import Document, Inline, inline_math, split_relations
+from .axes import head_name, index_items, split_sup
+from .conventions import RESERVED
+from .header import relabel
+
+
+@dataclass
+class Expr:
+    node: n.Node
+    text: str
+    scope: int
+    block: int | None
+    line: int
+
+
+@dataclass
+class ChainExprs:
+    exprs: list[Expr]
+    blocks: list[int]
+    update: bool = False            # W_{t+1} = W_t - …: it defines the next iterate
+    generic: bool = False           # a rule stated for generic functions: ∂g(f(x))/∂x = …
+
+    @property
+    def skipped(self) -> bool:
+        """Chains that say nothing about the document's own symbols."""
+        return self.update or self.generic
+
+
+def read_math(text: str) -> tuple[str, n.Node | None]:
+    """The reading derivcheck judges (damage repaired, slips applied) and its parse, if any."""
+    repaired, _ = rules.apply(text, "damage", None)
+    reading, _ = rules.apply(repaired, "slip", None)
+    try:
+        return reading, parse_expression(reading)
+    except LatexError:
+        return reading, None
+
+
+class Reader:
+    """Everything parsed once: chains, standalone displays and inline fragments, each a scope."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.chains: list[ChainExprs] = []
+        self.lone: list[Expr] = []
+        self.inline: list[tuple[Inline, list[tuple[str | None, Expr | None]]]] = []
+        scope = 0
+        for chain in doc.chains:
+            pieces = [chain.first] + [link.piece for link in chain.links]
+            exprs = []
+            for piece in pieces:
+                text, node = read_math(piece.text)
+                if node is not None:
+                    exprs.append(Expr(node, text, scope, piece.block, piece.line))
+                elif piece is chain.first:
+                    break           # an unreadable start: nothing below can be tied to it
+            self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
+            scope += 1
+        self.names = _capital_labels(self.all_nodes(), doc.text)
+        if self.names:
+            self._relabel()
+        _mark_generic(self.chains)
+        for piece in doc.lone:
+            text, node = read_math(piece.text)
+            if node is not None:
+                self.lone.append(Expr(node, text, scope, piece.block, piece.line))
+            scope += 1
+        for item in inline_math(doc) + _where_clauses(doc):
+            parts = []
+            for rel, part in split_relations(item.text):
+                text, node = read_math(part) if part else (part, None)
+                if node is not None:
+                    node = relabel(node, self.names)
+                parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
+            self.inline.append((item, parts))
+            scope += 1
+
+    def all_nodes(self) -> list[n.Node]:
+        return [e.node for c in self.chains for e in c.exprs] + [e.node for e in self.lone]
+
+    def _relabel(self) -> None:
+        for chain in self.chains:
+            for e in chain.exprs:
+                e.node = relabel(e.node, self.names)
+        for e in self.lone:
+            e.node = relabel(e.node, self.names)
+
+    def chain_exprs(self) -> list[Expr]:
+        return [e for c in self.chains if not c.skipped for e in c.exprs]
+
+    def words(self) -> str:
+        return self.doc.text
+
+
+def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
+    """``E_D`` beside no size D: the D is part of the name (Bishop's E_D and E_W), not an index."""
+    sizes = set(re.findall(r"\\mathbb\{R\}\^\{?([^}$]*)", text))
+    sizes = {c for group in sizes for c in re.findall(r"[A-Z]", group)}
+    pairs = set()
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Sum) and isinstance(x.upper, n.Sym):
+                sizes.add(x.upper.name)
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
+                    and isinstance(x.sub[0], n.Sym) and len(x.sub[0].name) == 1 and x.sub[0].name.isupper():
+                if x.base.name[-1:].isupper() or x.base.name.startswith("\\mathcal") or \
+                        (x.base.name.startswith("\\") and x.base.name[1:2].isupper()):
+                    pairs.add((x.base.name, x.sub[0].name))
+                else:
+                    sizes.add(x.sub[0].name)     # x_D: the last entry, D is a size
+    return frozenset(p for p in pairs if p[1] not in sizes)
+
+
+def _where_clauses(doc: Document) -> list[Inline]:
+    """``\\quad \\text{where } p_{i,j} = …`` at the end of a display: read like inline math."""
+    return [Inline(text, block.start, block.line, "where", "", block.index + 1)
+            for block in doc.blocks for text in block.wheres]
+
+
+def _mark_generic(chains: list[ChainExprs]) -> None:
+    """A chain that applies a one-letter function written nowhere else (``g(f(x))``) states a
+    rule for generic functions."""
+    heads: dict[str, set[int]] = defaultdict(set)
+    for i, chain in enumerate(chains):
+        for e in chain.exprs:
+            for x in n.walk(e.node):
+                name = head_name(x) if isinstance(x, (n.Scripted, n.Call)) else x.name if isinstance(x, n.Sym) else None
+                if name:
+                    heads[name].add(i)
+    for i, chain in enumerate(chains):
+        nodes = [x for e in chain.exprs for x in n.walk(e.node)]
+        calls = {x.head.name for x in nodes if isinstance(x, n.Call) and isinstance(x.head, n.Sym)
+                 and len(x.head.name) == 1 and all(isinstance(a, (n.Sym, n.Call)) for a in x.args)}
+        chain.generic = any(isinstance(x, n.Deriv) for x in nodes) and any(heads[c] == {i} for c in calls)
+
+
+def _is_update(exprs: list[Expr]) -> bool:
+    """``W_{t+1} = …``: the left side is a symbol at a computed index (the next iterate)."""
+    if not exprs:
+        return False
+    first = exprs[0].node
+    if not (isinstance(first, n.Scripted) and isinstance(first.base, n.Sym)):
+        return False
+    items = index_items(first.sub) + split_sup(first.sup)[0]
+    return any(isinstance(i, n.Add) and any(isinstance(t, n.Num) for t in i.terms) for i in items)
+
+
+def bases(exprs: list[Expr]) -> set[str]:
+    """Symbols written with an index or applied: ``t`` in ``t_n`` (a target), not in ``x_t``."""
+    return {head_name(x) for e in exprs for x in n.walk(e.node)
+            if isinstance(x, (n.Scripted, n.Call))} - {None}
+
+
+def names_used(nodes: Iterable[n.Node]) -> set[str]:
+    """Every symbol written in the derivation's displays (bases, calls, bare letters). ``T`` is a
+    symbol (a target matrix) only in a text that writes its transposes ``^\\top``, never ``^T``."""
+    out: set[str] = set()
+    transposes_by_t = False
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym):
+                out.add(x.base.name)
+            elif isinstance(x, n.Sym):
+                out.add(x.name)
+            if isinstance(x, n.Scripted) and x.sup == n.Sym("T"):
+                transposes_by_t = True
+    if transposes_by_t:
+        out.discard("T")
+    return out - RESERVED
