@@ -12,12 +12,13 @@ the CLI refuses, or reads to no step, is "not read" and counted. The reasons of 
 `undecided` steps are bucketed by their wording with the specifics stripped, so the histogram is a roadmap.
 
 The corpus lives beside the repository (`../shared/corpus`), or wherever DERIVCHECK_CORPUS points. It is
-data: nothing of it is copied here except the short excerpts the baseline names steps by.
+data: nothing of it is copied here; the baseline names steps by a hash of their text.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -67,9 +68,9 @@ def part_files(part: str) -> list[Path]:
 
 
 def derivcheck_command() -> list[str]:
-    """The console script installed beside this interpreter (derivcheck.cli:main), else the same module."""
+    """The console script installed beside this interpreter, else ``python -m derivcheck``."""
     script = Path(sys.executable).with_name("derivcheck")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "derivcheck.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "derivcheck"]
 
 
 def run_derivcheck(files: list[Path], jobs: int | None) -> tuple[dict, list[str], float]:
@@ -257,25 +258,45 @@ def board_text(board: Board, totals_only: bool) -> str:
 
 
 def excerpt(latex: str) -> str:
-    """How the baseline names a step: its latex, whitespace collapsed, truncated."""
+    """How a message shows a step: its latex, whitespace collapsed, truncated."""
     return " ".join(latex.split())[:EXCERPT_CHARS]
 
 
+def digest(latex: str) -> str:
+    """How the baseline names a step or a key excerpt: a hash of its text (whitespace collapsed), so that
+    no corpus text is copied into the repository."""
+    return hashlib.sha256(" ".join(latex.split()).encode("utf-8")).hexdigest()[:12]
+
+
 def snapshot(board: Board) -> dict:
-    """What the ratchet holds per document: read or not, the keyed mistakes found (under any reading, by
-    key excerpt), the false flags and the wrong steps called valid known today."""
-    return {d.key: {"read": d.read, "found": sorted(d.score.caught),
-                    "false_flags": sorted(excerpt(x) for x in d.score.best.false_flags),
-                    "wrong_valid": sorted(d.score.best.wrong_valid)}
+    """What the ratchet holds per document: read or not, the keyed mistakes found (under any reading), the
+    false flags and the wrong steps called valid known today, each by digest."""
+    return {d.key: {"read": d.read, "found": sorted(map(digest, d.score.caught)),
+                    "false_flags": sorted(map(digest, d.score.best.false_flags)),
+                    "wrong_valid": sorted(map(digest, d.score.best.wrong_valid))}
             for p in board.parts for d in p.docs}
+
+
+def texts(board: Board) -> dict[str, str]:
+    """Digest -> excerpt for every key excerpt and flagged step of a run, so messages can show text."""
+    out = {}
+    for part in board.parts:
+        key = json.loads((corpus_root() / part.name / "key.json").read_text(encoding="utf-8"))["docs"]
+        subs = [m["sub"] for k in key.values() for r in [k] + k.get("readings", []) for m in r.get("must", [])]
+        for doc in part.docs:
+            subs += list(doc.score.best.false_flags)
+        out.update({digest(sub): excerpt(sub) for sub in subs})
+    return out
 
 
 EMPTY = {"read": False, "found": [], "false_flags": [], "wrong_valid": []}
 
 
-def regressions(old: dict, new: dict) -> list[str]:
+def regressions(old: dict, new: dict, shown: dict[str, str] | None = None) -> list[str]:
     """What got worse from the recorded snapshot to the current one: a document no longer read, a keyed
-    mistake no longer found, a new false flag, a new wrong step called valid."""
+    mistake no longer found, a new false flag, a new wrong step called valid (``shown``: digest -> text)."""
+    def sub(h: str) -> str:
+        return (shown or {}).get(h, h)
     out = []
     for key in sorted(old.keys() | new.keys()):
         was, now = old.get(key, EMPTY), new.get(key)
@@ -284,22 +305,26 @@ def regressions(old: dict, new: dict) -> list[str]:
             continue
         if was["read"] and not now["read"]:
             out.append(f"{key}: no longer read")
-        out += [f"{key}: keyed mistake no longer found: {sub}" for sub in was["found"] if sub not in now["found"]]
-        out += [f"{key}: new false flag: {x}" for x in (Counter(now["false_flags"]) - Counter(was["false_flags"])).elements()]
-        out += [f"{key}: new wrong step called valid: {sub}" for sub in now["wrong_valid"] if sub not in was["wrong_valid"]]
+        out += [f"{key}: keyed mistake no longer found: {sub(h)}" for h in was["found"] if h not in now["found"]]
+        out += [f"{key}: new false flag: {sub(h)}"
+                for h in (Counter(now["false_flags"]) - Counter(was["false_flags"])).elements()]
+        out += [f"{key}: new wrong step called valid: {sub(h)}" for h in now["wrong_valid"] if h not in was["wrong_valid"]]
     return out
 
 
-def improvements(old: dict, new: dict) -> list[str]:
+def improvements(old: dict, new: dict, shown: dict[str, str] | None = None) -> list[str]:
     """What got better: worth recording (`--record`) so the ratchet holds it from now on."""
+    def sub(h: str) -> str:
+        return (shown or {}).get(h, h)
     out = []
     for key in sorted(new.keys()):
         was, now = old.get(key, EMPTY), new[key]
         if now["read"] and not was["read"]:
             out.append(f"{key}: now read")
-        out += [f"{key}: now found: {sub}" for sub in now["found"] if sub not in was["found"]]
-        out += [f"{key}: false flag gone: {x}" for x in (Counter(was["false_flags"]) - Counter(now["false_flags"])).elements()]
-        out += [f"{key}: no longer called valid: {sub}" for sub in was["wrong_valid"] if sub not in now["wrong_valid"]]
+        out += [f"{key}: now found: {sub(h)}" for h in now["found"] if h not in was["found"]]
+        out += [f"{key}: false flag gone: {sub(h)}"
+                for h in (Counter(was["false_flags"]) - Counter(now["false_flags"])).elements()]
+        out += [f"{key}: no longer called valid: {sub(h)}" for h in was["wrong_valid"] if h not in now["wrong_valid"]]
     return out
 
 
@@ -307,11 +332,11 @@ def load_baseline(path: Path = BASELINE) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))["docs"] if path.is_file() else {}
 
 
-def record(new: dict, allow_regress: bool, path: Path = BASELINE) -> int:
+def record(new: dict, allow_regress: bool, path: Path = BASELINE, shown: dict[str, str] | None = None) -> int:
     """Rewrite the baseline with a run's snapshot; refuse to record anything worse than a baseline already
     there unless allow_regress."""
     old = load_baseline(path)
-    worse = regressions(old, new) if path.is_file() else []
+    worse = regressions(old, new, shown) if path.is_file() else []
     if worse and not allow_regress:
         print("not recorded: worse than the baseline (--allow-regress records it anyway):", *worse, sep="\n  ", file=sys.stderr)
         return 1
@@ -320,7 +345,7 @@ def record(new: dict, allow_regress: bool, path: Path = BASELINE) -> int:
             "false flag or wrong step called valid appears that is not listed here")
     path.write_text(json.dumps({"about": note, "docs": new}, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
-    print(f"recorded {path}", *improvements(old, new), *worse, sep="\n  ", file=sys.stderr)
+    print(f"recorded {path}", *improvements(old, new, shown), *worse, sep="\n  ", file=sys.stderr)
     return 0
 
 
@@ -343,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(board_json(board, args.totals), indent=1, ensure_ascii=False))
     else:
         print(board_text(board, args.totals))
-    return record(snapshot(board), args.allow_regress) if args.record else 0
+    return record(snapshot(board), args.allow_regress, shown=texts(board)) if args.record else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The corpus of real derivations as a ratchet: the development parts may only get better.
 
 tests/corpus_baseline.json records, per document, whether derivcheck reads it, the keyed mistakes it finds
-(by key excerpt), and the false flags and wrong steps called valid known today (by excerpt). A run may
+and the false flags and wrong steps called valid known today, each by a hash of its text. A run may
 find more and flag less, never the reverse. Improvements are reported as a warning: record them with
 `python bench/corpus.py --record` so they are held from then on.
 
@@ -43,9 +43,9 @@ def test_development_parts_no_worse_than_the_baseline(board: corpus.Board) -> No
     baseline = corpus.load_baseline()
     assert baseline, "tests/corpus_baseline.json is missing: python bench/corpus.py --record"
     now = corpus.snapshot(board)
-    worse = corpus.regressions(baseline, now)
+    worse = corpus.regressions(baseline, now, corpus.texts(board))
     assert not worse, "worse than tests/corpus_baseline.json:\n" + "\n".join(worse)
-    better = corpus.improvements(baseline, now)
+    better = corpus.improvements(baseline, now, corpus.texts(board))
     if better:
         warnings.warn("better than the baseline; hold it with `python bench/corpus.py --record`:\n"
                       + "\n".join(better))
