@@ -278,13 +278,12 @@ def snapshot(board: Board) -> dict:
 
 
 def texts(board: Board) -> dict[str, str]:
-    """Digest -> excerpt for every key excerpt and flagged step of a run, so messages can show text."""
+    """Digest -> excerpt for every key excerpt and step of a run, so messages can show text."""
     out = {}
     for part in board.parts:
         key = json.loads((corpus_root() / part.name / "key.json").read_text(encoding="utf-8"))["docs"]
         subs = [m["sub"] for k in key.values() for r in [k] + k.get("readings", []) for m in r.get("must", [])]
-        for doc in part.docs:
-            subs += list(doc.score.best.false_flags)
+        subs += [step.get("latex") or "" for d in part.derivations for step in d.get("steps", [])]
         out.update({digest(sub): excerpt(sub) for sub in subs})
     return out
 

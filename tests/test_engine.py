@@ -39,13 +39,25 @@ $$= (g_j(z) - y_j) x_j$$
     assert step.repair.latex == r"(g_j(z) - y_j) x_i"
 
 
-def test_out_of_range_index_is_a_counterexample():
+def test_a_wrong_index_is_refuted_at_a_point_inside_every_range():
     r = run_text(SOFTMAX_HEADER + r"""
 $$x_i = x_j$$
 """)
     step = r.steps[0]
     assert step.verdict == "invalid"
-    assert step.counterexample.note is not None or step.counterexample.inputs
+    cex = step.counterexample
+    assert dict(cex.indices) == {"i": 1, "j": 2} and cex.lhs != cex.rhs and cex.note is None
+
+
+def test_an_index_outside_its_range_is_never_a_refutation():
+    """``x_0`` where x is indexed 1..D: the range was guessed, or the text counts from 0; there is
+    no point where both sides have values, so the step is not invalid."""
+    r = run_text(SOFTMAX_HEADER + r"""
+$$x_0 + x_1 = x_1 + x_0 + 1$$
+""")
+    step = r.steps[0]
+    assert step.verdict == "unsupported"
+    assert "x has no entry 0" in str(step.reason) and step.counterexample is None
 
 
 def test_damaged_latex_is_garbled_and_the_repair_is_checked():
@@ -161,3 +173,16 @@ $$\zeta(x_i) = \foo{x_i}$$
 """)
     assert r.steps[0].verdict in ("unsupported", "garbled")
     assert "\\foo" in str(r.steps[0].reason) or "foo" in str(r.steps[0].reason)
+
+
+def test_a_step_after_an_unreadable_one_is_refuted_only_if_nothing_in_between_could_explain_it():
+    """x_i y_k = [unreadable] = 2 x_i y_k: the difference may have entered in the unread step, so the
+    last step is undecided; a step that returns to the start is proved across it (a chain of equalities)."""
+    r = run_text(SOFTMAX_HEADER + r"""
+$$
+x_i y_k = x_i y_k \big|_{x_1 = 1} = 2 x_i y_k = x_i y_k
+$$
+""")
+    assert [s.verdict for s in r.steps] == ["unsupported", "undecided", "valid"]
+    assert "step 1 in between could not be read" in str(r.steps[1].reason)
+    assert r.steps[1].compared_with == "the start of the chain"

@@ -286,7 +286,8 @@ def test_a_lost_one_over_n_is_repaired_with_n_not_with_the_number_it_equals():
     result = checked((UNSEEN2 / "09_softmax_matrix.tex").read_text(encoding="utf-8"), "09_softmax_matrix.tex")
     (wrong,) = [s for s in result.steps if s.verdict == "invalid"]
     assert wrong.repair.change == "divide the whole expression by $N$"
-    assert [a.change for a in wrong.repair.alternatives] == ["multiply the whole expression by $\\frac{1}{2}$"]
+    # ×1/2 works only while N = 2: proved at a second size set too, it is no repair at all
+    assert wrong.repair.alternatives == ()
 
 
 def test_a_counterexample_keeps_a_stated_distribution_a_distribution():

@@ -205,7 +205,7 @@ def _recovered(steps: list[StepResult]) -> dict[str, str]:
     each with the step that recovers: one episode is one slip, however many lines it spans."""
     out: dict[str, str] = {}
     for s in steps:
-        if isinstance(s.reason, Recovered):
+        if isinstance(s.reason, Recovered) and s.reason.shown_wrong:
             first, last = int(s.reason.wrong), int(s.id)
             out.update({t.id: s.id for t in steps if first <= int(t.id) < last})
     return out

@@ -45,9 +45,8 @@ class ShapeError(EvaluationError):
 
 class OutOfRange(EvaluationError):
     """An index value outside its symbol's range at one instantiation (``x_j`` with j = 3 and
-    x of length 2): the step is wrong there, which is a counterexample, not a notation problem."""
-
-    kind = "invalid"
+    x of length 2, ``w_0`` in a text that counts from 0): the range was guessed, or the text reads
+    otherwise; no value, so no counterexample."""
 
 
 # ----------------------------------------------------------------------------- variables and atoms

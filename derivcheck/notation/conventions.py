@@ -65,6 +65,9 @@ CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
 CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
 ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
+#: Labels that are not one-hot, in the text's words: counts, soft labels, probabilities.
+NOT_ONE_HOT = re.compile(r"soft[- ](?:labels?|targets?)|label smoothing|(?:labels?|targets?)\s+(?:are|is|as)\s+"
+                         r"(?:counts|probabilit|(?:a\s+)?(?:probability\s+)?distribution)|counts of", re.I)
 BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
 MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
 #: A shape stated in words: "$W$ of size $C \\times D$", "$X$ has shape $N \\times D$".

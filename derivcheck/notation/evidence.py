@@ -73,6 +73,7 @@ class Evidence:
         self.later: dict[str, list[Definition]] = defaultdict(list)   # other definitions of a symbol, in order
         self.shaped: set[str] = set()       # symbols whose shape the text states (X ∈ R^{N×D})
         self.block_notes: dict[int, dict] = defaultdict(dict)
+        self.unstated_one_hot: set[str] = set()   # labels indexed by class, one-hot only as a reading
 
     def note(self, kind: str, text: str, line: int | None = None) -> None:
         if not any(x.text == text for x in self.notes):

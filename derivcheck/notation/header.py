@@ -92,6 +92,7 @@ class Notation:
     assumptions: tuple[str, ...] = ()
     blocks: tuple[BlockNote, ...] = ()
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
+    readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def relabel(self, node: n.Node) -> n.Node:
@@ -193,10 +194,38 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
         raise NotationError("layout: expected 'numerator' or 'denominator'")
     blocks = tuple(_block_note(b) for b in _list(header, "blocks"))
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
+    readings = tuple(_reading(r) for r in _list(header, "readings"))
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
-                    assumptions=assumptions, blocks=blocks, names=names, raw=dict(header),
+                    assumptions=assumptions, blocks=blocks, names=names, readings=readings, raw=dict(header),
                     sizes_override=sizes_override)
+
+
+#: What a reading may change: the keys it lays over the header's.
+READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks")
+
+
+def with_reading(header: dict[str, Any], reading: dict[str, Any]) -> dict[str, Any]:
+    """The header as ``reading`` reads the document: its mappings laid over the header's (a symbol's
+    role, an index's size), its lists in place of the header's (the definitions, all of them)."""
+    merged = {k: v for k, v in header.items() if k != "readings"}
+    for key in READING_KEYS:
+        if key not in reading:
+            continue
+        value = reading[key]
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def _reading(spec: Any) -> dict[str, Any]:
+    """A reading of the text where it admits several: a name, the note a step that holds only under it
+    carries, and the header keys it changes."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise NotationError("readings: each reading needs a name, e.g. {name: 'y one-hot', symbols: {y_k: one-hot label}}")
+    unknown = set(spec) - set(READING_KEYS) - {"name", "note"}
+    if unknown:
+        raise NotationError(f"readings.{spec['name']}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    return dict(spec)
 
 
 def symbol_name(latex: str) -> str:

@@ -105,6 +105,9 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions
+    readings = _one_hot_readings(ev, families, axes)
+    if readings:
+        header["readings"] = readings
     seen = set()
     gradient = []
     for expr, node in targets:
@@ -128,6 +131,16 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     if blocks:
         header["blocks"] = blocks
     return header
+
+
+def _one_hot_readings(ev: Evidence, families: dict[str, dict], axes: Axes) -> list[dict]:
+    """A label indexed by class that the text never calls one-hot: one-hot is a reading of the text."""
+    out = []
+    for name in sorted(ev.unstated_one_hot & set(families)):
+        entry = family_entry(name, {**families[name], "role": "one-hot label"}, axes)
+        out.append({"name": f"${name}$ one-hot", "note": f"holds if ${name}$ is one-hot (not stated)",
+                    "symbols": entry})
+    return out
 
 
 def _slice(text: str, node: n.Node) -> str:

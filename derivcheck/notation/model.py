@@ -35,7 +35,7 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
     w, x = weights[0], inputs[0]
     bias = next((b for b, f in families.items() if f["role"] == "bias"), None)
     logits = next((z for z in sorted(CONVENTIONS["logits"]) if z in families and z not in ev.definitions
-                   and families[z]["role"] in ("unknown", "variable")), None)
+                   and _open(families[z])), None)
     if logits is not None:
         text = _logits_text(ev, logits, w, x, bias, families, axes)
         if text is not None:
@@ -52,7 +52,7 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
                           f"${text}${where}")
     for name in sorted(families):
         fam = families[name]
-        if fam["role"] not in ("unknown", "variable") or name not in CONVENTIONS["prediction"] | {"g", "h"}:
+        if not _open(fam) or name not in CONVENTIONS["prediction"] | {"g", "h"}:
             continue
         z = logits or next((c for c in sorted(CONVENTIONS["logits"]) if c in ev.names), None)
         if z is None:
@@ -64,6 +64,11 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
             del families[name]
             kind = "softmax" if "sum" in text else "logistic sigmoid"
             ev.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+
+def _open(fam: dict) -> bool:
+    """A family the model may complete: of no known role, and not the label (a label is data)."""
+    return fam["role"] in ("unknown", "variable") and not fam.get("label")
 
 
 def _complete_named_softmax(ev: Evidence, families: dict[str, dict], axes: "Axes") -> None:
@@ -89,7 +94,7 @@ def _complete_dropped_samples(ev: Evidence, families: dict[str, dict], axes: "Ax
     """``p_k`` where the text defines ``p^{(i)}_k`` ("dropping the superscript (i)"): the same
     quantity for one sample, read at sample 1 (every sample is alike in a per-sample step)."""
     for name, fam in list(families.items()):
-        if fam["shape"] or fam["role"] not in ("unknown", "variable"):
+        if fam["shape"] or not _open(fam):
             continue
         for d in [d for d in ev.definitions.values() if d.name == name]:
             head = d.lhs.head if isinstance(d.lhs, n.Call) else d.lhs

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..latex import nodes as n
 from .axes import Axes, head_name, label_value
-from .conventions import BINARY, CONVENTIONS, ONE_HOT, POSITIVE, RESERVED, SUMS_TO_ONE
+from .conventions import CONVENTIONS, NOT_ONE_HOT, ONE_HOT, POSITIVE, RESERVED, SUMS_TO_ONE
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import Expr
@@ -145,14 +145,17 @@ def labels_used_as_classes(ev: Evidence, roles: dict[str, str]) -> dict[str, str
 
 
 def label_kind(ev: Evidence, name: str, slots: list, axes: "Axes") -> str:
-    """A label indexed by class is one-hot (noted as stated or as convention); otherwise a variable."""
+    """A label indexed by class is one-hot where the text says so. Where it does not, it is any numbers
+    (a label may be soft, or counts), and one-hot is another reading of the text (ev.unstated_one_hot):
+    a step that holds only then says so."""
     if any(axes.role_of_slot(s) == "classes" for s in slots):
         if ONE_HOT.search(ev.doc.text):
             ev.note("stated", f"${name}$ is a one-hot label (the text says so)")
-        else:
-            ev.note("convention", f"${name}$ is read as a one-hot label (it is indexed by class); the "
-                      "document never says so")
-        return "one-hot label"
-    if ev.model == "logistic" or BINARY.search(ev.doc.text):
-        return "variable"
+            return "one-hot label"
+        if NOT_ONE_HOT.search(ev.doc.text):
+            ev.note("stated", f"${name}$ is not one-hot (the text says so): read as any numbers")
+            return "variable"
+        ev.unstated_one_hot.add(name)
+        ev.note("convention", f"${name}$ is indexed by class, and the document never says it is one-hot: read "
+                  "as any numbers, and, where a step needs it, as a one-hot label (not stated)")
     return "variable"

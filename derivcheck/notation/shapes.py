@@ -132,7 +132,8 @@ def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str
         role_word = role
         if role == "label":
             role_word = class_labels.get(name) or label_kind(ev, name, sub + sup, axes)
-        families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": shape}
+        families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": shape,
+                          "label": role == "label"}
     _implicit_dimensions(ev, families, axes)
     return families
 

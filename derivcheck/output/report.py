@@ -40,7 +40,16 @@ def derivation_data(r: DerivationResult) -> dict:
                   "targets": [_target_data(t) for t in r.final.targets]},
         "error": r.error,
         "notation": notation_data(r),
+        "reading": reading_data(r),
     }
+
+
+def reading_data(r: DerivationResult) -> dict | None:
+    """Where the text admits several readings: the one the verdicts are under, and what the others change."""
+    if r.reading is None:
+        return None
+    return {"adopted": r.reading.adopted,
+            "others": [{"name": name, "changes": changes} for name, changes in r.reading.others]}
 
 
 def notation_data(r: DerivationResult) -> dict:
@@ -74,7 +83,7 @@ def cex_data(c: Counterexample | None) -> dict | None:
         return None
     return {"indices": dict(c.indices), "labels": dict(c.labels), "inputs": dict(c.inputs), "lhs": c.lhs,
             "rhs": c.rhs, "entry": list(c.entry) if c.entry else None,
-            "shapes": list(c.shapes) if c.shapes else None, "note": c.note}
+            "shapes": list(c.shapes) if c.shapes else None, "note": c.note, "sizes": dict(c.sizes)}
 
 
 def repair_data(r: Repair | None) -> dict | None:
@@ -121,6 +130,8 @@ def markdown(r: DerivationResult) -> str:
         out += [f"**This derivation could not be checked:** {r.error}", ""]
         return "\n".join(out)
     out += [_summary_line(r), ""]
+    if r.reading is not None:
+        out += [_reading_line(r), ""]
     out += ["| step | line | verdict | why |", "|---:|---:|---|---|"]
     for s in r.steps:
         why = _short(s)
@@ -146,6 +157,15 @@ def markdown(r: DerivationResult) -> str:
             out += [f"  - ⚠️ {note}" for note in d.notes]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _reading_line(r: DerivationResult) -> str:
+    """The reading adopted where the text admits several, and what each other one would change."""
+    parts = []
+    for name, changes in r.reading.others:
+        changed = ", ".join(f"step {k} {v}" for k, v in sorted(changes.items(), key=lambda kv: int(kv[0])))
+        parts.append(f"read “{name}”, {changed or 'no verdict would change'}")
+    return f"**Reading adopted**: “{r.reading.adopted}” (most steps hold under it); " + "; ".join(parts) + "."
 
 
 NOTE_MARK = {"stated": "📄", "convention": "📐", "undefined": "⚠️", "ignored": "↷"}
@@ -274,6 +294,8 @@ def _counterexample(c: Counterexample, left: str = "the expression before it",
     where = ", ".join(f"${k} = {v}$" for k, v in c.indices)
     labels = ", ".join(f"${k} = {v}$" for k, v in c.labels)
     context = " and ".join(x for x in (where, f"label {labels}" if labels else "") if x) or "every index"
+    if c.sizes:
+        context += " with sizes " + ", ".join(f"${k} = {v}$" for k, v in c.sizes)
     if c.note:
         return f"**Counterexample** at {context}: {c.note}."
     if c.shapes:

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from ..latex import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
-from .messages import (AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
+from .readings import adopt
+from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
-from ..notation.header import Notation, NotationError, load_notation
+from ..notation.header import Notation, NotationError, load_notation, with_reading
 from ..read.source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .tasks import Result, Spec, Task
 
@@ -76,7 +77,20 @@ def check(doc: Document, options: Options) -> Walk:
             return DerivationResult(doc.path, "", title, [], FinalResult("none"), inferred=got.inferred,
                                     error=f"notation: {got.message or 'could not be inferred'}")
         doc.header, inferred = got.header, got.inferred
-    header = doc.header
+    first = yield from _check_as(doc, doc.header, options, title, inferred)
+    readings = doc.header.get("readings") if first.error is None else None
+    if not readings or all(s.verdict == "valid" for s in first.steps):
+        return first
+    # the text admits several readings: each is checked, and the one under which most steps hold adopted
+    others = []
+    for reading in readings:
+        result = yield from _check_as(doc, with_reading(doc.header, reading), options, title, inferred)
+        others.append((reading, result))
+    return adopt(first, others)
+
+
+def _check_as(doc: Document, header: dict, options: Options, title: str, inferred) -> Walk:
+    """Every step of ``doc`` judged under ``header``."""
     try:
         base = load_notation(header, options.sizes)
         infos, continues = _block_infos(doc, base, header, options)
@@ -302,8 +316,13 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         for ref, ref_step, sure in track.references(prev):
             again = yield Task("compare", info.spec, ref.text, reading.text, "=", assume)
             if again.outcome is not None and again.outcome.status == "proved":
-                return "valid", Recovered(_anchor_name(ref_step), track.origin or track.step, sure), None, None, \
+                return "valid", Recovered(_anchor_name(ref_step), track.origin or track.step, sure, not track.ok), \
+                    None, None, \
                     _Track(reading, step=step.id, anchor=reading, anchor_step=step.id), result
+    if not track.readable:
+        # compared across a step that could not be read: the difference may have entered there
+        return "undecided", AcrossUnreadable(_anchor_name(track.anchor_step), track.step), None, None, \
+            track.moved(reading, step.id, known=False), result
     if outcome.status == "shape" and info.inferred:
         # with a notation read from the text, different shapes say more about the reading than
         # about the step: not a refutation
@@ -368,12 +387,15 @@ def _last_link_in_block(chain: Chain, block: int) -> Link | None:
 def _new_step(doc: Document, chain: Chain, link: Link, sid: str, track: _Track) -> StepResult:
     block = doc.blocks[link.piece.block]
     first_in_block = next(lk for lk in chain.links if lk.piece.block == link.piece.block) is link
+    # after a step that could not be read, a step is compared with the last expression known correct
+    skipped = not track.readable and track.anchor is not None
+    compared, compared_step = (track.anchor, track.anchor_step) if skipped else (track.reading, track.step)
     return StepResult(id=sid, line=doc.line_of(link.latex_start), latex=link.latex, verdict="undecided",
-                      reason=NotProved("not judged"), relation=link.relation, lhs_latex=track.reading.original,
+                      reason=NotProved("not judged"), relation=link.relation, lhs_latex=compared.original,
                       equation=link.latex_start != link.piece.start,
                       tag=block.tag, justification=block.before if first_in_block else "",
                       source_line=doc.source_line(doc.line_of(link.latex_start)),
-                      compared_with=track.step)
+                      compared_with=compared_step)
 
 
 def _empty_display(doc: Document, block: Block, sid: str) -> StepResult:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..latex import nodes as n
-from ..meaning.evaluate import IDENTITY, ONES, AtomTable, Evaluator, Labels, OutOfRange, ShapeError, Unsupported, Value, format_key, instances, \
+from ..meaning.evaluate import IDENTITY, ONES, AtomTable, Evaluator, Labels, ShapeError, Unsupported, Value, format_key, instances, \
     is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, is_nonnegative, is_zero
@@ -151,21 +151,15 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
         about_labels = [a for a in assumptions if read[a]]
         if not all(checker.holds(a, env) for a in assumptions if not read[a]):
             continue
-        try:
-            needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
-            for a in about_labels:
-                needs.update(read[a])
-        except OutOfRange as err:
-            return _out_of_range(err, env, (), letters, notation, label_keys, total + 1)
+        needs = {**ctx.labels_read(lhs, env), **ctx.labels_read(rhs, env)}
+        for a in about_labels:
+            needs.update(read[a])
         label_keys |= set(needs)
         for labels in _label_assignments(needs):
             if not all(ctx.holds(a, env, labels) for a in about_labels):
                 continue
             total += 1
-            try:
-                a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
-            except OutOfRange as err:
-                return _out_of_range(err, env, labels, letters, notation, label_keys, total)
+            a, b = ctx.value(lhs, env, labels), ctx.value(rhs, env, labels)
             shapes = _shapes_differ(a, b)
             if shapes:
                 return Outcome("shape", _describe(letters, notation, label_keys, total),
@@ -196,11 +190,6 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
                           "two sides cannot be compared")
-
-
-def _out_of_range(err: OutOfRange, env, labels, letters, notation, label_keys, total) -> Outcome:
-    return Outcome("refuted", _describe(letters, notation, label_keys, total),
-                   Counterexample(_items(env), _label_items(labels), (), "", "", None, None, str(err)))
 
 
 def _label_assignments(needs: dict[tuple, int]):

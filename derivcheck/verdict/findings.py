@@ -24,6 +24,7 @@ class Counterexample:
     entry: tuple[int, ...] | None = None
     shapes: tuple[str, str] | None = None
     note: str | None = None         # when the failure is not a pair of values (an index out of range)
+    sizes: tuple[tuple[str, int], ...] = ()   # the sizes it holds at, when not the derivation's own
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,14 @@ class FinalResult:
 
 
 @dataclass
+class ReadingChoice:
+    """Which reading of a text that admits several the verdicts are under (verdict/readings.py), and,
+    for each other reading, the steps whose verdict it would change (step id -> that verdict)."""
+    adopted: str
+    others: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+@dataclass
 class DerivationResult:
     file: str
     source: str
@@ -110,6 +119,7 @@ class DerivationResult:
     inferred: list | None = None    # notes on a notation inferred from the text (no header)
     notation: dict | None = None    # that notation, as a header
     seconds: float = 0.0            # wall time it took on its worker
+    reading: ReadingChoice | None = None  # where the text admits several readings: the one adopted
 
     def count(self, verdict: str) -> int:
         return sum(1 for s in self.steps if s.verdict == verdict)

@@ -93,14 +93,20 @@ class Recovered(Message):
     anchor: str
     wrong: str
     sure: bool = True       # False: the anchor's own step could not be decided
+    shown_wrong: bool = True  # False: the previous step was not shown wrong, only not decided
 
     def text(self) -> str:
         which = "the last correct expression" if self.sure else \
             "the last expression not shown wrong (its own step could not be decided)"
+        if not self.shown_wrong:
+            return (f"differs from the previous expression (step {self.wrong}, which could not be decided), but "
+                    f"is proved equal to {self.anchor}, {which}")
         return (f"differs from the previous expression, which was wrong (step {self.wrong}), but is "
                 f"proved equal to {self.anchor}, {which}: the error was not carried forward")
 
     def short(self) -> str:
+        if not self.shown_wrong:
+            return f"proved equal to {self.anchor} (step {self.wrong} before it could not be decided)"
         return f"recovers: proved equal to {self.anchor}; the error of step {self.wrong} is not carried forward"
 
 
@@ -170,6 +176,18 @@ class LimitReached(Message):
 
     def text(self) -> str:
         return f"undecided: {self.what}"
+
+
+@dataclass(frozen=True)
+class AcrossUnreadable(Message):
+    """A step that differs from the last expression read, with a step in between that could not be read:
+    the difference may have entered in the unread step, so this one is not refuted."""
+    compared: str
+    unread: str
+
+    def text(self) -> str:
+        return (f"differs from {self.compared}, but step {self.unread} in between could not be read, and the "
+                "difference may have entered there: neither proved nor refuted")
 
 
 @dataclass(frozen=True)

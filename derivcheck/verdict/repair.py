@@ -11,11 +11,11 @@ exact success wins, in that order of kinds.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from ..latex import nodes as n
-from .decide import Context, compare, free_indices
+from .decide import Context, Outcome, compare, free_indices
 from ..meaning.evaluate import EvaluationError, instances
 from .findings import Repair
 from .messages import Proved
@@ -35,8 +35,9 @@ class Candidate:
 
 
 def search(ctx: Context, target: n.Node, step: n.Node, text: str, relation: str,
-           assume: tuple[n.Rel, ...]) -> Repair | None:
-    """Candidate edits of ``text`` proved to stand in ``relation`` to ``target``.
+           assume: tuple[n.Rel, ...], decide: Callable[[n.Node, n.Node], Outcome] | None = None) -> Repair | None:
+    """Candidate edits of ``text`` proved to stand in ``relation`` to ``target`` (by ``decide``: at
+    two size sets, so that a repair true only at the sizes checked is never offered).
 
     Every working edit of the first kind that has one is kept: when two one-index changes both
     work (``σ(z_i)(δ_ij − σ(z_i))``: either σ(z_i) may become σ(z_j)), the later one in the text
@@ -56,7 +57,7 @@ def search(ctx: Context, target: n.Node, step: n.Node, text: str, relation: str,
         try:
             if not screen.passes(cand.node):
                 continue
-            outcome = compare(ctx, target, cand.node, relation, assume)
+            outcome = decide(target, cand.node) if decide else compare(ctx, target, cand.node, relation, assume)
         except (EvaluationError, ArithmeticError, ValueError, TypeError):
             continue
         if outcome.status == "proved":

@@ -9,14 +9,15 @@ nothing but its caches.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
+from .sizes import prove
 from ..meaning.evaluate import EvaluationError
 from .findings import Repair
-from ..notation.header import Notation, NotationError, load_notation, parse_condition
+from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
 from ..latex.parse import LatexError, TooLarge, parse_expression
 
 
@@ -91,6 +92,13 @@ def context_for(spec: Spec) -> Context:
     return _CONTEXTS[key]
 
 
+def _at_sizes(spec: Spec, notation: Notation, sizes: dict[str, int]) -> Context:
+    """The Context of ``spec``'s notation with ``sizes`` (by name; every size with a role is named,
+    so the role flags of ``--sizes`` are already in them), keeping what the user fixed by name."""
+    kept = {k: v for k, v in spec.sizes if k in notation.sizes and k not in sizes and k not in ROLE_OF_FLAG}
+    return context_for(replace(spec, sizes=tuple(sorted({**kept, **sizes}.items()))))
+
+
 def run_task(task: Task) -> Result:
     """Carry out one task here and now; every failure becomes a Result, never an exception."""
     target: list[int | None] = [None]
@@ -117,10 +125,13 @@ def _run(task: Task, target: list) -> Result:
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
             return Result(outcome=outcome, reference=index)
         assume = tuple(parse_condition(a) for a in task.assume)
+        def at_sizes(sizes: dict[str, int]) -> Context:
+            return _at_sizes(task.spec, ctx.notation, sizes)
         if task.kind == "repair":
             from .repair import search
-            return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume))
-        outcome = compare(ctx, lhs, rhs, task.relation, assume)
+            return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume,
+                                        decide=lambda a, b: prove(at_sizes, ctx, a, b, task.relation, assume)))
+        outcome = prove(at_sizes, ctx, lhs, rhs, task.relation, assume)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)

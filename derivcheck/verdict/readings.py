@@ -1,0 +1,40 @@
+"""The charitable reader: where the text admits several readings, adopt the one under which it holds best.
+
+A notation may list other readings of its text (``readings`` in the header: an unstated one-hot label,
+an index range that starts at 0, δ as ∂ or as Kronecker's delta, a symbol defined twice). The walker
+checks the document under each; this module adopts the reading under which most steps are valid
+(fewest invalid or garbled on a tie, the text as written on a further tie), says which one it adopted
+and what each other reading would change, and notes every step that holds only under the adopted one.
+"""
+
+from __future__ import annotations
+
+from .findings import DerivationResult, ReadingChoice
+
+#: The name of the reading the header itself gives.
+AS_WRITTEN = "as written"
+
+
+def adopt(first: DerivationResult, others: list[tuple[dict, DerivationResult]]) -> DerivationResult:
+    """The result under the best reading, with the choice recorded on it."""
+    candidates = [(AS_WRITTEN, {}, first)] + [(reading["name"], reading, result) for reading, result in others]
+    best = max(range(len(candidates)), key=lambda i: (_score(candidates[i][2]), -i))
+    name, reading, chosen = candidates[best]
+    verdicts = {s.id: s.verdict for s in chosen.steps}
+    changes = []
+    for i, (other_name, _, other) in enumerate(candidates):
+        if i != best:
+            changes.append((other_name, {s.id: s.verdict for s in other.steps if verdicts.get(s.id) != s.verdict}))
+    if best:
+        note = reading.get("note") or f"holds under the reading “{name}”"
+        before = {s.id: s.verdict for s in first.steps}
+        for step in chosen.steps:
+            if step.verdict == "valid" and before.get(step.id) != "valid" and note not in step.notes:
+                step.notes.append(note)
+    chosen.reading = ReadingChoice(name, changes)
+    return chosen
+
+
+def _score(result: DerivationResult) -> tuple[int, int, bool]:
+    flagged = result.count("invalid") + result.count("garbled")
+    return result.count("valid"), -flagged, result.final.verdict == "correct"
