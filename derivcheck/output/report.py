@@ -363,8 +363,8 @@ def _cell(text: str) -> str:
 
 
 def _rel(path: str, folder: str | Path) -> str:
-    """``path`` as a link from a report in ``folder``."""
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(folder))).as_posix()
+    """``path`` as a link from a report in ``folder`` (escaped: a space or a parenthesis would end it)."""
+    return quote(Path(os.path.relpath(os.path.abspath(path), os.path.abspath(folder))).as_posix())
 
 
 def index(reports: dict[str, dict]) -> str:

@@ -10,6 +10,7 @@ assignment file, no submissions).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -58,6 +59,7 @@ class _Progress:
     def __init__(self, total: int, label: str) -> None:
         self.tasks = 0
         self.last = ""
+        self.drawn = 0.0
         self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
                                      item_show_func=self._item) if sys.stderr.isatty() else None
 
@@ -72,7 +74,8 @@ class _Progress:
 
     def task(self) -> None:
         self.tasks += 1
-        if self.bar is not None:
+        if self.bar is not None and time.monotonic() - self.drawn > 0.1:    # at most ten redraws a second
+            self.drawn = time.monotonic()
             self.bar.render_progress()
 
     def done(self, name: str) -> None:
@@ -94,8 +97,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--sizes", default="", metavar="K=3,D=2",
-              help="Concrete sizes to check at: K (classes), D (features), N or m (samples), or any size "
-                   "symbol a derivation declares.")
+              help="Concrete sizes to check at: K or C (classes), D (features), N, M, m or n (samples), or a "
+                   "size a derivation declares; any other name is an error.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="text: a table on stdout; json: every finding on stdout.")
 @click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR",
@@ -103,9 +106,10 @@ def main() -> None:
 @click.option("--no-reports", is_flag=True, help="Do not write report files.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per step.")
 @click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes, at least 1 (default: one per core).")
 def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_reports: bool, timeout: float,
-          memory: int, jobs: int) -> None:
+          memory: int, jobs: int | None) -> None:
     """Check every derivation in PATHS (files, or folders of *.md)."""
     from .batch import check_files
     from .worker import Limits
@@ -189,10 +193,11 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
 @click.option("--sizes", default="", metavar="K=3,D=2", help="Concrete sizes to check at.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per step.")
 @click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes, at least 1 (default: one per core).")
 @click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
 def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt: str, sizes: str, timeout: float,
-          memory: int, jobs: int, force: bool) -> None:
+          memory: int, jobs: int | None, force: bool) -> None:
     """Grade SUBMISSIONS (files, or folders of .md/.txt/.tex) against an assignment.
 
     Writes DIR/<student>/feedback.md (for the student), DIR/<student>/results.json (Gradescope),
