@@ -1,8 +1,8 @@
 """An assignment file: what students are asked to derive, the reference answer, the rubric.
 
-The file is YAML written by an instructor (README, "Grading"). Its notation is a derivation header
-in the assignment's own symbols; students may use any notation, and their final answers are
-matched to the reference by the role of each symbol (reference.py).
+The file is YAML written by an instructor (docs/format.md, "Assignment files"). Its notation is a
+derivation header in the assignment's own symbols; students may use any notation, and their final
+answers are matched to the reference by the role of each symbol (reference.py).
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from pathlib import Path
 from .. import __version__
 from .assignment import Assignment
 from ..verdict.findings import DerivationResult
+from ..verdict.messages import CarriesError, Recovered
 from .grade import Grade, grade_data
-from ..output.report import FINAL_MARK, derivation_data, step_section
+from ..output.report import CARRIED_MARK, FINAL_MARK, RECOVERED_MARK, derivation_data, step_section
 
 ITEM_MARK = {True: "✅", False: "⚠️"}
 
@@ -57,6 +58,7 @@ def feedback(grade: Grade, result: DerivationResult | None, assignment: Assignme
                 out += [f"**{_lead(steps[s.id].kind)}** ({_num(steps[s.id].points)} point"
                         f"{'s' if steps[s.id].points != 1 else ''})", ""]
                 out += step_section(s)
+                out += _after_the_error(s.id, result)
     unstated = [d for d in grade.deductions if d.item == "stated"]
     if unstated:
         out += ["## Say what your symbols mean", "",
@@ -71,6 +73,26 @@ def feedback(grade: Grade, result: DerivationResult | None, assignment: Assignme
     out += [f"*Checked by derivcheck {__version__}: every step is proved equal to the one before it, or "
             "refuted with a concrete counterexample.*", ""]
     return "\n".join(out)
+
+
+def _after_the_error(step: str, result: DerivationResult) -> list[str]:
+    """What became of a wrong step's error: the lines that follow from it correctly (they are still
+    wrong) and the line that gets back to a correct expression. Neither costs points; both are said,
+    so that a ✅ elsewhere is never read as "this line is right"."""
+    carried = [s for s in result.steps if isinstance(s.reason, CarriesError) and s.reason.origin == step]
+    out = []
+    if carried:
+        which = ", ".join(f"step {s.id} (line {s.line})" for s in carried)
+        verb = "follows" if len(carried) == 1 else "follow"
+        out.append(f"- {CARRIED_MARK} **Follows from this error:** {which} {verb} correctly from this step, so "
+                   f"{'it is' if len(carried) == 1 else 'they are'} wrong too; correct this step and "
+                   f"{'it follows' if len(carried) == 1 else 'they follow'}.")
+    for s in result.steps:
+        if isinstance(s.reason, Recovered) and s.reason.shown_wrong and s.reason.wrong == step:
+            last = "the last correct expression" if s.reason.sure else "the last expression not shown wrong"
+            out.append(f"- {RECOVERED_MARK} **Recovers after this error:** step {s.id} (line {s.line}) is equal "
+                       f"to {s.reason.anchor}, {last}, so the error stops there.")
+    return out + [""] if out else []
 
 
 def _lead(kind: str) -> str:

@@ -9,21 +9,31 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import __version__
 from ..verdict.findings import Counterexample, DerivationResult, Repair, StepResult
+from ..verdict.messages import CarriesError, Recovered
+from .display import display
 
 MARK = {"valid": "✅", "invalid": "❌", "garbled": "🩹", "unsupported": "🚫", "undecided": "❓"}
 FINAL_MARK = {"correct": "✅", "incorrect": "❌", "undecided": "❓", "unsupported": "🚫", "none": "—"}
+#: A valid step that follows from a wrong one, and one that returns to the last correct expression:
+#: valid as steps (the JSON says ``valid``), but a reader must not take them for correct lines.
+CARRIED_MARK, RECOVERED_MARK = "➡️", "↩️"
+LEGEND = ("✅ valid (proved exactly) · ❌ invalid (with a counterexample) · 🩹 garbled (damaged LaTeX; the "
+          "repaired reading is checked too) · 🚫 unsupported · ❓ undecided · ➡️ follows from an earlier "
+          "error (the step itself is valid, the expression is still wrong) · ↩️ recovers after an error "
+          "(proved equal to the last correct expression)")
 
 
 # ----------------------------------------------------------------------------- JSON
 
 def to_json(results: list[DerivationResult], errors: list[str] | None = None) -> str:
-    data = {"derivcheck": __version__, "derivations": [derivation_data(r) for r in results]}
-    if errors:
-        data["errors"] = errors
+    data = {"derivcheck": __version__, "derivations": [derivation_data(r) for r in results],
+            "errors": list(errors or [])}
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
@@ -104,12 +114,15 @@ def summary_counts(r: DerivationResult) -> dict:
 
 def table(results: list[DerivationResult]) -> str:
     rows = [("file", "steps", "valid", "invalid", "garbled", "other", "final")]
+    names = Counter(Path(r.file).name for r in results)
     for r in results:
+        # a file's name, or its path when two files of the run share the name
+        name = Path(r.file).name if names[Path(r.file).name] == 1 else r.file
         if r.error:
-            rows.append((Path(r.file).name, "-", "-", "-", "-", "-", "error"))
+            rows.append((name, "-", "-", "-", "-", "-", "error"))
             continue
         other = r.count("unsupported") + r.count("undecided")
-        rows.append((Path(r.file).name, str(len(r.steps)), str(r.count("valid")), str(r.count("invalid")),
+        rows.append((name, str(len(r.steps)), str(r.count("valid")), str(r.count("invalid")),
                      str(r.count("garbled")), str(other), r.final.verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
@@ -119,12 +132,14 @@ def table(results: list[DerivationResult]) -> str:
 
 # ----------------------------------------------------------------------------- Markdown
 
-def markdown(r: DerivationResult) -> str:
-    name = Path(r.file).stem
+def markdown(r: DerivationResult, name: str | None = None, folder: str | Path = "reports") -> str:
+    """The report a person reads; ``name`` is the report's own name (unique per input path) and
+    ``folder`` where it is written, so the link back to the derivation works from there."""
+    name = name or Path(r.file).stem
     out = [f"# {name}: {r.title}", ""]
     source = f"`{r.source}`" if r.source else "this file"
     sizes = ", ".join(f"{k} = {v}" for k, v in r.sizes.items())
-    out += [f"Checked from {source} ([derivation]({_rel(r.file)})) at {sizes or 'the declared sizes'} "
+    out += [f"Checked from {source} ([derivation]({_rel(r.file, folder)})) at {sizes or 'the declared sizes'} "
             f"by derivcheck {__version__}.", ""]
     if r.error:
         out += [f"**This derivation could not be checked:** {r.error}", ""]
@@ -134,9 +149,8 @@ def markdown(r: DerivationResult) -> str:
         out += [_reading_line(r), ""]
     out += ["| step | line | verdict | why |", "|---:|---:|---|---|"]
     for s in r.steps:
-        why = _short(s)
-        out.append(f"| [{s.id}](#step-{s.id}) | {s.line} | {MARK[s.verdict]} {s.verdict} | {why} |")
-    out.append("")
+        out.append(f"| [{s.id}](#step-{s.id}) | {s.line} | {step_label(s)} | {_short(s)} |")
+    out += ["", f"<sub>{LEGEND}</sub>", ""]
     if r.final.targets:
         out += ["## Final result", ""]
         for t in r.final.targets:
@@ -168,6 +182,16 @@ def _reading_line(r: DerivationResult) -> str:
     return f"**Reading adopted**: “{r.reading.adopted}” (most steps hold under it); " + "; ".join(parts) + "."
 
 
+def step_label(s: StepResult) -> str:
+    """The mark and words for a step's verdict. A valid step that carries an earlier error, or that
+    recovers from one, gets its own mark: a ✅ beside it would read as "this line is right"."""
+    if isinstance(s.reason, CarriesError):
+        return f"{CARRIED_MARK} follows from the error in step {s.reason.origin}"
+    if isinstance(s.reason, Recovered) and s.reason.shown_wrong:
+        return f"{RECOVERED_MARK} recovers after the error in step {s.reason.wrong}"
+    return f"{MARK[s.verdict]} {s.verdict}"
+
+
 NOTE_MARK = {"stated": "📄", "convention": "📐", "undefined": "⚠️", "ignored": "↷"}
 NOTE_WORD = {"stated": "stated in the text", "convention": "a convention (the text does not say)",
              "undefined": "never defined", "ignored": "not used"}
@@ -190,7 +214,10 @@ def _notation_section(r: DerivationResult) -> list[str]:
 
 def _summary_line(r: DerivationResult) -> str:
     n = len(r.steps)
-    parts = [f"**{r.count('valid')} of {n} steps valid**"]
+    carried = sum(1 for s in r.steps if isinstance(s.reason, CarriesError))
+    parts = [f"**{r.count('valid')} of {n} steps valid**"
+             + (f" ({carried} of them {'follows' if carried == 1 else 'follow'} from an earlier error)"
+                if carried else "")]
     for verdict in ("invalid", "garbled", "unsupported", "undecided"):
         if r.count(verdict):
             parts.append(f"{r.count(verdict)} {verdict}")
@@ -203,7 +230,11 @@ def _summary_line(r: DerivationResult) -> str:
 
 def _short(s: StepResult) -> str:
     text = s.reason.short()
-    if s.verdict == "garbled" and s.repair is not None:
+    if isinstance(s.reason, CarriesError):
+        text = "proved equal to the expression before it, which is wrong: the error is carried forward"
+    elif isinstance(s.reason, Recovered):
+        text = text.removeprefix("recovers: ")
+    elif s.verdict == "garbled" and s.repair is not None:
         text = f"damaged LaTeX; the repaired reading is {s.repair.verdict}"
         if s.repair.repair is not None:
             text += f" (did you mean {_after(s.repair.repair.change)}?)"
@@ -238,7 +269,7 @@ def _change_text(change: str) -> str:
 
 def step_section(s: StepResult) -> list[str]:
     out = [f'<a id="step-{s.id}"></a>', "", f"### Step {s.id} · line {s.line}"
-           + (f" · equation ({s.tag})" if s.tag else "") + f" · {MARK[s.verdict]} {s.verdict}", ""]
+           + (f" · equation ({s.tag})" if s.tag else "") + f" · {step_label(s)}", ""]
     if s.justification:
         out += [f"> {_plain(s.justification)}", ""]
     relation = "=" if s.relation == "=" else s.relation
@@ -254,7 +285,7 @@ def step_section(s: StepResult) -> list[str]:
         out += [f"The expression before it (step {s.compared_with}):" if s.compared_with and
                 s.compared_with[0].isdigit() else "The expression before it:", "", _math(s.lhs_latex), "",
                 "This step:", "", _math(f"{relation} {s.latex}"), ""]
-    out += [f"**{s.verdict.capitalize()}**: {s.reason}.", ""]
+    out += [_verdict_sentence(s), ""]
     if s.counterexample:
         sides = ("the left side", "the right side") if s.equation else ("the expression before it", "this step")
         out += [_counterexample(s.counterexample, *sides), ""]
@@ -265,6 +296,15 @@ def step_section(s: StepResult) -> list[str]:
     if s.notes:
         out.append("")
     return out
+
+
+def _verdict_sentence(s: StepResult) -> str:
+    if isinstance(s.reason, CarriesError):
+        return (f"**Follows from the error in step {s.reason.origin}** (verdict `valid`, as a step): {s.reason}. "
+                f"The expression itself is still wrong; correct step {s.reason.origin} and this line follows.")
+    if isinstance(s.reason, Recovered) and s.reason.shown_wrong:
+        return f"**Recovers after the error in step {s.reason.wrong}** (verdict `valid`): {s.reason}."
+    return f"**{s.verdict.capitalize()}**: {s.reason}."
 
 
 def _repair(rep: Repair, depth: int = 0) -> list[str]:
@@ -307,7 +347,13 @@ def _counterexample(c: Counterexample, left: str = "the expression before it",
 
 
 def _var(name: str) -> str:
-    return re.sub(r"\[([0-9,]+)\]", r"_{[\1]}", name)
+    """An input's name as LaTeX: ``x[2]`` (entry 2 of x) -> ``x_{[2]}``; ``w_{1}[2]`` -> ``(w_{1})_{[2]}``,
+    since a second subscript is a math error."""
+    m = re.fullmatch(r"(.*?)\[([0-9,]+)\]", name)
+    if not m:
+        return name
+    base = f"({m.group(1)})" if "_" in m.group(1) else m.group(1)
+    return f"{base}_{{[{m.group(2)}]}}"
 
 
 def _code(text: str, language: str = "latex") -> list[str]:
@@ -318,9 +364,10 @@ def _code(text: str, language: str = "latex") -> list[str]:
 
 
 def _math(latex: str) -> str:
-    """A display-math block; text that could close it early (a ``$``) is shown as code instead."""
-    text = " ".join(latex.split())
-    if "$" in text or "`" in text:
+    """A display-math block that renders on GitHub; text that could close it early (a ``$``) or that
+    no renderer would read (unbalanced braces, see display.py) is shown as code instead."""
+    text = display(latex) if "`" not in latex else None
+    if text is None:
         return "\n".join(_code(latex)[:-1])
     return f"$$\n{text}\n$$"
 
@@ -337,37 +384,41 @@ def _cell(text: str) -> str:
     return _plain(text).replace("|", "\\|")
 
 
-def _damaged(latex: str) -> bool:
-    return bool(re.search(r"[\x00-\x08\x0b-\x1f]", latex))
+def _rel(path: str, folder: str | Path) -> str:
+    """``path`` as a link from a report in ``folder`` (escaped: a space or a parenthesis would end it)."""
+    return quote(Path(os.path.relpath(os.path.abspath(path), os.path.abspath(folder))).as_posix())
 
 
-def _rel(path: str) -> str:
-    return os.path.relpath(path, "reports") if not os.path.isabs(path) else path
-
-
-def index(results: list[DerivationResult]) -> str:
+def index(reports: dict[str, dict]) -> str:
+    """The index of a reports folder: one row per report in it (name -> its derivation's JSON data,
+    as ``derivation_data`` writes it), whichever run wrote it."""
     out = ["# derivcheck reports", "", f"derivcheck {__version__}: every step of every derivation, proved or "
-           "refuted. Verdicts: ✅ valid (proved exactly) · ❌ invalid (with a counterexample) · 🩹 garbled "
-           "(damaged LaTeX; the repaired reading is checked too) · 🚫 unsupported · ❓ undecided.", "",
+           f"refuted. {LEGEND}.", "",
            "| derivation | steps | ✅ | ❌ | 🩹 | other | first invalid | final |", "|---|---:|---:|---:|---:|---:|---|---|"]
-    for r in results:
-        name = Path(r.file).stem
-        if r.error:
-            out.append(f"| [{name}]({name}.md) | — | — | — | — | — | — | could not be read: {_cell(r.error)} |")
+    for name, data in sorted(reports.items()):
+        link = f"[{_cell(name)}]({quote(name)}.md)"
+        if data.get("error"):
+            out.append(f"| {link} | — | — | — | — | — | — | could not be read: {_cell(str(data['error']))} |")
             continue
-        first = next((s for s in r.steps if s.verdict == "invalid"), None)
-        first_text = f"[step {first.id}]({name}.md#step-{first.id})" if first else "—"
-        other = r.count("unsupported") + r.count("undecided")
-        out.append(f"| [{name}]({name}.md) | {len(r.steps)} | {r.count('valid')} | {r.count('invalid')} | "
-                   f"{r.count('garbled')} | {other} | {first_text} | {FINAL_MARK[r.final.verdict]} {r.final.verdict} |")
+        steps = data.get("steps") or []
+        count = Counter(s.get("verdict") for s in steps)
+        first = next((s for s in steps if s.get("verdict") == "invalid"), None)
+        first_text = f"[step {first['id']}]({quote(name)}.md#step-{first['id']})" if first else "—"
+        final = (data.get("final") or {}).get("verdict", "none")
+        out.append(f"| {link} | {len(steps)} | {count['valid']} | {count['invalid']} | {count['garbled']} | "
+                   f"{count['unsupported'] + count['undecided']} | {first_text} | "
+                   f"{FINAL_MARK.get(final, '')} {final} |")
     return "\n".join(out) + "\n"
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write-then-rename, so a reader never sees half a report."""
+    """Write-then-rename, so a reader never sees half a report. The file gets the mode any new file
+    of this process gets (0666 less the umask), not mkstemp's private 0600: a published reports
+    folder must be readable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -375,6 +426,13 @@ def write_atomic(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it; it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # ----------------------------------------------------------------------------- training

@@ -6,12 +6,17 @@ size, encoding, NUL bytes, an unreadable header; a bad file never stops the othe
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from ..grade.assignment import Assignment
+from ..notation.header import ROLE_OF_FLAG
 from ..verdict.checker import Options, check
 from ..verdict.findings import DerivationResult, FinalResult
+from ..output.names import report_names
 from ..output.report import index, markdown, to_json, write_atomic
 from ..read.source import SourceError, read_document
 from .worker import Limits, Pool, default_size
@@ -23,6 +28,16 @@ MAX_BYTES = 2_000_000
 class Outcome:
     results: list[DerivationResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+class Progress(Protocol):
+    """What a long run tells whoever watches it (the command line draws a bar on a terminal)."""
+
+    def task(self) -> None:
+        """One task (a step decided, a repair tried) is done."""
+
+    def done(self, name: str) -> None:
+        """One document (or submission) is done."""
 
 
 def read_text(path: Path) -> str:
@@ -41,9 +56,13 @@ def read_text(path: Path) -> str:
 
 
 def check_files(files: list[Path], sizes: dict[str, int], limits: Limits | None = None, jobs: int = 0,
-                reports: Path | None = None) -> Outcome:
+                reports: Path | None = None, progress: Progress | None = None) -> Outcome:
     outcome = Outcome()
-    walks, weights, names = [], [], []
+    walks, weights, names, headers = [], [], [], []
+    # a report already in the folder keeps its name for its own file, and is not taken over by another
+    owners = {name: os.path.abspath(data["file"]) for name, data in present_reports(reports).items()
+              if os.path.exists(data["file"])} if reports is not None else {}
+    name_of = dict(zip(files, report_names(files, owners)))
     for path in files:
         try:
             text = read_text(path)
@@ -60,25 +79,62 @@ def check_files(files: list[Path], sizes: dict[str, int], limits: Limits | None 
             continue
         walks.append(check(doc, Options(sizes=sizes)))
         weights.append(len(text))
-        names.append(path)
+        names.append(name_of[path])
+        headers.append(doc.header)
+    if all(h is not None for h in headers):
+        # every size a derivation declares is known before anything runs: a misspelt name stops here
+        declared = [h.get("sizes") if isinstance(h.get("sizes"), dict) else {} for h in headers]
+        wrong = unknown_sizes(sizes, declared)
+        if wrong:
+            outcome.errors += wrong
+            return outcome
     if walks:
-        # each report is written (atomically) as soon as its derivation is done: a run that is
-        # stopped keeps every report it finished
-        done = (lambda i, result: write_report(result, reports)) if reports is not None else None
-        pool = Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done)
+        def done(i: int, result: DerivationResult) -> None:
+            # each report is written (atomically) as soon as its derivation is done: a run that is
+            # stopped keeps every report it finished
+            if reports is not None:
+                write_report(result, reports, names[i])
+            if progress is not None:
+                progress.done(names[i])
+        pool = Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done,
+                    on_task=progress.task if progress is not None else None)
         outcome.results = pool.run(walks, weights)
     for result in outcome.results:
         if result.error:
             outcome.errors.append(f"{result.file}: {result.error}")
+    outcome.errors += unknown_sizes(sizes, [r.sizes for r in outcome.results]) if outcome.results else []
     if reports is not None and outcome.results:
-        write_atomic(reports / "index.md", index(outcome.results))
+        write_atomic(reports / "index.md", index(present_reports(reports)))
     return outcome
 
 
-def write_report(result: DerivationResult, folder: Path) -> None:
-    stem = Path(result.file).stem
-    write_atomic(folder / f"{stem}.md", markdown(result))
-    write_atomic(folder / f"{stem}.json", to_json([result]))
+def unknown_sizes(requested: dict[str, int], declared: list[dict]) -> list[str]:
+    """One line per name in ``--sizes`` that is neither a role flag (K, D, N, …) nor a size any of the
+    derivations declares: a misspelt size must not be ignored silently."""
+    known = set(ROLE_OF_FLAG).union(*(map(str, d) for d in declared))
+    return [f"--sizes: {name} is not a size of any derivation checked (known here: "
+            f"{', '.join(sorted(known))})" for name in requested if name not in known]
+
+
+def write_report(result: DerivationResult, folder: Path, name: str) -> None:
+    write_atomic(folder / f"{name}.md", markdown(result, name, folder))
+    write_atomic(folder / f"{name}.json", to_json([result]))
+
+
+def present_reports(folder: Path) -> dict[str, dict]:
+    """Every derivation report in ``folder`` (name -> its derivation's data), whichever run wrote it;
+    other JSON there (training, grades) is not a derivation report and is passed over."""
+    found: dict[str, dict] = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        derivations = data.get("derivations") if isinstance(data, dict) and "derivcheck" in data else None
+        if isinstance(derivations, list) and len(derivations) == 1 and isinstance(derivations[0], dict) \
+                and isinstance(derivations[0].get("file"), str):
+            found[path.stem] = derivations[0]
+    return found
 
 
 # ----------------------------------------------------------------------------- grading

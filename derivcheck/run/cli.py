@@ -10,6 +10,7 @@ assignment file, no submissions).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -20,13 +21,71 @@ from .. import __version__
 MAX_SIZE = 8
 
 
+#: Raised by click 8.2+ for a bare ``derivcheck``: its message is the help, shown as it is.
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _DefaultToCheck(click.Group):
-    """``derivcheck PATHS`` means ``derivcheck check PATHS``."""
+    """``derivcheck PATHS`` means ``derivcheck check PATHS``; a usage error is one line."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def main(self, *args, **kwargs):
+        """Usage errors (a bad option value, a missing argument) are one line on stderr and exit 2,
+        like every other error of derivcheck, instead of click's usage block."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except _NO_ARGS as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.ClickException as err:
+            click.echo(f"derivcheck: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("derivcheck: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class _Progress:
+    """A progress bar on stderr, drawn only when stderr is a terminal: a log, a pipe or a CI job
+    gets nothing. Counts documents (or submissions), and shows the tasks done as they happen, so a
+    long document is not a silent one."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.tasks = 0
+        self.last = ""
+        self.drawn = 0.0
+        self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
+                                     item_show_func=self._item) if sys.stderr.isatty() else None
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def task(self) -> None:
+        self.tasks += 1
+        if self.bar is not None and time.monotonic() - self.drawn > 0.1:    # at most ten redraws a second
+            self.drawn = time.monotonic()
+            self.bar.render_progress()
+
+    def done(self, name: str) -> None:
+        self.last = name
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def _item(self, _) -> str:
+        return f"{self.tasks} checks" + (f" · {self.last}" if self.last else "")
+
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,8 +97,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--sizes", default="", metavar="K=3,D=2",
-              help="Concrete sizes to check at: K (classes), D (features), N or m (samples), or any size "
-                   "symbol a derivation declares.")
+              help="Concrete sizes to check at: K or C (classes), D (features), N, M, m or n (samples), or a "
+                   "size a derivation declares; any other name is an error.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="text: a table on stdout; json: every finding on stdout.")
 @click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR",
@@ -47,9 +106,10 @@ def main() -> None:
 @click.option("--no-reports", is_flag=True, help="Do not write report files.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per step.")
 @click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
-@click.option("--jobs", default=0, help="Worker processes (default: one per core).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes, at least 1 (default: one per core).")
 def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_reports: bool, timeout: float,
-          memory: int, jobs: int) -> None:
+          memory: int, jobs: int | None) -> None:
     """Check every derivation in PATHS (files, or folders of *.md)."""
     from .batch import check_files
     from .worker import Limits
@@ -62,8 +122,9 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
     if memory < 256:
         raise click.UsageError("--memory must be at least 256 (MB)")
     files, errors = collect(paths)
-    outcome = check_files(files, size_map, Limits(seconds=timeout, memory_mb=memory), jobs=jobs,
-                          reports=None if no_reports else Path(reports_dir))
+    with _Progress(len(files), "checking") as progress:
+        outcome = check_files(files, size_map, Limits(seconds=timeout, memory_mb=memory), jobs=jobs or 0,
+                              reports=None if no_reports else Path(reports_dir), progress=progress)
     errors += outcome.errors
     for line in errors:
         click.echo(f"derivcheck: {line}", err=True)
@@ -132,17 +193,18 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
 @click.option("--sizes", default="", metavar="K=3,D=2", help="Concrete sizes to check at.")
 @click.option("--timeout", default=20.0, show_default=True, help="Seconds allowed per step.")
 @click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
-@click.option("--jobs", default=0, help="Worker processes (default: one per core).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes, at least 1 (default: one per core).")
 @click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
 def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt: str, sizes: str, timeout: float,
-          memory: int, jobs: int, force: bool) -> None:
+          memory: int, jobs: int | None, force: bool) -> None:
     """Grade SUBMISSIONS (files, or folders of .md/.txt/.tex) against an assignment.
 
     Writes DIR/<student>/feedback.md (for the student), DIR/<student>/results.json (Gradescope),
     DIR/<student>/grade.json, DIR/gradebook.csv and DIR/index.md. A rerun skips submissions already
     graded."""
     from ..grade.assignment import AssignmentError, load_assignment
-    from .batch import SUBMISSION_SUFFIXES, grade_files
+    from .batch import SUBMISSION_SUFFIXES, grade_files, unknown_sizes
     from .worker import Limits
     from ..grade.grade import verify_reference
     from .worker import LimitError, run_limited
@@ -163,10 +225,11 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
     if not found:
         sys.exit(2)
     out = Path(out_dir)
-    with click.progressbar(length=len(found), label="grading", file=sys.stderr,
-                           show_pos=True) as bar:
-        run = grade_files(found, assignment, out, size_map, Limits(seconds=timeout, memory_mb=memory), jobs=jobs,
-                          force=force, progress=lambda student: bar.update(1))
+    with _Progress(len(found), "grading") as progress:
+        run = grade_files(found, assignment, out, size_map, Limits(seconds=timeout, memory_mb=memory),
+                          jobs=jobs or 0, force=force, progress=progress.done)
+    # a size name no graded proof declares was ignored: a usage error, said once the proofs are read
+    wrong = unknown_sizes(size_map, [r.sizes for r in run.results.values()]) if run.results else []
     if fmt == "json":
         from ..grade.feedback import dumps
         click.echo(dumps({"derivcheck": __version__, "assignment": assignment.title,
@@ -175,10 +238,9 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
         click.echo(grade_table(run.grades))
         click.echo(f"graded {len(run.grades) - run.reused}, already graded {run.reused}; "
                    f"feedback and gradebook in {out_dir}/ (index.md, gradebook.csv)")
-    for g in run.grades:
-        if g.error:
-            click.echo(f"derivcheck: {g.file}: {g.error}", err=True)
-    sys.exit(1 if run.unreadable or any(g.error for g in run.grades) else 0)
+    for line in [f"{g.file}: {g.error}" for g in run.grades if g.error] + wrong:
+        click.echo(f"derivcheck: {line}", err=True)
+    sys.exit(2 if wrong else 1 if run.unreadable or any(g.error for g in run.grades) else 0)
 
 
 def _grade_record(out: Path, g) -> dict:
@@ -270,7 +332,11 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
             files.append(path)
         else:
             errors.append(f"{raw}: no such file or folder")
-    return files, errors
+    # a file named twice (``derivcheck a.md .``) is checked once, with one report
+    unique: dict[Path, Path] = {}
+    for path in files:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values()), errors
 
 
 def collect_submissions(paths: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[list[tuple[Path, str]], list[str]]:

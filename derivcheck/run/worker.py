@@ -68,10 +68,12 @@ class _Worker:
 
 @dataclass
 class Pool:
-    """Runs document walks on ``size`` worker processes under ``limits``."""
+    """Runs document walks on ``size`` worker processes under ``limits``; ``on_result`` hears of each
+    finished document, ``on_task`` of each finished task (a step decided, a repair tried: progress)."""
     size: int
     limits: Limits = field(default_factory=Limits)
     on_result: Callable[[int, DerivationResult], None] | None = None
+    on_task: Callable[[], None] | None = None
 
     def run(self, walks: list[Walk], weights: list[int] | None = None) -> list[DerivationResult]:
         self._began: dict[int, float] = {}
@@ -102,6 +104,8 @@ class Pool:
                     if result.failure in ("time", "crash"):
                         self._replace(workers, worker)
                         worker = workers[-1]
+                    if self.on_task:
+                        self.on_task()
                     self._advance(worker, walks, results, result)
         finally:
             for worker in workers:

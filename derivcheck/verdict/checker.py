@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..latex import rules
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
-from .readings import adopt
+from .readings import adopt, settled
 from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
@@ -79,7 +79,7 @@ def check(doc: Document, options: Options) -> Walk:
         doc.header, inferred = got.header, got.inferred
     first = yield from _check_as(doc, doc.header, options, title, inferred)
     readings = doc.header.get("readings") if first.error is None else None
-    if not readings or all(s.verdict == "valid" for s in first.steps):
+    if not readings or settled(first):
         return first
     # the text admits several readings: each is checked, and the one under which most steps hold adopted
     others = []

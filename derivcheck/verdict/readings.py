@@ -35,6 +35,14 @@ def adopt(first: DerivationResult, others: list[tuple[dict, DerivationResult]]) 
     return chosen
 
 
-def _score(result: DerivationResult) -> tuple[int, int, bool]:
+def settled(result: DerivationResult) -> bool:
+    """Nothing another reading could improve: every step valid, the final answer correct (and equal to
+    the reference, when graded)."""
+    return all(s.verdict == "valid" for s in result.steps) and result.final.verdict in ("correct", "none") \
+        and all(t.reference is None or t.reference.verdict == "correct" for t in result.final.targets)
+
+
+def _score(result: DerivationResult) -> tuple[int, int, bool, int]:
     flagged = result.count("invalid") + result.count("garbled")
-    return result.count("valid"), -flagged, result.final.verdict == "correct"
+    matched = sum(t.reference is not None and t.reference.verdict == "correct" for t in result.final.targets)
+    return result.count("valid"), -flagged, result.final.verdict == "correct", matched
