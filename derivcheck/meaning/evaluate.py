@@ -21,7 +21,7 @@ from sympy import ImmutableMatrix
 from ..latex import nodes as n
 from ..notation.conventions import DIAG, SIGMOID, SOFTMAX
 from ..notation.header import LABEL_ROLES, Definition, Family, Notation
-from ..latex.parse import INDICATOR
+from ..latex.nodes import INDICATOR
 
 Value = sp.Expr | ImmutableMatrix
 

@@ -12,7 +12,7 @@ import re
 
 from ..latex import nodes as n
 from .header import DEFAULT_SIZES
-from ..latex.parse import INDICATOR
+from ..latex.nodes import INDICATOR
 
 #: What a name means when the document does not say (the conventions of the field).
 CONVENTIONS = {

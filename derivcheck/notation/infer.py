@@ -35,7 +35,8 @@ from .conventions import (BINARY, CONSTANTS, CONVENTIONS, CUES_ARBITRARY, CUES_C
                           QUANTIFIER, RESERVED, SIZE_DEFAULTS, SIZE_ROLES, TRUE_CLASS, fresh_names, lower_case, point_cue,
                           model_kind)
 from .header import DEFAULT_SIZES, relabel
-from ..latex.parse import LatexError, parse_expression
+from ..latex.errors import LatexError
+from ..latex.parse import parse_expression
 from .statements import (Definition, arity, entries, entry_pattern, fold, has_parameters, is_pattern, mentions,
                          dependency_head, mentions_log_or_square, part_names, refers_to_itself, strip_derivative,
                          written_symbols)

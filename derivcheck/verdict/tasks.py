@@ -17,7 +17,8 @@ from .decide import Context, Outcome, compare
 from ..meaning.evaluate import EvaluationError
 from .findings import Repair
 from ..notation.header import Notation, NotationError, load_notation, parse_condition
-from ..latex.parse import LatexError, TooLarge, parse_expression
+from ..latex.errors import LatexError, TooLarge
+from ..latex.parse import parse_expression
 
 
 @dataclass(frozen=True)
