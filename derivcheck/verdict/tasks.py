@@ -14,7 +14,7 @@ from typing import Any
 
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
-from ..meaning.evaluate import EvaluationError
+from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import Notation, NotationError, load_notation, parse_condition
 from ..latex.errors import LatexError, TooLarge
