@@ -70,7 +70,8 @@ def step_pairs():
     """Every compared pair of every derivation: (texts, our verdict, instantiated value pairs)."""
     from derivcheck.verdict.checker import Options, check, read
     from derivcheck.verdict.decide import free_indices
-    from derivcheck.meaning.evaluate import EvaluationError, instances, is_matrix
+    from derivcheck.meaning.indices import instances
+    from derivcheck.meaning.values import EvaluationError, is_matrix
     from derivcheck.read.source import read_document
     from derivcheck.verdict.tasks import context_for, notation_for, run_task
     pairs = []

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from derivcheck.verdict.checker import read
 from derivcheck.notation.header import load_notation
-from derivcheck.latex.parse import LatexError, parse_expression
+from derivcheck.latex.errors import LatexError
+from derivcheck.latex.parse import parse_expression
 from derivcheck.read.source import read_document
 from derivcheck.verdict.tasks import Spec, Task, run_task
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from derivcheck.latex import nodes as n
-from derivcheck.latex.parse import LatexError, MalformedDerivative, parse_expression as P
+from derivcheck.latex.errors import LatexError, MalformedDerivative
+from derivcheck.latex.parse import parse_expression as P
 
 
 def test_sum_takes_the_rest_of_the_product_only():

@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from ..notation.header import NotationError, load_notation
-from ..latex.parse import LatexError, parse_expression
+from ..latex.errors import LatexError
+from ..latex.parse import parse_expression
 from ..verdict.reference import Reference
 
 MODELS = ("softmax", "logistic", "linear", "network")

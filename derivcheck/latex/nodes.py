@@ -204,6 +204,9 @@ class Unknown:
 Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm, Group, Vector, Matrix, Dots,
              Rel, Given, Indicator, Cases, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
 
+#: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
+INDICATOR = "\\mathbb{1}"
+
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -233,6 +236,11 @@ def walk(node: Node):
     yield node
     for child in children(node):
         yield from walk(child)
+
+
+def ungroup(node: Node) -> Node:
+    """What a bracket holds (``node`` itself where it is no bracket)."""
+    return node.arg if isinstance(node, Group) else node
 
 
 def _is_node(value: object) -> bool:

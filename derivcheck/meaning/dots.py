@@ -13,13 +13,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 import sympy as sp
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
-from .evaluate import Env, Evaluator, ShapeError, Unsupported, is_matrix, row
-from ..notation.header import LABEL_ROLES
+from ..notation.header import LABEL_ROLES, Notation
+from .atoms import AtomTable
+from .values import Env, ShapeError, Unsupported, Value, is_matrix, row
+
+
+class Evaluating(Protocol):
+    """What placing entries needs of the evaluator (evaluate.Evaluator): the notation's sizes and
+    families, the value of an entry and of an index, and the atom table to compare two entries."""
+    notation: Notation
+    atoms: AtomTable
+
+    def value(self, node: n.Node, env: Env) -> Value: ...
+
+    def index(self, node: n.Node, env: Env) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,7 @@ class Placed:
     anchor: object
 
 
-def resolve_vector(ev: Evaluator, node: n.Vector, env: Env) -> ImmutableMatrix:
+def resolve_vector(ev: Evaluating, node: n.Vector, env: Env) -> ImmutableMatrix:
     items = list(node.entries)
     if not any(isinstance(i, n.Dots) for i in items):
         return row([_scalar_entry(ev, e, env) for e in items])
@@ -43,7 +56,7 @@ def resolve_vector(ev: Evaluator, node: n.Vector, env: Env) -> ImmutableMatrix:
     return row(values)
 
 
-def resolve_matrix(ev: Evaluator, node: n.Matrix, env: Env) -> ImmutableMatrix:
+def resolve_matrix(ev: Evaluating, node: n.Matrix, env: Env) -> ImmutableMatrix:
     rows = [r for r in node.rows]
     items = [n.Dots() if all(isinstance(c, n.Dots) for c in r) else r for r in rows]
     has_dots = any(isinstance(c, n.Dots) for r in rows for c in r)
@@ -66,7 +79,7 @@ def resolve_matrix(ev: Evaluator, node: n.Matrix, env: Env) -> ImmutableMatrix:
 
 # ----------------------------------------------------------------------------- placement
 
-def _place(ev: Evaluator, items: list, size: int, special_position, env: Env) -> dict[int, Placed]:
+def _place(ev: Evaluating, items: list, size: int, special_position, env: Env) -> dict[int, Placed]:
     dots = [i for i, item in enumerate(items) if isinstance(item, n.Dots)]
     first, last = dots[0], dots[-1]
     placed: dict[int, Placed] = {}
@@ -94,7 +107,7 @@ def _place(ev: Evaluator, items: list, size: int, special_position, env: Env) ->
     return placed
 
 
-def _position_of(ev: Evaluator, cells: list, env: Env) -> int:
+def _position_of(ev: Evaluating, cells: list, env: Env) -> int:
     """The position an entry between two \\dots claims: the one index it is written with."""
     common = None
     for cell in cells:
@@ -109,12 +122,12 @@ def _position_of(ev: Evaluator, cells: list, env: Env) -> int:
     return ev.index(n.Sym(next(iter(common))), env)
 
 
-def _position_symbols(ev: Evaluator, node, env: Env) -> set[str]:
+def _position_symbols(ev: Evaluating, node, env: Env) -> set[str]:
     """Index-valued symbols in subscripts: free index letters and class labels."""
     return {x.name for sub in _subscript_items(node) for x in n.walk(sub) if _is_position(ev, x, env)}
 
 
-def _is_position(ev: Evaluator, x, env: Env) -> bool:
+def _is_position(ev: Evaluating, x, env: Env) -> bool:
     if not isinstance(x, n.Sym):
         return False
     fam = ev.notation.families.get(x.name)
@@ -137,12 +150,12 @@ def _subscript_items(node):
 
 # ----------------------------------------------------------------------------- sizes
 
-def _size_symbols(ev: Evaluator, node) -> set[str]:
+def _size_symbols(ev: Evaluating, node) -> set[str]:
     return {x.name for sub in _subscript_items(node) for x in n.walk(sub)
             if isinstance(x, n.Sym) and x.name in ev.notation.sizes}
 
 
-def _list_size(ev: Evaluator, items: list, cells_of, env: Env, common: bool = False) -> int:
+def _list_size(ev: Evaluating, items: list, cells_of, env: Env, common: bool = False) -> int:
     """How long a list with \\dots is: the size its last entry is written with."""
     last = items[-1]
     if isinstance(last, n.Dots):
@@ -162,7 +175,7 @@ def _list_size(ev: Evaluator, items: list, cells_of, env: Env, common: bool = Fa
     raise Unsupported("cannot tell how long a list written with \\dots is")
 
 
-def _column_size(ev: Evaluator, rows: list, env: Env) -> int:
+def _column_size(ev: Evaluating, rows: list, env: Env) -> int:
     if all(not any(isinstance(c, n.Dots) for c in r) for r in rows):
         widths = {len(r) for r in rows}
         if len(widths) == 1:
@@ -174,7 +187,7 @@ def _column_size(ev: Evaluator, rows: list, env: Env) -> int:
     raise Unsupported("cannot tell how many columns a matrix written with \\dots has")
 
 
-def _axis_size_of(ev: Evaluator, cell, sub) -> int | None:
+def _axis_size_of(ev: Evaluating, cell, sub) -> int | None:
     """The declared range of the family axis that subscript ``sub`` indexes, if known."""
     for x in n.walk(cell):
         if isinstance(x, n.Scripted) and x.sub and sub in x.sub and isinstance(x.base, n.Sym):
@@ -193,7 +206,7 @@ def _axis_size_of(ev: Evaluator, cell, sub) -> int | None:
     return None
 
 
-def _size_name(ev: Evaluator, size: int) -> str | None:
+def _size_name(ev: Evaluating, size: int) -> str | None:
     names = [k for k, v in ev.notation.sizes.items() if v == size]
     return names[0] if len(names) == 1 else None
 
@@ -205,7 +218,7 @@ def _fill_1d(placed: dict[int, Placed], pos: int, size: int) -> object:
     return _majority(candidates, f"position {pos}")
 
 
-def _cell(ev: Evaluator, placed_rows, r: int, c: int, n_rows: int, n_cols: int, square: bool, env: Env):
+def _cell(ev: Evaluating, placed_rows, r: int, c: int, n_rows: int, n_cols: int, square: bool, env: Env):
     """The written (or pattern-filled) entry at (r, c).
 
     A row placed by its own index (row y) is filled from its own cells; any other missing entry
@@ -240,7 +253,7 @@ def _cell(ev: Evaluator, placed_rows, r: int, c: int, n_rows: int, n_cols: int, 
     return _majority(candidates, f"entry ({r}, {c})")
 
 
-def _anchored_cells(ev: Evaluator, row, n_cols: int, env: Env) -> list[tuple[int, Placed]]:
+def _anchored_cells(ev: Evaluating, row, n_cols: int, env: Env) -> list[tuple[int, Placed]]:
     """The cells of a written row that stand at positions given by where they are written."""
     cells = list(row)
     if not any(isinstance(x, n.Dots) for x in cells):
@@ -302,7 +315,7 @@ def _majority(candidates: list, where: str):
     return best
 
 
-def _scalar_entry(ev: Evaluator, node, env: Env):
+def _scalar_entry(ev: Evaluating, node, env: Env):
     value = ev.value(node, env)
     if is_matrix(value):
         if value.shape == (1, 1):
@@ -311,7 +324,7 @@ def _scalar_entry(ev: Evaluator, node, env: Env):
     return value
 
 
-def _same_value(ev: Evaluator, a, b, env: Env) -> bool:
+def _same_value(ev: Evaluating, a, b, env: Env) -> bool:
     if a == b:
         return True
     va, vb = ev.value(a, env), ev.value(b, env)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..latex import nodes as n
-from ..latex.parse import INDICATOR
+from ..latex.nodes import INDICATOR
 from .header import DEFAULT_SIZES
 
 #: What a name means when the document does not say (the conventions of the field).

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..latex import nodes as n
 from ..latex import rules
-from ..latex.parse import LatexError, parse_expression
+from ..latex.errors import LatexError
+from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED

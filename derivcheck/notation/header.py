@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..latex import nodes as n
-from ..latex.parse import LatexError, parse_expression
+from ..latex.errors import LatexError
+from ..latex.parse import parse_expression
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
 DEFAULT_SIZES = {"classes": 3, "features": 2, "samples": 2}

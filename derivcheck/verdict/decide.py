@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..latex import nodes as n
-from ..meaning.evaluate import IDENTITY, ONES, AtomTable, Evaluator, Labels, ShapeError, Unsupported, Value, format_key, instances, \
-    is_matrix, is_vector, shape_text
+from ..meaning.atoms import AtomTable, Labels, format_key
+from ..meaning.evaluate import Evaluator
+from ..meaning.indices import instances
+from ..meaning.values import IDENTITY, ONES, ShapeError, Unsupported, Value, is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, is_nonnegative, is_zero
 from ..notation.header import Notation

@@ -20,7 +20,9 @@ import sympy as sp
 
 from ..latex import nodes as n
 from .decide import Context, Outcome, free_indices
-from ..meaning.evaluate import Unsupported, format_key, instances, is_matrix, variable
+from ..meaning.atoms import format_key, variable
+from ..meaning.indices import instances
+from ..meaning.values import Unsupported, is_matrix
 from .findings import Counterexample
 from .identity import is_zero
 from ..notation.header import LABEL_ROLES, Family, Notation, load_notation

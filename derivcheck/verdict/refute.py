@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..meaning.evaluate import Share, Value, is_matrix
+from ..meaning.atoms import Share
+from ..meaning.values import Value, is_matrix
 
 DIGITS = 30
 #: |a - b| must exceed this (relative to the sides' size) to count as a difference.

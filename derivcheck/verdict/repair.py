@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare, free_indices
-from ..meaning.evaluate import EvaluationError, instances
+from ..meaning.indices import instances
+from ..meaning.values import EvaluationError
 from .findings import Repair
 from .messages import Proved
 from ..latex.render import to_latex

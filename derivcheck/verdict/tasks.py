@@ -15,10 +15,11 @@ from typing import Any
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
-from ..meaning.evaluate import EvaluationError
+from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
-from ..latex.parse import LatexError, TooLarge, parse_expression
+from ..latex.errors import LatexError, TooLarge
+from ..latex.parse import parse_expression
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,418 @@
+"""The transformer: what each rule of latex.lark builds, one method per rule.
+
+ToNodes puts together three parts: operators; scripts, calls and the lists inside them; primaries.
+The constructors and markers they share are build.py's. What needs the notation (function or
+product? transpose or power?) is left to the evaluator (meaning/evaluate.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lark import Token, Transformer
+
+from . import nodes as n
+from .build import Over, Partial, PartialOf, Prefix, Script, before_semicolon, brace_label, cases, combine, done, \
+    done_or_none, finished, flatten_add, fraction, function_head, layer, name_label, paren_of, powered, respan, \
+    single, times, unwrap, with_last
+from .errors import LatexError
+from .nodes import INDICATOR
+
+STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\\mathsf"}
+STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
+                "\\overline", "\\tilde", "\\widetilde"}
+CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
+MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
+#: Symbols whose numbered superscript after a subscript is a layer (``\\delta_k^{(2)}``), not an index.
+LAYERED = frozenset({"\\delta"})
+#: Words that name a function even in ``\\text{…}``.
+NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid", "diag"})
+
+
+def _span(meta) -> n.Span:
+    return (meta.start_pos, meta.end_pos)
+
+
+def _tok_span(tok: Token) -> n.Span:
+    return (tok.start_pos, tok.end_pos)
+
+
+#: Tokens that only delimit: kept by the parser so spans include them, dropped before the rules see them.
+PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _COLON _AMP _DBLBS _LSET _RSET".split())
+
+
+def _cover(children) -> n.Span:
+    """The span of everything a rule matched, punctuation included."""
+    starts, ends = [], []
+    for child in children:
+        if isinstance(child, Token):
+            starts.append(child.start_pos)
+            ends.append(child.end_pos)
+        elif isinstance(child, tuple):
+            span = _cover([x for x in child if not isinstance(x, str)])
+            if span != (0, 0):
+                starts.append(span[0])
+                ends.append(span[1])
+        elif getattr(child, "span", (0, 0)) != (0, 0):
+            starts.append(child.span[0])
+            ends.append(child.span[1])
+    return (min(starts), max(ends)) if starts else (0, 0)
+
+
+def _rule(method):
+    """Runs a rule on its meaningful children, with the span of all of them.
+
+    The rules run inside the LALR parse (Lark's ``transformer=`` option): no tree is built, so
+    nothing recurses on the length of the input, and positions come from the children.
+    """
+    def wrapper(self, children):
+        kept = [x for x in children if not (isinstance(x, Token) and x.type in PUNCTUATION)]
+        return method(self, _Meta(*_cover(children)), kept)
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+@dataclass(frozen=True)
+class _Meta:
+    start_pos: int
+    end_pos: int
+    empty: bool = False
+
+
+# ----------------------------------------------------------------------------- the rules
+
+class _Operators:
+    """Sums, differences, products (juxtaposed or with an operator, elementwise too) and quotients."""
+
+    @_rule
+    def add(self, meta, c):
+        return n.Add(flatten_add(done(c[0]), done(c[2])), span=_span(meta))
+
+    @_rule
+    def sub(self, meta, c):
+        return n.Add(flatten_add(done(c[0]), n.Neg(done(c[2]), span=c[2].span)), span=_span(meta))
+
+    @_rule
+    def neg(self, meta, c):
+        return n.Neg(done(c[1]), span=_span(meta))
+
+    @_rule
+    def pos(self, meta, c):
+        return done(c[1])
+
+    @_rule
+    def plusminus(self, meta, c):
+        raise LatexError("± (\\pm) has two values; derivcheck checks single-valued steps", _span(meta)[0])
+
+    plusminus_prefix = plusminus
+
+    @_rule
+    def mul(self, meta, c):
+        return combine(c[0], c[1], _span(meta))
+
+    @_rule
+    def mulop(self, meta, c):
+        if c[1].value in ("\\odot", "\\circ", "\\oslash"):
+            op = "\\oslash" if c[1].value == "\\oslash" else "\\odot"
+            return n.Hadamard(done(c[0]), done(c[2]), op, span=_span(meta))
+        return combine(c[0], c[2], _span(meta))
+
+    @_rule
+    def div(self, meta, c):
+        if isinstance(c[2], Prefix) and c[2].first is None and c[2].kind in ("sum", "prod", "func"):
+            return Over(done(c[0]), c[2], _span(meta))    # 1/\sum_m e^{s_m}: the sum takes what follows
+        return n.Div(done(c[0]), done(c[2]), span=_span(meta))
+
+
+class _Scripts:
+    """Subscripts, superscripts, primes and calls, and the lists inside scripts and brackets:
+    where a script belongs (an operand, a name, an operator's range) is decided here."""
+
+    @_rule
+    def subscript(self, meta, c):
+        base, script = c
+        span = _span(meta)
+        if isinstance(base, n.Mul):  # x^2 (a+b)_k: the script belongs to the last factor
+            return with_last(base, self.subscript([base.factors[-1], script]))
+        if isinstance(base, Partial):  # \partial_{x} f: the derivative by x
+            return Prefix("deriv", name="∂", wrt=n.ungroup(single(script, "\\partial subscript")), span=span)
+        if isinstance(base, Prefix) and base.first is not None and base.kind != "brace":
+            # \sum_k (a)_j: the script belongs to the operand
+            return replace(base, first=self.subscript([base.first, script]), span=span)
+        if isinstance(base, Prefix):
+            if base.kind in ("sum", "prod"):
+                return replace(base, sub=finished(script), span=span)
+            if base.kind == "nabla":
+                return replace(base, wrt=single(script, "\\nabla subscript"), span=span)
+            if base.kind == "brace":
+                return n.Underbrace(base.first, brace_label(script), span=span)
+            if base.kind == "func" and base.name in ("max", "min"):
+                # \max_j a_j: a reduction derivcheck reads but does not decide
+                return n.Unknown(f"\\{base.name}_{{…}}", span=span)
+            raise LatexError(f"a subscript on {base.name or base.kind} is not understood", span[0])
+        label = name_label(base, unwrap(script))
+        if label is not None:                       # E_D, L_{\text{CE}}: part of the name, not an index
+            return n.Sym(label, span=span)
+        sub = finished(script)
+        if isinstance(base, n.Call) and isinstance(base.head, n.Sym):
+            # \sigma(s)_c is \sigma_c(s): the c-th entry of a function of the vector s
+            return n.Call(n.Scripted(base.head, sub=sub, span=base.head.span), base.args, span=span)
+        if isinstance(base, n.Scripted) and base.sub is None:
+            if isinstance(base.base, n.Sym) and base.base.name in LAYERED and layer(base.sup):
+                return n.Scripted(n.Sym(f"{base.base.name}^{{{layer(base.sup)}}}"), sub=sub, span=span)
+            return replace(base, sub=sub, span=span)
+        return n.Scripted(done(base), sub=sub, span=span)
+
+    @_rule
+    def superscript(self, meta, c):
+        base, script = c
+        span = _span(meta)
+        if isinstance(base, n.Mul):  # x^{1000} (x+y)^{300}: the power belongs to the last factor
+            last = base.factors[-1]
+            return with_last(base, self.superscript([last, script]))
+        inner = unwrap(script)
+        if isinstance(inner, tuple) and len(inner) == 1:
+            inner = inner[0]
+        if isinstance(inner, Prefix) and inner.kind == "func" and isinstance(done_or_none(base), (n.Sym, n.Scripted)):
+            # a_n^{\max}: a word over a symbol names another symbol
+            target = done(base)
+            word = f"^{{\\{inner.name}}}"
+            if isinstance(target, n.Sym):
+                return n.Sym(target.name + word, span=span)
+            if isinstance(target.base, n.Sym) and target.sup is None:
+                return replace(target, base=n.Sym(target.base.name + word), span=span)
+        sup = single(script, "superscript")
+        if isinstance(base, Prefix) and base.first is not None and base.kind != "brace":
+            # \sum_k (a_k - b)^2: the power belongs to the operand
+            return replace(base, first=self.superscript([base.first, script]), span=span)
+        if isinstance(base, Prefix):
+            if base.kind in ("sum", "prod"):
+                return replace(base, sup=sup, span=span)
+            if base.kind == "func":
+                return replace(base, sup=sup, span=span)     # \tanh^2(a) is (\tanh a)^2
+            if base.kind == "brace":
+                return n.Underbrace(base.first, brace_label(script), span=span)
+            if base.kind == "nabla" and sup == n.Num("2"):
+                return replace(base, sup=sup, span=span)     # \nabla^2_\theta f: the Hessian
+            raise LatexError(f"a superscript on {base.kind} is not understood", span[0])
+        if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name in ("*", "\\star"):
+            return n.Sym(base.name + "^*", span=span)
+        if isinstance(base, n.Scripted) and isinstance(base.base, n.Sym) and base.base.name in LAYERED \
+                and base.sup is None and layer(sup):
+            return replace(base, base=n.Sym(f"{base.base.name}^{{{layer(sup)}}}"), span=span)
+        if isinstance(base, n.Scripted) and base.sup is None:
+            return replace(base, sup=sup, span=span)
+        return n.Scripted(done(base), sup=sup, span=span)
+
+    @_rule
+    def prime(self, meta, c):
+        base = done(c[0])
+        if isinstance(base, n.Sym):
+            return n.Sym(base.name + "'", span=_span(meta))
+        raise LatexError("a prime is only understood on a single symbol", _span(meta)[0])
+
+    @_rule
+    def call(self, meta, c):
+        head, args = c
+        span = _span(meta)
+        if isinstance(head, Partial):
+            return PartialOf(paren_of(args, span), span)
+        if isinstance(head, Prefix):
+            if head.kind == "func":
+                return powered(head, n.Apply(head.name, paren_of(args, span, group=False), span=span))
+            if head.first is None:
+                return replace(head, first=paren_of(args, span), span=span)
+            return combine(head, paren_of(args, span), span)
+        if len(args) == 1 and isinstance(args[0], n.Rel) and (
+                isinstance(head, n.Num) and head.text == "1" or isinstance(head, n.Sym) and head.name == INDICATOR):
+            return n.Indicator(args[0], span=span)      # 1(k = y_i), \mathbf{1}(j = y_i)
+        head = done(head)
+        if not function_head(head):
+            # x^2 (a+b), σ(z)(1 - σ(z)), (a)(b): a product, not an application
+            return times(head, paren_of(args, (args[0].span[0] - 1, span[1])), span)
+        return n.Call(head, tuple(args), span=span)
+
+    @_rule
+    def script(self, meta, c):
+        # {…}: the braces only delimit, but they belong to the span of what the script is on
+        return Script(c[0], _span(meta))
+
+    @_rule
+    def script_body(self, meta, c):
+        if len(c) == 1 and isinstance(c[0], tuple) and c[0][:1] == ("substack",):
+            return c[0]
+        return tuple(c)
+
+    @_rule
+    def such_that(self, meta, c):
+        return tuple(c)     # \sum_{i : y_i = k}: the index, then the conditions it must meet
+
+    @_rule
+    def substack(self, meta, c):
+        return ("substack",) + tuple(done(x) for x in c[1:])
+
+    @_rule
+    def empty_script(self, meta, c):
+        return ()
+
+    @_rule
+    def args(self, meta, c):
+        return tuple(done(x) for x in before_semicolon(c))
+
+    @_rule
+    def given(self, meta, c):
+        # P(y = k | x, θ), P(y = k | x; θ): what follows the condition names parameters, not arguments
+        c = before_semicolon(c)
+        return (n.Given(done(c[0]), done(c[2]), span=_span(meta)),)
+
+    @_rule
+    def relation(self, meta, c):
+        if len(c) != 3:
+            raise LatexError("chained relations inside an expression are not supported", _span(meta)[0])
+        return n.Rel(c[1].value, done(c[0]), done(c[2]), span=_span(meta))
+
+
+class _Primaries:
+    """Letters, numbers, words and styles, brackets and norms, fractions and roots, the operators
+    that start a product, and environments (matrices, cases)."""
+
+    @_rule
+    def letter(self, meta, c):
+        return n.Sym(c[0].value, span=_tok_span(c[0]))
+
+    @_rule
+    def number(self, meta, c):
+        return n.Num(c[0].value, span=_tok_span(c[0]))
+
+    @_rule
+    def greek(self, meta, c):
+        return n.Sym(c[0].value, span=_tok_span(c[0]))
+
+    @_rule
+    def unknown(self, meta, c):
+        return n.Unknown(c[0].value, span=_tok_span(c[0]))
+
+    @_rule
+    def star(self, meta, c):
+        return n.Sym("*", span=_tok_span(c[0]))
+
+    @_rule
+    def prime_script(self, meta, c):
+        return n.Sym("'", span=_tok_span(c[0]))
+
+    @_rule
+    def top(self, meta, c):
+        return n.Transpose(span=_tok_span(c[0]))
+
+    @_rule
+    def text(self, meta, c):
+        tok = c[0]
+        command, _, rest = tok.value.partition("{")
+        content = rest[:-1].strip()
+        if (command.strip() in ("\\mathrm", "\\operatorname") or content in NAMED_FUNCTIONS) and content.isalpha():
+            return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=_tok_span(tok))
+        return n.Text(content, span=_tok_span(tok))
+
+    @_rule
+    def styled(self, meta, c):
+        style, inner = c[0].value, single(c[1], c[0].value)
+        span = _span(meta)
+        if style in STYLE_TRANSPARENT:
+            if isinstance(inner, n.Num) and inner.text == "1":
+                return n.Sym(INDICATOR, span=span)
+            return respan(inner, span)
+        if style in STYLE_NAMING and isinstance(inner, n.Sym):
+            if style == "\\mathbb" and inner.name in ("1", "I"):
+                return n.Sym(INDICATOR, span=span)
+            canonical = {"\\widehat": "\\hat", "\\overline": "\\bar", "\\widetilde": "\\tilde"}.get(style, style)
+            return n.Sym(f"{canonical}{{{inner.name}}}", span=span)
+        if style == "\\mathbb" and isinstance(inner, n.Num) and inner.text == "1":
+            return n.Sym(INDICATOR, span=span)
+        raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
+
+    @_rule
+    def group(self, meta, c):
+        return done(c[0])
+
+    @_rule
+    def empty_group(self, meta, c):
+        return n.Text("", span=_span(meta))
+
+    @_rule
+    def paren(self, meta, c):
+        return paren_of(c[0], _span(meta))
+
+    bracket = paren
+
+    @_rule
+    def set_braces(self, meta, c):
+        return paren_of(c[0], _span(meta))
+
+    @_rule
+    def norm(self, meta, c):
+        return n.Norm(done(c[1]), span=_span(meta))
+
+    @_rule
+    def frac(self, meta, c):
+        span = _span(meta)
+        num = single(c[1], "numerator", keep_markers=True)
+        den = single(c[2], "denominator", keep_markers=True)
+        return fraction(num, den, span)
+
+    @_rule
+    def sqrt(self, meta, c):
+        return n.Sqrt(single(c[1], "\\sqrt"), span=_span(meta))
+
+    @_rule
+    def bigop(self, meta, c):
+        kind = "prod" if c[0].value == "\\prod" else "sum"
+        return Prefix(kind, name=c[0].value, span=_tok_span(c[0]))
+
+    @_rule
+    def nabla(self, meta, c):
+        return Prefix("nabla", name="\\nabla", span=_tok_span(c[0]))
+
+    @_rule
+    def partial(self, meta, c):
+        return Partial(_tok_span(c[0]))
+
+    @_rule
+    def func(self, meta, c):
+        return Prefix("func", name=c[0].value.lstrip("\\"), span=_tok_span(c[0]))
+
+    @_rule
+    def dots(self, meta, c):
+        return n.Dots(span=_tok_span(c[0]))
+
+    @_rule
+    def brace(self, meta, c):
+        return Prefix("brace", name=c[0].value, first=single(c[1], c[0].value), span=_span(meta))
+
+    @_rule
+    def environment(self, meta, c):
+        begin, rows, end = c
+        name = begin.value[len("\\begin{"):-1]
+        if name != end.value[len("\\end{"):-1]:
+            raise LatexError(f"\\begin{{{name}}} closed by {end.value}", _span(meta)[0])
+        if name.rstrip("*") in CASES_ENVIRONMENTS:
+            return cases(rows, _span(meta))
+        if name.rstrip("*") not in MATRIX_ENVIRONMENTS:
+            return n.Unknown(f"\\begin{{{name}}}", span=_span(meta))
+        return n.Matrix(rows, span=_span(meta))
+
+    @_rule
+    def rows(self, meta, c):
+        return tuple(r for r in c if r)
+
+    @_rule
+    def row(self, meta, c):
+        return tuple(c)
+
+    @_rule
+    def cell(self, meta, c):
+        return done(c[0])
+
+
+class ToNodes(_Operators, _Scripts, _Primaries, Transformer):
+    """Builds nodes bottom-up (its parts above); every rule that ends a product finishes pending
+    operators."""

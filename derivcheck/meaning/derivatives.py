@@ -1,0 +1,54 @@
+"""Derivatives: ``∂f/∂x``, ``\\nabla_θ f`` and ``df/dx`` at concrete sizes, in the notation's layout.
+
+The variables are what ``wrt`` evaluates to (a name for a variable is that variable); the body is
+differentiated through its atoms by the chain rule (AtomTable.derivative), so a derivative by an
+intermediate quantity holds everything upstream of it as a variable.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import ImmutableMatrix
+
+from ..latex import nodes as n
+from .values import Env, Unsupported, Value, column, is_matrix, is_vector, node_text, row, scalar, shape_text
+
+
+class Derivatives:
+    """The Evaluator's derivative nodes: the variables, the body, and the derivative through the
+    atoms. A part of Evaluator (evaluate.py): ``self`` is the whole evaluator."""
+
+    def _deriv(self, node: n.Deriv, env: Env) -> Value:
+        wrt = self.value(node.wrt, env)
+        # Θ_{k,d} = θ_{k,d}: a name for a variable is that variable
+        wrt = wrt.applyfunc(self.atoms.alias_of) if is_matrix(wrt) else self.atoms.alias_of(wrt)
+        variables = list(wrt) if is_matrix(wrt) else [wrt]
+        for v in variables:
+            if not isinstance(v, sp.Symbol):
+                raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
+        body = self.value(node.body, env)
+        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
+                             diff=self.atoms.derivative)
+
+
+def differentiate(body: Value, wrt: Value, gradient: bool, layout: str, diff=sp.diff) -> Value:
+    """d body / d wrt with the layout conventions of the notation.
+
+    Scalar by vector: a column for ∇ and in denominator layout, a row in numerator layout.
+    Scalar by matrix: the shape of the matrix. Vector by vector: the Jacobian, rows following
+    the numerator in numerator layout.
+    """
+    if not is_matrix(wrt):
+        if is_matrix(body):
+            return body.applyfunc(lambda e: diff(e, wrt))
+        return diff(body, wrt)
+    if not is_matrix(body) or body.shape == (1, 1):
+        f = scalar(body)
+        if is_vector(wrt):
+            entries = [diff(f, v) for v in wrt]
+            return column(entries) if (gradient or layout == "denominator") else row(entries)
+        return wrt.applyfunc(lambda v: diff(f, v))
+    if is_vector(body) and is_vector(wrt):
+        jac = ImmutableMatrix(len(body), len(wrt), [diff(f, v) for f in body for v in wrt])
+        return jac.T if (gradient or layout == "denominator") else jac
+    raise Unsupported(f"the derivative of a {shape_text(body)} with respect to a {shape_text(wrt)}")

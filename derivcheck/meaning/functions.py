@@ -1,0 +1,141 @@
+"""Calls and named functions: ``g_k(z)`` applies a definition or a declared function, ``softmax(z)_k``
+a built-in one (BUILTIN_FUNCTIONS), ``\\log a`` an elementary one, and ``x (p - y)`` multiplies.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import ImmutableMatrix
+
+from ..latex import nodes as n
+from ..notation.conventions import DIAG, SIGMOID, SOFTMAX
+from .indices import SumsAndIndices, flat_items
+from .values import Env, ShapeError, Unsupported, Value, is_matrix, is_vector, multiply, node_text, scalar, shape_text
+
+
+class Calls:
+    """The Evaluator's calls: whether ``head(args)`` applies a definition, a declared or built-in
+    function, or multiplies; and the elementary functions. A part of Evaluator (evaluate.py):
+    ``self`` is the whole evaluator."""
+
+    def _apply(self, node: n.Apply, env: Env) -> Value:
+        arg = self.value(node.arg, env)
+        func = ELEMENTARY.get(node.func)
+        if func is None:
+            raise Unsupported(f"the function \\{node.func}")
+        if is_matrix(arg):
+            raise ShapeError(f"\\{node.func} of a {shape_text(arg)}")
+        return func(arg)
+
+    def _applies_definition(self, name: str, args: tuple) -> bool:
+        """Whether ``name(args)`` uses a definition of name: σ(w^T x) binds σ(a)'s parameter, ``L(W, b)``
+        names what L depends on; ``y_k (I_{kj} - y_j)`` beside ``y_k(φ)``, where φ is the document's own
+        data and the bracket does not mention it, multiplies."""
+        defs = self.notation.definitions_of(name)
+        if not defs:
+            return False
+        if _names_dependencies(args):
+            return True
+        return any(d.params is not None and len(d.params) == len(args) and all(
+            not self._is_data(p) or any(isinstance(x, n.Sym) and x.name == p.name for x in n.walk(a))
+            for p, a in zip(d.params, args)) for d in defs)
+
+    def _is_data(self, node: n.Node) -> bool:
+        """An input or a parameter of the model, declared as such (not a free variable)."""
+        fam = self.notation.families.get(node.name) if isinstance(node, n.Sym) else None
+        return fam is not None and fam.role in ("input", "weights", "bias")
+
+    def _is_product(self, node: n.Call) -> bool:
+        """Whether ``head(arg)`` multiplies (``x (p - y)``) rather than applies a function or
+        definition; the same choice as :meth:`_call` makes."""
+        name, _, sup_index = _head_parts(node.head)
+        if name is not None:
+            if self._applies_definition(name, node.args):
+                return False
+            if name in self.notation.functions or (name in self.notation.families
+                                                   and self.notation.families[name].role == "function"):
+                return False
+        if name in BUILTIN_FUNCTIONS and not sup_index and not self.notation.declared(name):
+            return False
+        return len(node.args) == 1
+
+    def _call(self, node: n.Call, env: Env) -> Value:
+        head = node.head
+        name, sub, sup_index = _head_parts(head)
+        if name is not None:
+            if self._applies_definition(name, node.args):
+                return self.symbol(name, sub, sup_index, node.args, env, node)
+            if name in self.notation.functions:
+                args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
+                return sp.Function(_function_name(name, sub, self, env))(*args)
+            if name in self.notation.families:
+                fam = self.notation.families[name]
+                if fam.role == "function":
+                    args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
+                    return sp.Function(_function_name(name, sub, self, env))(*args)
+        if name in BUILTIN_FUNCTIONS and not sup_index and len(node.args) == 1 and not self.notation.declared(name):
+            value = BUILTIN_FUNCTIONS[name](self.value(node.args[0], env))
+            return self._entry_of(value, sub, env, name) if sub else value     # softmax(z)_k
+        if len(node.args) != 1:
+            raise Unsupported(f"{node_text(head)} is followed by a list of {len(node.args)} items but is "
+                              "not a declared function")
+        return multiply(self.value(head, env), self.value(node.args[0], env), self.notes)
+
+
+#: Named functions; the hyperbolic ones in exponentials, which the exact procedure decides.
+ELEMENTARY = {
+    "log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
+    "tanh": lambda a: (sp.exp(a) - sp.exp(-a)) / (sp.exp(a) + sp.exp(-a)),
+    "sinh": lambda a: (sp.exp(a) - sp.exp(-a)) / 2,
+    "cosh": lambda a: (sp.exp(a) + sp.exp(-a)) / 2,
+}
+
+
+def _softmax(v: Value) -> Value:
+    if not is_matrix(v):
+        raise ShapeError("the softmax of a scalar")
+    total = sum((sp.exp(e) for e in v), sp.Integer(0))
+    return v.applyfunc(lambda e: sp.exp(e) / total)
+
+
+def _sigmoid(v: Value) -> Value:
+    return v.applyfunc(lambda e: 1 / (1 + sp.exp(-e))) if is_matrix(v) else 1 / (1 + sp.exp(-v))
+
+
+def _diag(v: Value) -> Value:
+    if not is_vector(v):
+        raise ShapeError(f"diag of a {shape_text(v)}" if is_matrix(v) else "diag of a scalar")
+    return ImmutableMatrix(sp.diag(*list(v)))
+
+
+#: The value of each function written by name (notation/conventions.py lists them).
+BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag}
+
+
+def _head_parts(head: n.Node):
+    if isinstance(head, n.Sym):
+        return head.name, (), ()
+    if isinstance(head, n.Scripted) and isinstance(head.base, n.Sym):
+        sup = head.sup
+        sup_index = (sup.arg,) if isinstance(sup, n.Group) else ()
+        return head.base.name, head.sub or (), sup_index
+    return None, (), ()
+
+
+def _function_name(name: str, sub: tuple, ev: SumsAndIndices, env: Env) -> str:
+    if not sub:
+        return name
+    return name + "_{" + ",".join(str(ev.index(i, env)) for i in flat_items(sub)) + "}"
+
+
+def _names_dependencies(args: tuple) -> bool:
+    """``L_i(f_k)``, ``\\ell(W, b)``, ``P(y = k | x)``: brackets after a defined symbol that name what
+    it depends on; anything else in them (``p_k (\\delta_{kj} - p_j)``, ``\\pi (1^T y)``) is a factor."""
+    def named(arg: n.Node) -> bool:
+        arg = n.ungroup(arg)
+        if isinstance(arg, (n.Sym, n.Given, n.Rel)):
+            return True
+        if isinstance(arg, n.Call):         # L_i(f(w_k)): L_i depends on f, which depends on w_k
+            return named(arg.head) and all(named(a) for a in arg.args)
+        return isinstance(arg, n.Scripted) and isinstance(arg.base, n.Sym) and (arg.sup is None or isinstance(arg.sup, n.Group))
+    return len(args) > 1 or all(named(a) for a in args)
