@@ -50,14 +50,24 @@ $$x_i = x_j$$
 
 
 def test_an_index_outside_its_range_is_never_a_refutation():
-    """``x_0`` where x is indexed 1..D: the range was guessed, or the text counts from 0; there is
-    no point where both sides have values, so the step is not invalid."""
+    """``x_5`` where x is indexed 1..D: the range was guessed, or the text means something else; there
+    is no point where both sides have values, so the step is not invalid."""
     r = run_text(SOFTMAX_HEADER + r"""
-$$x_0 + x_1 = x_1 + x_0 + 1$$
+$$x_5 + x_1 = x_1 + x_5 + 1$$
 """)
     step = r.steps[0]
     assert step.verdict == "unsupported"
-    assert "x has no entry 0" in str(step.reason) and step.counterexample is None
+    assert "x has no entry 5" in str(step.reason) and step.counterexample is None
+
+
+def test_entry_zero_is_read_for_a_text_that_counts_from_zero():
+    """``x_0`` beside ``x_1``: one more entry, so a step about it is decided like any other."""
+    r = run_text(SOFTMAX_HEADER + r"""
+$$x_0 + \sum_{i=1}^{D} x_i = \sum_{i=0}^{D} x_i = x_0 + x_1 + x_2 + 1$$
+""")
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]
+    cex = r.steps[1].counterexample
+    assert float(cex.lhs) + 1 == float(cex.rhs)
 
 
 def test_damaged_latex_is_garbled_and_the_repair_is_checked():

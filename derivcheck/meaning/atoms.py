@@ -51,6 +51,7 @@ class AtomTable:
     _slopes: dict[tuple, sp.Expr] = field(default_factory=dict)
     _derivatives: dict[tuple, sp.Expr] = field(default_factory=dict)
     opaque: dict[sp.Symbol, str] = field(default_factory=dict)  # never-defined symbol -> its name
+    ambiguous: set[sp.Symbol] = field(default_factory=set)       # symbols of a letter with two meanings
 
     def new_atom(self, display: str) -> sp.Symbol:
         name = display
@@ -81,16 +82,15 @@ class AtomTable:
         return hit
 
     def _depends(self, expr: sp.Expr, v: sp.Symbol) -> bool:
+        """Whether ``expr`` may change with ``v``: it holds v, or an atom that reaches v, or a symbol
+        the notation knows nothing about (which may depend on anything)."""
         for sym in expr.free_symbols:
-            if sym == v:
+            if sym == v or sym in self.opaque:
                 return True
             if sym in self.expansion:
                 reach = self._reachable(sym)
-                if v in reach:
+                if v in reach or any(s in self.opaque and s != v for s in reach):
                     return True
-                self._no_opaque(reach, v)
-            elif sym in self.opaque:
-                self._no_opaque({sym}, v)
         return False
 
     def alias_of(self, value: sp.Expr) -> sp.Expr:
@@ -101,22 +101,28 @@ class AtomTable:
             value, seen = self.expansion[value], seen + 1
         return value
 
-    def _no_opaque(self, symbols, v: sp.Symbol) -> None:
-        """A symbol the notation knows nothing about may depend on anything: its derivative is
-        not zero, it is unknown."""
-        if self.opaque:
-            for sym in symbols:
-                if sym in self.opaque and sym != v:
-                    raise Unsupported(f"${self.opaque[sym]}$ is never defined, so its derivative with respect "
-                                      f"to ${v}$ is unknown")
+    def _unknown_slope(self, sym: sp.Symbol, v: sp.Symbol) -> sp.Symbol:
+        """The derivative of a symbol the notation knows nothing about: not zero, an unknown quantity
+        of its own. A step that holds whatever it is (∂c/∂θ_j + Σ_l p_l (δ_lj - ∂c/∂θ_j) = p_j) is
+        proved; one that needs its value cannot be refuted (decide.py refutes nothing with it on one
+        side only)."""
+        key = (sym, v)
+        if key not in self._slopes:
+            slope = variable(f"d{sym.name}/d{v.name}")     # itself unknown: its own slopes are too
+            self.opaque[slope] = f"\\partial {self.opaque[sym]} / \\partial {sp.latex(v)}"
+            if sym in self.ambiguous:
+                self.ambiguous.add(slope)
+            self._slopes[key] = slope
+        return self._slopes[key]
 
     def _d(self, expr: sp.Expr, v: sp.Symbol) -> sp.Expr:
         if expr.is_Symbol:
             if expr == v:
                 return sp.Integer(1)
-            if expr in self.expansion and v in self._reachable(expr):
+            if expr in self.opaque:
+                return self._unknown_slope(expr, v)
+            if expr in self.expansion and self._depends(expr, v):
                 return self._slope(expr, v)
-            self._depends(expr, v)
             return sp.Integer(0)
         if expr.is_Number or not self._depends(expr, v):
             return sp.Integer(0)
@@ -142,8 +148,8 @@ class AtomTable:
         # anything else (tanh, an undefined g(u)): SymPy, with the chain rule through its atoms
         out = sp.diff(expr, v)
         for atom in expr.free_symbols:
-            if atom != v and atom in self.expansion and v in self._reachable(atom):
-                out += sp.diff(expr, atom) * self._slope(atom, v)
+            if atom != v and ((atom in self.expansion and self._depends(atom, v)) or atom in self.opaque):
+                out += sp.diff(expr, atom) * self.derivative(atom, v)
         return out
 
     def _slope(self, atom: sp.Symbol, v: sp.Symbol) -> sp.Expr:

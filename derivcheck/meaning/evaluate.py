@@ -21,7 +21,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..latex import nodes as n
-from ..notation.header import Notation
+from ..notation.header import LABEL_ROLES, Notation
+from .elided import as_sum
 from .atoms import AtomTable, Labels
 from .context import UseContext
 from .definitions import Definitions
@@ -30,7 +31,7 @@ from .functions import Calls
 from .indices import SumsAndIndices
 from .matrices import VectorsAndMatrices
 from .symbols import Symbols
-from .values import SAMPLE, Env, Unsupported, Value, add, hashable, is_matrix, multiply, node_text, scalar
+from .values import IDENTITY, ONES, SAMPLE, Env, ShapeError, Unsupported, Value, add, hashable, is_matrix, multiply, node_text, scalar
 
 
 class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions, UseContext, Derivatives):
@@ -129,10 +130,33 @@ class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions,
 
     # ---- arithmetic
     def _add(self, node: n.Add, env: Env) -> Value:
+        if any(isinstance(t, n.Dots) for t in node.terms):
+            summed = as_sum(node)
+            if summed is None:
+                raise Unsupported("a sum written with \\dots whose written terms follow no one pattern")
+            return self.value(summed, env)
         total = self.value(node.terms[0], env)
-        for term in node.terms[1:]:
-            total = add(total, self.value(term, env))
+        for before, term in zip(node.terms, node.terms[1:]):
+            value = self.value(term, env)
+            number, written = (total, before) if is_matrix(value) else (value, term)
+            if is_matrix(value) != is_matrix(total) and number != 0 and not number.has(IDENTITY, ONES):
+                if self._reads_a_label(written):
+                    # y_n - μ_n with y_n a class label: the vector of its one-hot entries is meant,
+                    # not the class number added to every entry
+                    raise ShapeError(f"adding a vector and the class label in ${node_text(written)}$")
+                self.note(f"a number is added to every entry of a vector or matrix in ${node_text(node)}$")
+            total = add(total, value)
         return total
+
+    def _reads_a_label(self, node: n.Node) -> bool:
+        """Whether ``node`` writes a class or one-hot label (a number that is no quantity to add)."""
+        for x in n.walk(node):
+            name = x.base.name if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) else \
+                x.name if isinstance(x, n.Sym) else None
+            fam = self.notation.families.get(name) if name else None
+            if fam is not None and fam.role in LABEL_ROLES:
+                return True
+        return False
 
     def _neg(self, node: n.Neg, env: Env) -> Value:
         return -self.value(node.arg, env)

@@ -24,7 +24,8 @@ class Calls:
         if func is None:
             raise Unsupported(f"the function \\{node.func}")
         if is_matrix(arg):
-            raise ShapeError(f"\\{node.func} of a {shape_text(arg)}")
+            # log ŷ, e^{a}, σ(Xw) of a vector or matrix: entry by entry, as ML writes them
+            return arg.applyfunc(func)
         return func(arg)
 
     def _applies_definition(self, name: str, args: tuple) -> bool:

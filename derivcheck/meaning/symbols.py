@@ -37,7 +37,9 @@ class Symbols:
         sup_index, power, is_transposed = self.notation.superscript(node)
         if isinstance(base, n.Sym):
             if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
-                return sp.exp(scalar(self.value(node.sup, env), "an exponent"))
+                exponent = self.value(node.sup, env)
+                # e^{a} of a vector or matrix: entry by entry, as ML writes it
+                return exponent.applyfunc(sp.exp) if is_matrix(exponent) else sp.exp(exponent)
             if base.name == "e" and not self.notation.declared("e") and self._unit_vector_letter(node.sub):
                 letter = node.sub[0].name       # e_c: the c-th standard basis vector
                 size = self.notation.size_of_index(letter) or self._classes()
@@ -111,6 +113,8 @@ class Symbols:
         if self.notation.raw.get("inferred"):
             # read from the text and still unknown: nothing about it may be assumed
             self.atoms.opaque[symbol] = name
+            if name in self.notation.ambiguous:
+                self.atoms.ambiguous.add(symbol)
         else:
             self.note(f"{name} is not declared in the notation; read as a free real variable")
         return symbol
@@ -164,6 +168,8 @@ class Symbols:
             symbol = variable(prefix + suffix, positive)
             if fam.role == "unknown":
                 self.atoms.opaque[symbol] = fam.name
+            if fam.name in self.notation.ambiguous:
+                self.atoms.ambiguous.add(symbol)
             return symbol
 
         if not shape:
@@ -218,5 +224,8 @@ class Symbols:
 
 
 def _check_range(value: int, size: int, name: str) -> None:
-    if not 1 <= value <= size:
-        raise OutOfRange(f"{name} has no entry {value}: its index runs over 1..{size}")
+    """Entries run over 1..size; entry 0 is read too, for a text that counts from 0 (``w_0`` beside ``w_1``,
+    a bias written as the 0th weight, ``\\sum_{i=0}^{n-1}``): it is one more entry, never a wrapped-around one."""
+    if not 0 <= value <= size:
+        raise OutOfRange(f"{name} has no entry {value}: its index runs over 1..{size} (and 0, for a text that "
+                         "counts from 0)")

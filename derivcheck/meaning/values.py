@@ -91,8 +91,10 @@ def add(a: Value, b: Value) -> Value:
         if is_matrix(a) and is_matrix(b):
             return add(a, b)
         a2, b2 = _simplify_shape(a), _simplify_shape(b)
-        if is_matrix(a2) or is_matrix(b2):
+        if is_matrix(a2) and is_matrix(b2):
             raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
+        if is_matrix(a2) or is_matrix(b2):
+            return broadcast(a2, b2)
         return a2 + b2
     if is_matrix(a):
         if a.shape != b.shape:
@@ -101,6 +103,13 @@ def add(a: Value, b: Value) -> Value:
             raise ShapeError(f"adding a {shape_text(a)} and a {shape_text(b)}")
         return a + b
     return a + b
+
+
+def broadcast(a: Value, b: Value) -> Value:
+    """A number added to a vector or matrix is added to every entry (``x + c``, ``x - \\mu``), as ML
+    writes it; the evaluator notes it where it happens."""
+    matrix, number = (a, b) if is_matrix(a) else (b, a)
+    return matrix.applyfunc(lambda entry: entry + number)
 
 
 def _placeholder_sized(value: Value, beside: Value) -> Value:

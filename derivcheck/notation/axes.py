@@ -83,6 +83,7 @@ class Uses:
     called: set[int] = field(default_factory=set)        # scopes where it is applied: g(…)
     call_args: list[tuple[n.Node, ...]] = field(default_factory=list)
     wrt: set[int] = field(default_factory=set)           # scopes where something is differentiated by it
+    differentiated: set[int] = field(default_factory=set)  # scopes where it is differentiated by something else
     transposed: bool = False
     outer: int = 0                                       # uses with an axis the usual form does not have
     numbers: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -111,6 +112,7 @@ class Scanner:
         self.exp_summed: set[Key] = set()
         self.letter_scopes: dict[str, set[int]] = defaultdict(set)
         self.bound: set[tuple[int, str]] = set()
+        self.counts: set[str] = set()       # size names written as the upper bound of a sum
 
     # ---- entry points
     def scan(self, node: n.Node, scope: int) -> None:
@@ -164,6 +166,9 @@ class Scanner:
             head = head_name(node.wrt)
             if head is not None:
                 self.uses[head].wrt.add(scope)
+            body = head_name(node.body)
+            if body is not None and body != head:
+                self.uses[body].differentiated.add(scope)
             return
         if isinstance(node, n.Sym):
             self._bare(node.name, scope)
@@ -185,6 +190,7 @@ class Scanner:
             bound = _size_name(node.upper)
             if bound is not None:
                 self.uf.union(key, self._size(bound))
+                self.counts.add(bound)
             else:
                 self._walk(node.upper, scope)
         if n.is_exponential(node.body):

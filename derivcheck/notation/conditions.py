@@ -18,6 +18,7 @@ from .conventions import (
     CUES_ARBITRARY,
     CUES_CASES_END,
     CUES_CONDITION,
+    CUES_CONDITION_WORDS,
     CUES_CONTINUES,
     CUES_HEADING_CONDITION,
     RESERVED,
@@ -34,8 +35,8 @@ def find_conditions(ev: Evidence) -> None:
             continue
         block = ev.doc.blocks[chain.blocks[0]]
         m = CUES_CONDITION.search(block.before)
-        if m:
-            conditions = _index_conditions(m.group(1), ev.scanner)
+        conditions = _index_conditions(m.group(1), ev.scanner) if m else _conditions_in_words(block.before, ev.scanner)
+        if conditions:
             free = _free_letters(chain, ev.scanner)
             conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
             if conditions:
@@ -154,6 +155,18 @@ def continuations(ev: Evidence, tags: Counter) -> None:
             ev.block_notes[block.index]["continues"] = f"({m.group(1)})"
             ev.note("stated", f"the display on line {ev.doc.source_line(block.line)} continues equation "
                       f"({m.group(1)}): \"{m.group(0)}\"")
+
+
+def _conditions_in_words(text: str, scanner: Scanner) -> list[str]:
+    """"[terms j not equal to i]", "when k = l" before a display: index conditions said in words."""
+    out = []
+    for m in CUES_CONDITION_WORDS.finditer(text):
+        left, words, right = m.group(1), m.group(2).lower(), m.group(3)
+        if scanner.is_index_letter(left) and scanner.is_index_letter(right) and left != right:
+            negated = "not" in words or "different" in words or words in ("!=", "≠") or words.startswith("\\ne")
+            relation = "\\neq" if negated else "="
+            out.append(f"{left} {relation} {right}")
+    return out
 
 
 def _index_conditions(text: str, scanner: Scanner) -> list[str]:

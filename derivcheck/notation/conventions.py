@@ -51,6 +51,11 @@ RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: The same in words, in a label or sentence before a display ("[terms j not equal to i]", "when k = l"):
+#: a cue word, then two index letters compared.
+CUES_CONDITION_WORDS = re.compile(r"\b(?:if|when|where|for|case|cases|terms?|assum\w*|suppose|with)\b[^.$\n]{0,30}?"
+                                  r"\b([a-z])\s*(is\s+not\s+equal\s+to|not\s+equal\s+to|is\s+not|different\s+from|"
+                                  r"!=|≠|\\neq?|is\s+equal\s+to|equal\s+to|equals|==|=)\s*([a-z])\b", re.I)
 #: A heading that states a condition for the displays under it ("## Case 2: $i \\neq j$"), and the
 #: prose that ends such a section early ("Putting both cases together:").
 CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b", re.I)
@@ -69,7 +74,10 @@ ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a
 NOT_ONE_HOT = re.compile(r"soft[- ](?:labels?|targets?)|label smoothing|(?:labels?|targets?)\s+(?:are|is|as)\s+"
                          r"(?:counts|probabilit|(?:a\s+)?(?:probability\s+)?distribution)|counts of", re.I)
 BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", re.I)
-MEMBER = re.compile(r"(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\\in\s*\\mathbb\{R\}\^\{?([^}$]*)\}?")
+#: ``X \\in \\mathbb{R}^{N \\times D}``, ``\\mathbf{y}^{(n)} \\in \\{0,1\\}^K``: the whole left side is the symbol (in
+#: ``z = W^T x \\in \\mathbb{R}^C`` it is z's shape, not x's).
+MEMBER = re.compile(r"(?:^|(?<=[,;]))\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)(?:\^\{\([a-z]\)\}|\^\([a-z]\))?\s*\\in\s*"
+                    r"(?:\\mathbb\{R\}|\\\{\s*0\s*,\s*1\s*\\\})\^\{?((?<=\{)[^}$]*|[A-Za-z0-9])\}?")
 #: A shape stated in words: "$W$ of size $C \\times D$", "$X$ has shape $N \\times D$".
 SHAPE_IN_WORDS = re.compile(r"\$\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\$\s*(?:is\s+|has\s+|with\s+|of\s+)*(?:the\s+)?"
                             r"(?:size|shape|dimensions?)\s+(?:of\s+)?\$([^$]+)\$", re.I)

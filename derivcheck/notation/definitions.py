@@ -61,6 +61,11 @@ def explicit_definitions(ev: Evidence) -> None:
         if chain.skipped or len(chain.exprs) < 2:
             continue
         first, second = chain.exprs[0], chain.exprs[1]
+        root = _square_root_form(first.node, second.node)
+        if root is not None:        # σ^2 = (1/m) Σ (x_i - μ)^2: the variance defines σ, its root
+            found.append((first.line, Definition(root[0].name, *root, first.line, "display", first.scope,
+                                                  f"{to_latex(root[0])} = {to_latex(root[1])}")))
+            continue
         named = dependency_head(first.node)
         if named is not None:       # E(w_1, …, w_K) = …: E, with what it depends on listed
             first = replace(first, node=named, text=to_latex(named))
@@ -81,7 +86,11 @@ def explicit_definitions(ev: Evidence) -> None:
             continue
         lhs, rhs = parts[0][1], parts[1][1]
         entry = _entry_form(lhs.node, rhs.node)
-        if entry is not None:       # \mathbf{Y} = (y_{nk}): the matrix of those entries
+        root = _square_root_form(lhs.node, rhs.node)
+        if root is not None:
+            found.append((item.line, Definition(root[0].name, *root, item.line, "inline", lhs.scope,
+                                                f"{to_latex(root[0])} = {to_latex(root[1])}")))
+        elif entry is not None:       # \mathbf{Y} = (y_{nk}): the matrix of those entries
             pattern, body = entry
             found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
                                                 lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
@@ -89,7 +98,13 @@ def explicit_definitions(ev: Evidence) -> None:
             d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
                            f"{lhs.text} = {rhs.text}")
             found.append((item.line, _diagonal(d) if CUES_DIAGONAL.search(item.before + item.after) else d))
+    # a letter given a new meaning through its old one ("let σ = \\sqrt{σ^2 + ε}"); a function's property
+    # (LSE(θ) = c + LSE(θ - c1)) is no new meaning
+    redefined = {d.name: d for _, d in found if isinstance(d.lhs, n.Sym) and refers_to_itself(d)
+                 and entries(d.rhs) is None}
     for _, d in sorted(found, key=lambda f: f[0]):
+        if d.name in redefined:
+            continue
         if not _definable(ev, d):
             continue
         if d.name not in ev.definitions:
@@ -99,6 +114,12 @@ def explicit_definitions(ev: Evidence) -> None:
         elif arity(d.lhs) != arity(ev.definitions[d.name].lhs):
             # p_j and, later, p_{i,j}: a second pattern of the same symbol
             ev.definitions.setdefault(f"{d.name}@{arity(d.lhs)}", d)
+    for name, d in redefined.items():
+        ev.ambiguous.add(name)
+        # "let σ = \sqrt{σ^2 + ε}": from there on the letter means something else; which meaning a
+        # step uses cannot be told, so neither is used
+        ev.note("ignored", f"${name}$ is given a new meaning in terms of itself on line {d.line} (${d.text}$): "
+                           "no definition of it is used, and no step that uses it is refuted", d.line)
 
 
 def keep_parameters_reachable(ev: Evidence, targets) -> None:
@@ -253,6 +274,15 @@ def other_forms(ev: Evidence, name: str) -> bool:
         return False
     # z = Wx + b is a vector whose entries are z_k; E = Σ_j E_j is made of other quantities E_j
     return 0 not in defined or any(arity(d.lhs) == 0 and mentions(d.rhs, name) for d in defs)
+
+
+def _square_root_form(lhs: n.Node, rhs: n.Node) -> tuple[n.Sym, n.Node] | None:
+    """``\\sigma^2 = E`` (a variance, a squared norm): the definition of σ as the root of E, so that σ^2
+    elsewhere is E exactly and σ its positive root."""
+    if isinstance(lhs, n.Scripted) and isinstance(lhs.base, n.Sym) and lhs.sub is None and lhs.sup == n.Num("2") \
+            and lhs.base.name not in RESERVED:
+        return lhs.base, n.Sqrt(rhs)
+    return None
 
 
 def _entry_form(lhs: n.Node, rhs: n.Node) -> tuple[n.Node, n.Node] | None:

@@ -74,6 +74,7 @@ class Evidence:
         self.shaped: set[str] = set()       # symbols whose shape the text states (X ∈ R^{N×D})
         self.block_notes: dict[int, dict] = defaultdict(dict)
         self.unstated_one_hot: set[str] = set()   # labels indexed by class, one-hot only as a reading
+        self.ambiguous: set[str] = set()          # letters the text gives a second meaning (let σ = …)
 
     def note(self, kind: str, text: str, line: int | None = None) -> None:
         if not any(x.text == text for x in self.notes):

@@ -94,6 +94,7 @@ class Notation:
     blocks: tuple[BlockNote, ...] = ()
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
+    ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def relabel(self, node: n.Node) -> n.Node:
@@ -196,9 +197,11 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     blocks = tuple(_block_note(b) for b in _list(header, "blocks"))
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     readings = tuple(_reading(r) for r in _list(header, "readings"))
+    ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
-                    assumptions=assumptions, blocks=blocks, names=names, readings=readings, raw=dict(header),
+                    assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
+                    raw=dict(header),
                     sizes_override=sizes_override)
 
 

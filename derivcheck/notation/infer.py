@@ -21,6 +21,7 @@ Every inference is a Note, kept as data; the report shows the notes and the head
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..latex import nodes as n
@@ -96,6 +97,12 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     indices = dict(indices)
     indices.update({l: s for s, l in axes.canonical.items() if l not in indices})
     indices.update({l: s for l, s in axes.extra.items() if l not in indices})
+    # n in \sum_{j=1}^{n} and p_n is the count (p_n the last entry), not an index: no sum binds it, and
+    # no definition's or symbol's pattern (X_{i,d} = (x_i)_d, W_{j,d}) uses it as the letter of an entry
+    bound = {letter for _, letter in ev.scanner.bound}
+    bound |= {x.name for d in ev.definitions.values() for x in n.walk(d.lhs) if isinstance(x, n.Sym)}
+    bound |= {letter for key in symbols for letter in _script_letters(key)}
+    indices = {letter: size for letter, size in indices.items() if letter not in ev.scanner.counts or letter in bound}
     definitions = [d.text for d in sorted(ev.definitions.values(), key=lambda d: d.line)
                    if d.blocks is None]
     header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
@@ -105,6 +112,8 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions
+    if ev.ambiguous:
+        header["ambiguous"] = sorted(ev.ambiguous)
     readings = _one_hot_readings(ev, families, axes)
     if readings:
         header["readings"] = readings
@@ -141,6 +150,12 @@ def _one_hot_readings(ev: Evidence, families: dict[str, dict], axes: Axes) -> li
         out.append({"name": f"${name}$ one-hot", "note": f"holds if ${name}$ is one-hot (not stated)",
                     "symbols": entry})
     return out
+
+
+def _script_letters(pattern: str) -> set[str]:
+    """The index letters of a symbol pattern of the header: ``W_{j,d}`` -> {j, d}, ``x^{(n)}`` -> {n}."""
+    scripts = re.findall(r"[_^]\{\(?([^{}()]*)\)?\}|[_^]([A-Za-z])", pattern)
+    return {c for groups in scripts for text in groups for c in re.findall(r"[A-Za-z]", text)}
 
 
 def _slice(text: str, node: n.Node) -> str:

@@ -324,8 +324,10 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
     for name, fam in sorted(families.items()):
         if fam["role"] != "unknown":
             continue
-        if name in CONVENTIONS["constant"] or (name.startswith("\\") and name[1:].isalpha()
-                                                and name[1:].islower() and not fam["sub"]):
+        uses = ev.scanner.uses.get(name)
+        differentiated = uses is not None and bool(uses.differentiated)    # ∂μ/∂x_i: not a constant
+        if not differentiated and (name in CONVENTIONS["constant"] or (
+                name.startswith("\\") and name[1:].isalpha() and name[1:].islower() and not fam["sub"])):
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
             continue

@@ -8,7 +8,7 @@ input; the factor beside a logarithm in a cross-entropy is the label), from what
 from __future__ import annotations
 
 from ..latex import nodes as n
-from .axes import Axes, head_name, label_value
+from .axes import head_name, label_value
 from .conventions import CONVENTIONS, NOT_ONE_HOT, ONE_HOT, POSITIVE, RESERVED, SUMS_TO_ONE
 from .definitions import other_forms
 from .evidence import Evidence
@@ -77,7 +77,11 @@ def find_roles(ev: Evidence, targets) -> dict[str, str]:
             roles[name] = role
     for name in ev.names:
         uses = ev.scanner.uses.get(name)
-        if name not in roles and uses is not None and uses.wrt and name not in ev.definitions:
+        if name not in roles and uses is not None and uses.wrt and name not in ev.definitions \
+                and not uses.differentiated:
+            # what a derivative is taken by is a variable; but one the text itself differentiates by
+            # something else (∂μ/∂x_i of a batch mean stated in words) depends on that, in a way no
+            # formula says: it stays unknown, and steps through its derivative are not decided
             roles[name] = "variable"
     for name in sorted(ev.names & CONVENTIONS["logits"]):
         if name not in roles and name not in ev.definitions and _feeds_a_softmax(ev, name):
@@ -144,11 +148,11 @@ def labels_used_as_classes(ev: Evidence, roles: dict[str, str]) -> dict[str, str
     return out
 
 
-def label_kind(ev: Evidence, name: str, slots: list, axes: "Axes") -> str:
+def label_kind(ev: Evidence, name: str, by_class: bool) -> str:
     """A label indexed by class is one-hot where the text says so. Where it does not, it is any numbers
     (a label may be soft, or counts), and one-hot is another reading of the text (ev.unstated_one_hot):
     a step that holds only then says so."""
-    if any(axes.role_of_slot(s) == "classes" for s in slots):
+    if by_class:
         if ONE_HOT.search(ev.doc.text):
             ev.note("stated", f"${name}$ is a one-hot label (the text says so)")
             return "one-hot label"

@@ -131,10 +131,14 @@ def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str
             sub = sub[:own]
         role_word = role
         if role == "label":
-            role_word = class_labels.get(name) or label_kind(ev, name, sub + sup, axes)
+            by_class = any(axes.role_of_slot(s) == "classes" for s in sub + sup)
+            role_word = class_labels.get(name) or (label_kind(ev, name, by_class) if by_class else "variable")
         families[name] = {"role": role_word or "unknown", "sub": sub, "sup": sup, "shape": shape,
                           "label": role == "label"}
     _implicit_dimensions(ev, families, axes)
+    for name, fam in families.items():
+        if fam["label"] and fam["role"] == "variable" and any(axes.sizes.get(s) == "classes" for s in fam["shape"]):
+            fam["role"] = label_kind(ev, name, True)     # y^{(n)} ∈ {0,1}^K: a vector over the classes
     return families
 
 
@@ -184,10 +188,17 @@ def memberships(ev: Evidence) -> dict[str, list[str]]:
 
 
 def _declared_shapes(ev: Evidence, families: dict[str, dict], axes: "Axes") -> set[str]:
-    """Apply the memberships to symbols written with no index; return the names done."""
+    """Apply the memberships to symbols written with no index; return the names done. One written
+    per sample (``\\mathbf{y}^{(n)} \\in \\{0,1\\}^K``) is a vector of that shape for each sample."""
     done = set()
     for name, dims in memberships(ev).items():
         fam = families.get(name)
+        if fam is not None and fam["sup"] and not fam["sub"] and not fam["shape"] and len(dims) == 1 \
+                and all(axes.role_of_slot(s) == "samples" for s in fam["sup"]):
+            axes.sizes.setdefault(dims[0], SIZE_ROLES.get(dims[0]))
+            fam["shape"] = list(dims)
+            ev.note("stated", f"each ${name}$ is a vector of length {dims[0]} (the text says so)")
+            continue
         if fam is None or fam["sub"] or fam["sup"]:
             continue
         for d in dims:

@@ -379,7 +379,7 @@ def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
 _RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s*)*(?:\\forall\s*)?"
                     r"[a-z]'?\s*(?:=|\\in)\s*(?:1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,\s*[A-Za-z0-9]+|"
                     r"\\\{\s*1\s*,\s*\\[lc]?dots\s*,\s*[A-Za-z0-9]+\s*\\\})\s*[.,;]?\s*$")
-_WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where)\b[^{}]*\}(.*)$", re.S)
+_WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where|let|we let)\b[^{}]*\}(.*)$", re.S | re.I)
 _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
                      r"|\\q?quad\s*\\text\{\s*\(.*$|(?:\s|\\[;,:!])\\in\s*(?:\\[;,:!]\s*)?\\mathbb\{R\}\^(?:\{[^{}]*\}|\w)"
                      r"\s*[.,;]?\s*$", re.S)

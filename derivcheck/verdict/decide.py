@@ -184,14 +184,25 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
 
 
 def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
-    """A difference that involves a symbol the notation knows nothing about refutes nothing."""
+    """A difference that involves a symbol the notation knows nothing about refutes nothing when the
+    symbol stands on one side only (``h = z`` may be a definition in words). One written on both sides
+    is rewritten by the step (``(x - \\mu)/s = (x - \\mu) s^{-1/2}``): the step claims an identity in it,
+    and a point where the sides differ refutes that."""
     if not ctx.atoms.opaque:
         return
-    used = set().union(*(e.free_symbols for e in (list(a) if is_matrix(a) else [a]) + (list(b) if is_matrix(b) else [b])))
-    unknown = sorted({ctx.atoms.opaque[s] for s in used if s in ctx.atoms.opaque})
+    left, right = _symbols(a), _symbols(b)
+    two_meanings = sorted({ctx.atoms.opaque[s] for s in left | right if s in ctx.atoms.ambiguous})
+    if two_meanings:
+        raise Unsupported(f"${'$, $'.join(two_meanings)}$ {'has' if len(two_meanings) == 1 else 'have'} two meanings in "
+                          "the text, so a step that uses it is not refuted")
+    unknown = sorted({ctx.atoms.opaque[s] for s in left ^ right if s in ctx.atoms.opaque})
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
                           "two sides cannot be compared")
+
+
+def _symbols(v: Value) -> set:
+    return set().union(*(e.free_symbols for e in (list(v) if is_matrix(v) else [v])))
 
 
 def _label_assignments(needs: dict[tuple, int]):

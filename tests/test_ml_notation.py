@@ -1,0 +1,92 @@
+"""Vectors, sums and statistics as ML texts write them: sums written out with \\dots, functions of
+vectors entry by entry, a number added to a vector, a variance that defines its root, quantities the
+text differentiates but defines only in words."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import SOFTMAX_HEADER, run_text
+
+from derivcheck.latex.parse import parse_expression
+from derivcheck.meaning.elided import INDEX, as_sum
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+
+VECTORS = r"""---
+sizes: {K: classes}
+indices: {k: K, j: K}
+symbols:
+  'a_k': variable
+  'c': variable
+---
+"""
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+def test_a_sum_written_out_is_the_sum_it_abbreviates():
+    r = run_text(SOFTMAX_HEADER + r"""
+$$
+\sum_{k=1}^{K} y_k x_i = y_1 x_i + y_2 x_i + \dots + y_K x_i = x_i (y_1 + \cdots + y_K) = x_i y_1 + \dots + x_i y_{K-1}
+$$
+""")
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+
+
+def test_the_pattern_of_a_written_out_sum_comes_from_its_terms():
+    node = parse_expression(r"p_1 q_1 + p_2 q_2 + \dots + p_n q_n")
+    summed = as_sum(node)
+    assert summed.index == INDEX and summed.lower.text == "1" and summed.upper.name == "n"
+    assert as_sum(parse_expression(r"p_1 + q_2 + \dots + p_n")) is None          # no one pattern
+    assert as_sum(parse_expression(r"p_1 + p_2 + \dots + (p_i - y_i) + \dots + p_n")) is None
+
+
+def test_functions_of_vectors_act_entry_by_entry_and_a_number_is_added_to_every_entry():
+    r = run_text(VECTORS + r"""
+$$
+e^{\mathbf{a} + c} = e^{c} e^{\mathbf{a}} = \exp(\mathbf{a}) e^{c} = \exp(\mathbf{a}) + c
+$$
+""".replace(r"\mathbf{a}", "a"))
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+    assert any("added to every entry" in note for note in r.steps[0].notes)
+
+
+def test_a_variance_defines_its_root():
+    r = checked(r"""
+    The batch has mean $\mu = \frac{1}{m} \sum_{i=1}^{m} x_i$ and variance
+    $\sigma^2 = \frac{1}{m} \sum_{i=1}^{m} (x_i - \mu)^2$.
+
+    $$
+    \sigma^2 = \frac{1}{m} \sum_{i=1}^{m} x_i^2 - \mu^2 = \frac{1}{m} \sum_{i=1}^{m} x_i^2 - 2 \mu^2
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]
+
+
+def test_a_quantity_differentiated_but_defined_only_in_words_is_never_refuted():
+    """μ is "the batch mean" in words; ∂μ/∂x_i = 1/m is right, and without a formula for μ it is
+    not decided (a free constant μ would make it 0, and the step a false flag)."""
+    r = checked(r"""
+    Here $\mu$ is the batch mean of $x_1, \dots, x_m$ and $\hat{x}_i = x_i - \mu$.
+
+    $$
+    \frac{\partial \mu}{\partial x_i} = \frac{1}{m}
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["unsupported"]
+    assert "never defined" in str(r.steps[0].reason)
+
+
+def test_a_letter_given_a_new_meaning_in_terms_of_itself_has_no_definition_used():
+    r = checked(r"""
+    The variance is $\sigma^2 = \frac{1}{m} \sum_{i=1}^{m} (x_i - \mu)^2$; below, let $\sigma = \sqrt{\sigma^2 + \epsilon}$.
+
+    $$
+    \frac{\partial}{\partial x_1} \frac{x_1}{\sigma} = \frac{1}{\sigma}
+    $$
+    """)
+    assert r.steps[0].verdict != "invalid"
+    assert any("new meaning in terms of itself" in note.text for note in r.inferred)
