@@ -1,0 +1,95 @@
+"""Finding the displays of a document in its mask (the text with what is never math blanked).
+
+Displays are ``$$…$$``, ``\\[…\\]`` and top-level display environments (``equation``, ``align``,
+``gather``, ``multline``, ``eqnarray``, ``flalign``, ``alignat``, starred or not), searched segment
+by segment (the body, or each notebook cell). A display that is never closed is not allowed to
+swallow the next one: it ends at the end of its paragraph, as one broken block, and the search
+goes on after it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..latex.macros import read_macros
+from .document import Block
+
+_ENVIRONMENTS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|flalign\*?|alignat\*?"
+_OPENER = re.compile(r"\$\$|(?<!\\)\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+#: Environments whose content keeps its \\begin…\\end (the rows are unwrapped with it).
+_KEEP_ENVIRONMENT = ("align", "gather", "eqnarray", "flalign", "alignat")
+
+
+def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations: dict | None = None) -> list[Block]:
+    """The displays of ``mask`` within ``segments``, in order; a display that is never closed is a
+    block with ``broken`` set. ``text`` is the document as written (for macro definitions)."""
+    blocks: list[Block] = []
+    last_end = segments[0][0] if segments else 0
+    for seg_start, seg_end in segments:
+        pos = seg_start
+        while True:
+            m = _OPENER.search(mask, pos, seg_end)
+            if not m:
+                break
+            found = _close(mask, m, seg_end)
+            line = mask.count("\n", 0, m.start()) + 1
+            before = _prose(text, mask, last_end, m.start())
+            if found is None:
+                cut = _paragraph_end(mask, m.end(), seg_end)
+                blocks.append(Block(len(blocks), m.end(), cut, line, mask[m.end():cut], before,
+                                    broken=f"display math opened on line {line} is never closed",
+                                    outer=(m.start(), cut)))
+                pos = last_end = cut
+                continue
+            start, end, after = found
+            pos = last_end = after
+            if not mask[start:end].strip() and read_macros(text[start:end]):
+                continue        # only macro definitions ($$\newcommand…$$): read into the macros
+            blocks.append(Block(len(blocks), start, end, line, mask[start:end], before, outer=(m.start(), after),
+                                relations=relations or {}))
+    return blocks
+
+
+def _close(mask: str, m: re.Match, limit: int) -> tuple[int, int, int] | None:
+    """(content start, content end, end of the closing delimiter) of the display opened by ``m``,
+    or None when it is never closed."""
+    opener = m.group(0)
+    if opener == "$$":
+        close = mask.find("$$", m.end(), limit)
+        if close == -1:
+            return None
+        # an opener whose pairing crosses a paragraph while it is the odd one out is the unclosed one
+        if _BLANK_LINE.search(mask, m.end(), close) and mask.count("$$", m.end(), limit) % 2 == 0:
+            return None
+        return m.end(), close, close + 2
+    if opener == "\\[":
+        close = mask.find("\\]", m.end(), limit)
+        if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and _OPENER.search(mask, m.end(), close)):
+            return None
+        return m.end(), close, close + 2
+    env = m.group(1)
+    end_tag = f"\\end{{{env}}}"
+    close = mask.find(end_tag, m.end(), limit)
+    if close == -1 or mask.find(m.group(0), m.end(), close) != -1:
+        return None
+    if env.startswith(_KEEP_ENVIRONMENT):
+        return m.start(), close + len(end_tag), close + len(end_tag)
+    return m.end(), close, close + len(end_tag)
+
+
+def _paragraph_end(mask: str, start: int, limit: int) -> int:
+    """Where the paragraph holding ``start`` ends: its first blank line, or ``limit``."""
+    blank = _BLANK_LINE.search(mask, start, limit)
+    return blank.start() + 1 if blank else limit
+
+
+def _prose(text: str, mask: str, start: int, end: int) -> str:
+    """The last paragraph between ``start`` and a display, as written: its justification label, if
+    it has one (a paragraph that is all comment or code is none)."""
+    bounds = [start] + [start + m.end() for m in _PARAGRAPH_BREAK.finditer(mask[start:end])] + [end]
+    for a, b in reversed(list(zip(bounds, bounds[1:]))):
+        if mask[a:b].strip():
+            return re.sub(r"\s+", " ", text[a:b].strip())[:300]
+    return ""
