@@ -227,3 +227,21 @@ def test_a_txt_file_is_read_as_latex_when_it_is_a_latex_document():
     assert len(doc.chains) == 3 and doc.cells == []
     doc = read_document("t.txt", "% not a comment in Markdown: $$ a = b $$\n")
     assert chains(doc) == [["a", "b"]]
+
+
+# ----------------------------------------------------------------------------- the command line
+
+def test_check_and_grade_read_every_format_and_say_what_they_skip(tmp_path, capsys):
+    from derivcheck.run.cli import collect, collect_submissions
+    from derivcheck.run.batch import SUBMISSION_SUFFIXES
+    for name in ("a.md", "b.markdown", "c.txt", "d.tex", "e.ipynb", "notes.py", ".hidden.md", "sub/f.md"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("$$ a = b $$\n")
+    files, errors = collect((str(tmp_path),))
+    assert [p.name for p in files] == ["a.md", "b.markdown", "c.txt", "d.tex", "e.ipynb"] and errors == []
+    said = capsys.readouterr().err.splitlines()
+    assert said == [f"derivcheck: skipped {tmp_path / '.hidden.md'}: hidden",
+                    f"derivcheck: skipped {tmp_path / 'notes.py'}: a .py file is not read "
+                    "(derivations are .md, .markdown, .txt, .tex, .ipynb)"]
+    found, errors = collect_submissions((str(tmp_path),), SUBMISSION_SUFFIXES)
+    assert [student for _, student in found] == ["a", "b", "c", "d", "e", "sub__f"] and errors == []

@@ -251,8 +251,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         elif verdict == "invalid" and link.piece.joined:
             # A ⟹ B states an implication: neither equation is claimed to hold everywhere
             step.verdict, step.reason = "unsupported", NotSupported(
-                f"an equation joined to another by `{link.piece.joined}` (an implication, not an identity), "
-                "and it is not an identity")
+                f"an equation joined to another by `{link.piece.joined}` (an implication), which does not "
+                "hold as an identity")
             track_next = track.moved(reading, step.id, known=False)
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
