@@ -20,7 +20,7 @@ MIN_LIMIT = 20_000
 
 _DEFINITION = re.compile(r"\\(?:(?:re)?newcommand\*?|providecommand\*?|DeclareRobustCommand\*?|def|"
                          r"DeclareMathOperator\*?)(?![A-Za-z])")
-_NAME = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|\\.)\s*\}|(\\[A-Za-z]+|\\.))")
+_NAME = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+)\s*\}|(\\[A-Za-z]+))")
 _ARGS = re.compile(r"\s*\[\s*(\d)\s*\]")
 _DEF_PARAMS = re.compile(r"(?:#\d)*")
 
@@ -114,8 +114,7 @@ def expand(text: str, macros: dict[str, Macro] | None) -> str:
     use is left; the text as written when the expansion does not settle within the bounds."""
     if not macros or "\\" not in text:
         return text
-    pattern = re.compile("|".join(re.escape(name) + ("(?![A-Za-z])" if name[-1].isalpha() else "")
-                                  for name in sorted(macros, key=len, reverse=True)))
+    pattern = re.compile("|".join(re.escape(name) + "(?![A-Za-z])" for name in sorted(macros, key=len, reverse=True)))
     limit = max(MIN_LIMIT, GROWTH * len(text))
     current = text
     for _ in range(MAX_ROUNDS):
@@ -181,7 +180,9 @@ def _arguments(text: str, pos: int, macro: Macro) -> tuple[list[str] | None, int
             args.append(text[pos + 1:close])
             pos = close + 1
         elif text[pos] == "\\":
-            token = re.match(r"\\(?:[A-Za-z]+|.)", text[pos:])
+            token = re.match(r"\\(?:[A-Za-z]+|.)", text[pos:], re.S)
+            if token is None:
+                return None, pos
             args.append(token.group(0))
             pos += token.end()
         else:

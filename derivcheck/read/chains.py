@@ -10,7 +10,7 @@ with nothing after it, a display never closed: each is one ``garbled`` finding (
 from __future__ import annotations
 
 from .document import Block, Chain, Link, Piece
-from .rows import Equation, block_equations, merge_relations
+from .rows import Equation, block_equations, line_at, merge_relations
 
 
 def build_chains(text: str, blocks: list[Block], continues: dict[int, int]):
@@ -85,7 +85,7 @@ def _add(eq: Equation, current: Chain | None, chains: list[Chain], lone: list[Pi
 
 def _dangling(text: str, relation: str, offset: int, block: Block) -> Block:
     """The finding for a relation that nothing follows (``a = b =`` and no display after it)."""
-    return Block(block.index, offset, offset, text.count("\n", 0, offset) + 1, block.content, block.before,
+    return Block(block.index, offset, offset, line_at(text, block, offset), block.content, block.before,
                  broken=f"the relation `{relation}` at the end of the display has nothing after it")
 
 

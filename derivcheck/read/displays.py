@@ -9,6 +9,7 @@ goes on after it.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ..latex.macros import read_macros
@@ -27,14 +28,16 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
     block with ``broken`` set. ``text`` is the document as written (for macro definitions)."""
     blocks: list[Block] = []
     last_end = segments[0][0] if segments else 0
+    newlines = [m.start() for m in re.finditer("\n", mask)]
     for seg_start, seg_end in segments:
+        closers = _Closers(mask, seg_start, seg_end)
         pos = seg_start
         while True:
             m = _OPENER.search(mask, pos, seg_end)
             if not m:
                 break
-            found = _close(mask, m, seg_end)
-            line = mask.count("\n", 0, m.start()) + 1
+            found = closers.close(m)
+            line = bisect.bisect_left(newlines, m.start()) + 1
             before = _prose(text, mask, last_end, m.start())
             if found is None:
                 cut = _paragraph_end(mask, m.end(), seg_end)
@@ -52,31 +55,50 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
     return blocks
 
 
-def _close(mask: str, m: re.Match, limit: int) -> tuple[int, int, int] | None:
-    """(content start, content end, end of the closing delimiter) of the display opened by ``m``,
-    or None when it is never closed."""
-    opener = m.group(0)
-    if opener == "$$":
-        close = mask.find("$$", m.end(), limit)
-        if close == -1:
+class _Closers:
+    """Where each closing delimiter stands in one segment, found once (so that a hostile text of
+    many openers is read in one pass, not one scan per opener)."""
+
+    def __init__(self, mask: str, start: int, end: int):
+        self.mask, self.end = mask, end
+        self.start = start
+        self.found: dict[str, list[int]] = {}
+
+    def _at(self, delimiter: str) -> list[int]:
+        if delimiter not in self.found:
+            self.found[delimiter] = [m.start() for m in re.finditer(re.escape(delimiter), self.mask[self.start:self.end])]
+        return self.found[delimiter]
+
+    def _next(self, delimiter: str, after: int) -> tuple[int, int]:
+        """The first ``delimiter`` at or after ``after`` (-1 if none), and how many there are from there."""
+        positions = self._at(delimiter)
+        k = bisect.bisect_left(positions, after - self.start)
+        return (positions[k] + self.start if k < len(positions) else -1), len(positions) - k
+
+    def close(self, m: re.Match) -> tuple[int, int, int] | None:
+        """(content start, content end, end of the closing delimiter) of the display opened by
+        ``m``, or None when it is never closed."""
+        opener, mask = m.group(0), self.mask
+        if opener == "$$":
+            close, left = self._next("$$", m.end())
+            # an opener whose pairing crosses a paragraph while it is the odd one out is the unclosed one
+            if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and left % 2 == 0):
+                return None
+            return m.end(), close, close + 2
+        if opener == "\\[":
+            close, _ = self._next("\\]", m.end())
+            if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and _OPENER.search(mask, m.end(), close)):
+                return None
+            return m.end(), close, close + 2
+        env = m.group(1)
+        end_tag = f"\\end{{{env}}}"
+        close, _ = self._next(end_tag, m.end())
+        again, _ = self._next(opener, m.end())
+        if close == -1 or -1 < again < close:
             return None
-        # an opener whose pairing crosses a paragraph while it is the odd one out is the unclosed one
-        if _BLANK_LINE.search(mask, m.end(), close) and mask.count("$$", m.end(), limit) % 2 == 0:
-            return None
-        return m.end(), close, close + 2
-    if opener == "\\[":
-        close = mask.find("\\]", m.end(), limit)
-        if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and _OPENER.search(mask, m.end(), close)):
-            return None
-        return m.end(), close, close + 2
-    env = m.group(1)
-    end_tag = f"\\end{{{env}}}"
-    close = mask.find(end_tag, m.end(), limit)
-    if close == -1 or mask.find(m.group(0), m.end(), close) != -1:
-        return None
-    if env.startswith(_KEEP_ENVIRONMENT):
-        return m.start(), close + len(end_tag), close + len(end_tag)
-    return m.end(), close, close + len(end_tag)
+        if env.startswith(_KEEP_ENVIRONMENT):
+            return m.start(), close + len(end_tag), close + len(end_tag)
+        return m.end(), close, close + len(end_tag)
 
 
 def _paragraph_end(mask: str, start: int, limit: int) -> int:

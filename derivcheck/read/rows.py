@@ -259,7 +259,7 @@ def _split_relations(row: str, offset: int, text: str, block: Block) -> Equation
             segment = TRAILING_PUNCT.sub("", segment) if segment.strip(" .,;\n") else segment
         if segment.strip():
             begin = offset + prev_end + len(segment) - len(segment.lstrip())
-            piece = Piece(segment.strip(), begin, text.count("\n", 0, begin) + 1, block.index)
+            piece = Piece(segment.strip(), begin, line_at(text, block, begin), block.index)
             relation = prev_rel
             if doubled:
                 relation = merge_relations(doubled[0], prev_rel)
@@ -273,6 +273,13 @@ def _split_relations(row: str, offset: int, text: str, block: Block) -> Equation
             doubled.append(prev_rel)
         prev_end, prev_rel = end, rel
     return eq
+
+
+def line_at(text: str, block: Block, offset: int) -> int:
+    """The line of ``offset`` within ``block`` (counted from the display's opening line)."""
+    if block.outer is None:
+        return text.count("\n", 0, offset) + 1
+    return block.line + text.count("\n", block.outer[0], offset)
 
 
 def merge_relations(first: str, second: str | None) -> str:
