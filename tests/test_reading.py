@@ -120,9 +120,9 @@ def test_array_rows_with_aligned_relations_are_a_chain():
     assert [p.text for p in doc.lone] == ["\\begin{array}{cc} 1 & 2 \\\\ 3 & 4 \\end{array}"]
 
 
-def test_line_breaks_in_a_bare_display_are_rows_of_a_chain():
-    doc = read_document("t.md", "$$ a = b \\\\ = c \\\\ = d $$\n")
-    assert chains(doc) == [["a", "b", "c", "d"]]
+def test_line_breaks_in_a_bare_display_are_rows_of_a_chain_and_in_a_multline_are_not():
+    doc = read_document("t.md", "$$ a = b \\\\ = c \\\\ = d $$\n\n\\begin{multline} e = f \\\\ + g \\end{multline}\n")
+    assert chains(doc) == [["a", "b", "c", "d"], ["e", "f    + g"]]
 
 
 def test_a_connective_joins_two_equations_not_one_chain():

@@ -13,6 +13,7 @@ import bisect
 import re
 
 from ..latex.macros import read_macros
+from ..latex.texscan import depths
 from .document import Block
 
 _ENVIRONMENTS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|flalign\*?|alignat\*?"
@@ -50,7 +51,8 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
             pos = last_end = after
             if not mask[start:end].strip() and read_macros(text[start:end]):
                 continue        # only macro definitions ($$\newcommand…$$): read into the macros
-            blocks.append(Block(len(blocks), start, end, line, mask[start:end], before, outer=(m.start(), after),
+            content = _one_line(mask[start:end]) if (m.group(1) or "").startswith("multline") else mask[start:end]
+            blocks.append(Block(len(blocks), start, end, line, content, before, outer=(m.start(), after),
                                 relations=relations or {}))
     return blocks
 
@@ -99,6 +101,21 @@ class _Closers:
         if env.startswith(_KEEP_ENVIRONMENT):
             return m.start(), close + len(end_tag), close + len(end_tag)
         return m.end(), close, close + len(end_tag)
+
+
+def _one_line(content: str) -> str:
+    """A ``multline`` is one equation broken over lines: its ``\\\\`` are not rows (blanked, so
+    positions hold)."""
+    levels = depths(content)
+    out = list(content)
+    i = 0
+    while i < len(content) - 1:
+        if levels[i] == 0 and content.startswith("\\\\", i):
+            out[i:i + 2] = "  "
+            i += 2
+            continue
+        i += 1
+    return "".join(out)
 
 
 def _paragraph_end(mask: str, start: int, limit: int) -> int:
