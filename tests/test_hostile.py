@@ -97,7 +97,6 @@ def test_pathological_steps_end_within_the_limit(tmp_path):
     ("prose.md", b"# Only words here\n", "no display math"),
     ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
     ("latin1.md", "$$x = y$$ caf\xe9".encode("latin-1"), "UTF-8"),
-    ("unclosed.md", b"text\n\n$$a = b\n", "never closed"),
     ("badyaml.md", b"---\nsizes: [1,\n---\n$$a=b$$\n", "YAML"),
 ])
 def test_malformed_files_give_one_line_and_exit_2(tmp_path, name, content, message):
@@ -110,6 +109,17 @@ def test_malformed_files_give_one_line_and_exit_2(tmp_path, name, content, messa
     assert [Path(d["file"]).name for d in json.loads(out.stdout)["derivations"]] == ["good.md"]
     line, = out.stderr.strip().splitlines()
     assert name in line and message in line and "Traceback" not in out.stderr
+
+
+def test_an_unclosed_display_is_a_garbled_step_not_a_dropped_file(tmp_path):
+    (tmp_path / "unclosed.md").write_text(SOFTMAX_HEADER + "$$\\sum_{k=1}^K y_k = 1$$\n\n$$a = b\n\ntext\n")
+    out = subprocess.run([sys.executable, "-m", "derivcheck.run.cli", str(tmp_path), "--format", "json",
+                          "--no-reports"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and out.stderr == ""
+    steps = json.loads(out.stdout)["derivations"][0]["steps"]
+    assert [(s["verdict"], s["line"], s["location"]) for s in steps] == [("valid", 15, "line 15"),
+                                                                         ("garbled", 17, "line 17")]
+    assert steps[1]["reason"] == "damaged LaTeX: display math opened on line 17 is never closed"
 
 
 def test_a_large_file_is_refused_without_reading_it(tmp_path):

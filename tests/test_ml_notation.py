@@ -90,3 +90,22 @@ def test_a_letter_given_a_new_meaning_in_terms_of_itself_has_no_definition_used(
     """)
     assert r.steps[0].verdict != "invalid"
     assert any("new meaning in terms of itself" in note.text for note in r.inferred)
+
+
+def test_einstein_convention_sums_an_index_written_twice_where_the_text_says_so():
+    r = checked(r"""
+    Repeated indices are summed (Einstein convention). The loss is $L = -y_i \log p_i$ with
+    $p_i = \frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}$.
+
+    $$
+    \frac{\partial L}{\partial z_k} = -y_i (\delta_{ik} - p_k) = -y_k + y_i p_k = p_k y_i - y_k
+    $$
+    """)
+    assert r.notation["einstein"] is True
+    assert [s.verdict for s in r.steps][:2] == ["valid", "valid"]
+
+
+def test_the_terms_of_a_bracket_write_a_free_index_once():
+    from derivcheck.notation.einstein import implied_sums
+    node = implied_sums(parse_expression(r"y_i (\delta_{ik} - \hat{y}_p \delta_{pk})"), {"i", "k", "p"})
+    assert node.index == "i" and "Sum(index='p'" in repr(node.body) and "index='k'" not in repr(node)

@@ -163,3 +163,13 @@ def test_a_rule_for_generic_functions_keeps_its_letters_to_itself():
     axes = shapes.find_axes(ev, found)
     blocks.display_notes(ev, found, axes, shapes.find_families(ev, found, axes), {})
     assert ev.block_notes[0]["functions"] == ["f", "g"]
+
+
+def test_many_unnamed_axes_never_run_out_of_size_names():
+    """Six axes whose sizes the text never names (and a text that uses Q, V, Z itself)."""
+    text = "$$Q = V + Z$$\n\n" + "\n\n".join(f"$${a}_{i} = {b}_{i} + 1$$" for a, b, i in
+                                           zip("acegpr", "bdfhqs", "ijklmn"))
+    ev, targets = with_definitions(text)
+    found = roles.find_roles(ev, targets)
+    axes = shapes.find_axes(ev, found)
+    assert len(set(axes.sizes)) >= 6 and not set(axes.sizes) & {"Q", "V", "Z"}

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..latex import nodes as n
-from .conventions import FRESH_LETTERS, FRESH_SIZES
+from .conventions import FRESH_LETTERS, FRESH_SIZES, free_letter
 
 Key = tuple
 
@@ -443,7 +443,7 @@ class Axes:
             if r == role:
                 return name
         taken = set(self.sizes) | set(self.scanner.uses) | set(self.scanner.letter_scopes)
-        name = next(c for c in self.fresh[role] + "RQUVZ" if c not in taken)
+        name = free_letter(self.fresh[role] + "RQUVZ", taken, upper=True)
         self.sizes[name] = role
         return name
 
@@ -475,7 +475,7 @@ class Axes:
                 return name
         role = self.sizes.get(size_name)
         taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values())
-        name = next(c for c in FRESH_LETTERS.get(role, "") + "uvqrstabcfg" if c not in taken)
+        name = free_letter(FRESH_LETTERS.get(role, "") + "uvqrstabcfg", taken, upper=False)
         self.canonical[size_name] = name
         return name
 
@@ -502,7 +502,7 @@ class Axes:
             if s == size_name:
                 return name
         taken = by_letter | set(self.scanner.uses) | set(self.canonical.values()) | {first}
-        name = next(c for c in "ljmqrsuv" if c not in taken)
+        name = free_letter("ljmqrsuv", taken, upper=False)
         self.extra[name] = size_name
         return name
 

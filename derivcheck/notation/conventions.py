@@ -9,6 +9,7 @@ becomes") and assumptions ("one-hot"). Used by the notation inference (infer.py)
 from __future__ import annotations
 
 import re
+import string
 
 from ..latex import nodes as n
 from ..latex.nodes import INDICATOR
@@ -70,6 +71,9 @@ CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
 CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
 ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
+#: A text that writes sums by Einstein's convention (a repeated index is summed), in its words.
+EINSTEIN = re.compile(r"einstein|summation convention|repeated ind\w*\s+(?:are|is)\s+(?:implicitly\s+)?summed|"
+                      r"implied sum|implicit sum", re.I)
 #: Labels that are not one-hot, in the text's words: counts, soft labels, probabilities.
 NOT_ONE_HOT = re.compile(r"soft[- ](?:labels?|targets?)|label smoothing|(?:labels?|targets?)\s+(?:are|is|as)\s+"
                          r"(?:counts|probabilit|(?:a\s+)?(?:probability\s+)?distribution)|counts of", re.I)
@@ -105,6 +109,16 @@ def point_cue(prose: str) -> str | None:
 POSITIVE = re.compile(r"^\s*(\\?[A-Za-z]+)\s*>\s*0\s*$")
 QUANTIFIER = re.compile(r"(?:\\forall\s*)?\b([a-z])\s*(?:=\s*1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,|"
                          r"\\in\s*\\\{\s*1\s*,\s*\\[lc]?dots\s*,)\s*([A-Za-z])")
+
+
+def free_letter(preferred: str, taken, upper: bool) -> str:
+    """The first letter of ``preferred`` not in ``taken``, then of the whole alphabet (a document with
+    many unnamed axes, or one that uses the usual letters itself, must not run out)."""
+    alphabet = string.ascii_uppercase if upper else string.ascii_lowercase
+    for c in preferred + alphabet:
+        if c not in taken:
+            return c
+    raise ValueError("every letter of the alphabet is already a name in this document")
 
 
 def fresh_names(sizes) -> dict:

@@ -14,7 +14,7 @@ from ..latex import nodes as n
 from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
-from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED
+from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED, free_letter
 from .evidence import Evidence
 from .gather import Expr
 from .statements import (
@@ -261,7 +261,7 @@ def _scan_definition(ev: Evidence, d: Definition) -> None:
 def _fresh_letter_for(ev: Evidence, exprs: list[Expr]) -> str:
     used = {x.name for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sym)}
     used |= {x.index for e in exprs for x in n.walk(e.node) if isinstance(x, n.Sum)}
-    return next(c for c in "kcjlhqmnrstuv" if c not in used)
+    return free_letter("kcjlhqmnrstuv", used, upper=False)
 
 
 def other_forms(ev: Evidence, name: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..latex import nodes as n
 from ..latex import rules
 from ..latex.errors import LatexError
+from ..latex.macros import expand
 from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations
 from .axes import head_name, index_items, split_sup
@@ -44,9 +45,10 @@ class ChainExprs:
         return self.update or self.generic
 
 
-def read_math(text: str) -> tuple[str, n.Node | None]:
-    """The reading derivcheck judges (damage repaired, slips applied) and its parse, if any."""
-    repaired, _ = rules.apply(text, "damage", None)
+def read_math(text: str, macros: dict | None = None) -> tuple[str, n.Node | None]:
+    """The reading derivcheck judges (the author's macros expanded, damage repaired, slips applied)
+    and its parse, if any."""
+    repaired, _ = rules.apply(expand(text, macros), "damage", None)
     reading, _ = rules.apply(repaired, "slip", None)
     try:
         return reading, parse_expression(reading)
@@ -67,7 +69,7 @@ class Reader:
             pieces = [chain.first] + [link.piece for link in chain.links]
             exprs = []
             for piece in pieces:
-                text, node = read_math(piece.text)
+                text, node = read_math(piece.text, doc.macros)
                 if node is not None:
                     exprs.append(Expr(node, text, scope, piece.block, piece.line))
                 elif piece is chain.first:
@@ -79,14 +81,14 @@ class Reader:
             self._relabel()
         _mark_generic(self.chains)
         for piece in doc.lone:
-            text, node = read_math(piece.text)
+            text, node = read_math(piece.text, doc.macros)
             if node is not None:
                 self.lone.append(Expr(node, text, scope, piece.block, piece.line))
             scope += 1
         for item in inline_math(doc) + _where_clauses(doc):
             parts = []
             for rel, part in split_relations(item.text):
-                text, node = read_math(part) if part else (part, None)
+                text, node = read_math(part, doc.macros) if part else (part, None)
                 if node is not None:
                     node = relabel(node, self.names)
                 parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))

@@ -14,6 +14,7 @@ from typing import Any
 from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
+from .einstein import implied_sums
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
 DEFAULT_SIZES = {"classes": 3, "features": 2, "samples": 2}
@@ -95,11 +96,13 @@ class Notation:
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
+    einstein: bool = False                             # an index written twice in a term is summed
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def relabel(self, node: n.Node) -> n.Node:
-        """``node`` with every ``E_D`` the notation lists as a name written as that one symbol."""
-        return relabel(node, self.names) if self.names else node
+        """``node`` as the notation reads it: every ``E_D`` it lists as a name written as that one
+        symbol, and the summed letter of ``\\sum_{i \\neq j}`` put right (summed_letter)."""
+        return summed_letter(relabel(node, self.names) if self.names else node)
 
     @functools.cached_property
     def indexed_letters(self) -> frozenset[str]:
@@ -198,15 +201,21 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     readings = tuple(_reading(r) for r in _list(header, "readings"))
     ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
+    einstein = header.get("einstein", False)
+    if not isinstance(einstein, bool):
+        raise NotationError("einstein: expected true or false")
+    if einstein:
+        definitions = tuple(replace(d, rhs=implied_sums(d.rhs, indices)) for d in definitions)
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
+                    einstein=einstein,
                     raw=dict(header),
                     sizes_override=sizes_override)
 
 
 #: What a reading may change: the keys it lays over the header's.
-READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks")
+READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks", "einstein")
 
 
 def with_reading(header: dict[str, Any], reading: dict[str, Any]) -> dict[str, Any]:
@@ -369,6 +378,36 @@ def relabel(node: n.Node, names: frozenset) -> n.Node:
             return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
         return x
     return n.rebuild(node, one)
+
+
+def summed_letter(root: n.Node) -> n.Node:
+    """``\\sum_{i \\neq j} t_j`` beside a free ``i`` (``-t_i/y_i - \\sum_{i \\neq j} t_j/y_j``): the letter
+    written first is the one excluded, and the sum runs over the other, the one only its body uses."""
+    def fix(x: n.Node) -> n.Node:
+        if not isinstance(x, n.Sum) or len(x.conditions) != 1 or x.lower is not None:
+            return x
+        rel = x.conditions[0]
+        other = rel.rhs.name if rel.op == "\\neq" and rel.lhs == n.Sym(x.index) and isinstance(rel.rhs, n.Sym) else None
+        if other is None or other == x.index:
+            return x
+        inside = {y.name for y in n.walk(x.body) if isinstance(y, n.Sym)}
+        outside = _names_outside(root, x)
+        if x.index in outside and other not in outside and other in inside:
+            return replace(x, index=other, conditions=(n.Rel("\\neq", n.Sym(other), n.Sym(x.index)),))
+        return x
+    return n.rebuild(root, fix) if any(isinstance(y, n.Sum) and y.conditions for y in n.walk(root)) else root
+
+
+def _names_outside(root: n.Node, inner: n.Node) -> set[str]:
+    """The symbol names ``root`` writes outside the subtree ``inner`` (compared by identity)."""
+    if root is inner:
+        return set()
+    if isinstance(root, n.Sym):
+        return {root.name}
+    out: set[str] = set()
+    for child in n.children(root):
+        out |= _names_outside(child, inner)
+    return out
 
 
 def _split_definition(text: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from ..latex.render import to_latex
 from ..read.source import Document, cut_prose
 from .axes import Axes
 from .blocks import display_notes
-from .conventions import QUANTIFIER, SIZE_DEFAULTS
+from .conventions import EINSTEIN, QUANTIFIER, SIZE_DEFAULTS
 from .definitions import (
     announce_definitions,
     entry_definitions,
@@ -38,6 +38,7 @@ from .definitions import (
     fold_definitions,
     keep_parameters_reachable,
 )
+from .einstein import occurrences
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used
 from .header import DEFAULT_SIZES
@@ -115,6 +116,14 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
     readings = _one_hot_readings(ev, families, axes)
+    if EINSTEIN.search(ev.doc.text):
+        header["einstein"] = True
+        ev.note("stated", "an index written twice in one term is summed (Einstein's convention, the text says so)")
+        readings.append({"name": "no implied sums", "einstein": False,
+                         "note": "holds if an index written twice is not summed (the text says it would be)"})
+    elif _repeats_an_index(ev, set(indices)):
+        readings.append({"name": "Einstein's convention", "einstein": True,
+                         "note": "holds if an index written twice is summed (Einstein's convention, not stated)"})
     if readings:
         header["readings"] = readings
     seen = set()
@@ -156,6 +165,20 @@ def _script_letters(pattern: str) -> set[str]:
     """The index letters of a symbol pattern of the header: ``W_{j,d}`` -> {j, d}, ``x^{(n)}`` -> {n}."""
     scripts = re.findall(r"[_^]\{\(?([^{}()]*)\)?\}|[_^]([A-Za-z])", pattern)
     return {c for groups in scripts for text in groups for c in re.findall(r"[A-Za-z]", text)}
+
+
+def _repeats_an_index(ev: Evidence, letters: set[str]) -> bool:
+    """Whether some step has an index free on one side only that a term of that side writes twice
+    (``\\partial CE/\\partial \\theta_k = -y_i \\log \\hat{y}_i``): the mark of a text that sums by Einstein's
+    convention without saying so. An index written twice alone is no such mark (``y_i (1 - y_i)``)."""
+    for chain in ev.read.chains:
+        for a, b in zip(chain.exprs, chain.exprs[1:]):
+            free_a, free_b = (n.free_indices(e.node, letters) for e in (a, b))
+            for side, extra in ((a.node, free_a - free_b), (b.node, free_b - free_a)):
+                terms = side.terms if isinstance(side, n.Add) else (side,)
+                if any(occurrences(t, letters)[x] >= 2 for t in terms for x in extra):
+                    return True
+    return False
 
 
 def _slice(text: str, node: n.Node) -> str:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, Axes, Group, head_name
-from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES
+from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, free_letter
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import read_math
@@ -43,7 +43,7 @@ def find_axes(ev: Evidence, roles: dict[str, str]) -> "Axes":
         elif role in named:
             primary = named[role]
         else:
-            primary = next(c for c in ev.fresh[role] + "RQUVZ" if c not in taken and c not in axes.sizes)
+            primary = free_letter(ev.fresh[role] + "RQUVZ", taken | set(axes.sizes), upper=True)
             if g.slots:
                 what = f"the {role}" if role else "an axis"
                 ev.note("convention", f"the size of {what} (indexed by "

@@ -85,6 +85,7 @@ def step_data(s: StepResult) -> dict:
         "counterexample": cex_data(s.counterexample), "repair": repair_data(s.repair),
         "kind": s.kind, "relation": s.relation, "notes": s.notes, "tag": s.tag,
         "source_line": s.source_line, "compared_with": s.compared_with, "justification": s.justification,
+        "location": s.location,
     }
 
 

@@ -18,10 +18,12 @@ from ..verdict.checker import Options, check
 from ..verdict.findings import DerivationResult, FinalResult
 from ..output.names import report_names
 from ..output.report import index, markdown, to_json, write_atomic
-from ..read.source import SourceError, read_document
+from ..read.source import SUFFIXES, SourceError, read_document
 from .worker import Limits, Pool, default_size
 
 MAX_BYTES = 2_000_000
+#: A notebook also holds its code cells' outputs (images): more bytes for the same derivation.
+MAX_NOTEBOOK_BYTES = 20_000_000
 
 
 @dataclass
@@ -43,8 +45,9 @@ class Progress(Protocol):
 def read_text(path: Path) -> str:
     """The file as text, or SourceError saying why it is not a readable document."""
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise SourceError(f"{size:,} bytes is more than the {MAX_BYTES:,} a derivation may have")
+    limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_BYTES
+    if size > limit:
+        raise SourceError(f"{size:,} bytes is more than the {limit:,} a derivation may have")
     data = path.read_bytes()
     if b"\x00" in data:
         raise SourceError("binary data (NUL bytes), not a text document")
@@ -139,8 +142,8 @@ def present_reports(folder: Path) -> dict[str, dict]:
 
 # ----------------------------------------------------------------------------- grading
 
-#: What a folder of submissions may hold.
-SUBMISSION_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
+#: What a folder of submissions may hold (what a folder to check may hold, too).
+SUBMISSION_SUFFIXES = SUFFIXES
 
 
 @dataclass

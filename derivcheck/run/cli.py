@@ -110,7 +110,7 @@ def main() -> None:
               help="Worker processes, at least 1 (default: one per core).")
 def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_reports: bool, timeout: float,
           memory: int, jobs: int | None) -> None:
-    """Check every derivation in PATHS (files, or folders of *.md)."""
+    """Check every derivation in PATHS (files, or folders of .md/.markdown/.txt/.tex/.ipynb)."""
     from .batch import check_files
     from .worker import Limits
     try:
@@ -198,7 +198,7 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
 @click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
 def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt: str, sizes: str, timeout: float,
           memory: int, jobs: int | None, force: bool) -> None:
-    """Grade SUBMISSIONS (files, or folders of .md/.txt/.tex) against an assignment.
+    """Grade SUBMISSIONS (files, or folders of .md/.markdown/.txt/.tex/.ipynb) against an assignment.
 
     Writes DIR/<student>/feedback.md (for the student), DIR/<student>/results.json (Gradescope),
     DIR/<student>/grade.json, DIR/gradebook.csv and DIR/index.md. A rerun skips submissions already
@@ -324,9 +324,10 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.md") if p.is_file())
+            from ..read.source import SUFFIXES
+            found = folder_files(path, SUFFIXES, recursive=False)
             if not found:
-                errors.append(f"{raw}: no derivations (*.md) in this folder")
+                errors.append(f"{raw}: no derivations ({', '.join('*' + s for s in SUFFIXES)}) in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -339,6 +340,25 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     return list(unique.values()), errors
 
 
+def folder_files(folder: Path, suffixes: tuple[str, ...], recursive: bool) -> list[Path]:
+    """The documents in ``folder`` (below it, when ``recursive``) with one of ``suffixes``; every
+    other file, and every hidden file or folder, is named on stderr with why it is skipped."""
+    found: list[Path] = []
+    for p in sorted(folder.rglob("*") if recursive else folder.iterdir()):
+        parts = p.relative_to(folder).parts
+        hidden = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+        if hidden is not None:
+            if hidden == len(parts) - 1:    # named once, not each file inside a hidden folder
+                click.echo(f"derivcheck: skipped {p}: hidden", err=True)
+        elif p.is_file() and p.suffix.lower() in suffixes:
+            found.append(p)
+        elif p.is_file():
+            what = f"a {p.suffix} file" if p.suffix else "a file with no suffix"
+            click.echo(f"derivcheck: skipped {p}: {what} is not read (derivations are {', '.join(suffixes)})",
+                       err=True)
+    return found
+
+
 def collect_submissions(paths: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[list[tuple[Path, str]], list[str]]:
     """(file, student name) for every submission under ``paths``; a student is named by the
     file's path under the folder given (``alice/proof.md`` -> ``alice__proof``)."""
@@ -349,8 +369,7 @@ def collect_submissions(paths: tuple[str, ...], suffixes: tuple[str, ...]) -> tu
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            files = folder_files(path, suffixes, recursive=True)
             if not files:
                 errors.append(f"{raw}: no submissions ({', '.join('*' + s for s in suffixes)}) in this folder")
             pairs = [(p, student_name(p, path)) for p in files]

@@ -18,6 +18,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from ..latex import rules
+from ..latex.macros import expand
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
 from .readings import adopt, settled
@@ -42,8 +43,8 @@ class Reading:
     slips: list[rules.Finding]
 
 
-def read(text: str, notation: Notation | None) -> Reading:
-    repaired, damage = rules.apply(text, "damage", notation)
+def read(text: str, notation: Notation | None, macros: dict | None = None) -> Reading:
+    repaired, damage = rules.apply(expand(text, macros), "damage", notation)
     reading, slips = rules.apply(repaired, "slip", notation)
     return Reading(text, reading, damage, slips)
 
@@ -112,7 +113,7 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
     final = yield from _final(base, infos, walked, options)
     displays = []
     for piece in doc.lone:
-        displays.append((yield from _lone_display(piece, infos)))
+        displays.append((yield from _lone_display(piece, infos, doc.macros)))
     return DerivationResult(doc.path, str(header.get("source", "")), title, steps, final, displays,
                             sizes=dict(base.sizes), inferred=inferred, notation=header if inferred is not None else None)
 
@@ -231,7 +232,7 @@ class _Walked:
 def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
                 targets: tuple, options: Options):
     first_info = infos[chain.first.block]
-    start = read(chain.first.text, first_info.notation)
+    start = read(chain.first.text, first_info.notation, doc.macros)
     track = _Track(start, anchor=start)
     out: list[StepResult] = []
     target = None
@@ -239,7 +240,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         info = infos[link.piece.block]
         assume = tuple(dict.fromkeys(first_info.assume + info.assume + chain.conditions))
         step = _new_step(doc, chain, link, ids[id(link)], track)
-        reading = read(link.piece.text, info.notation)
+        reading = read(link.piece.text, info.notation, doc.macros)
         damage, repaired_text = _damage(doc, chain, link, step, start, reading)
         if info.kind == "definition" and position == 0:
             step.kind, step.verdict = "definition", "valid"
@@ -261,6 +262,12 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         elif verdict == "invalid" and info.kind == "conditional":
             step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
             track_next = track.moved(reading, step.id, known=False)
+        elif verdict == "invalid" and link.piece.joined:
+            # A ⟹ B states an implication: neither equation is claimed to hold everywhere
+            step.verdict, step.reason = "unsupported", NotSupported(
+                f"an equation joined to another by `{link.piece.joined}` (an implication), which does not "
+                "hold as an identity")
+            track_next = track.moved(reading, step.id, known=False)
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
         if position == 0 and len(chain.links) == 1 and step.equation and result is not None \
@@ -275,7 +282,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
 def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Reading, reading: Reading):
     """The damage a step's text carries, its slips (as notes), and the repaired text of the step."""
     block = doc.blocks[link.piece.block]
-    damage = [d.message for d in reading.damage]
+    damage = [d.message for d in reading.damage] + ([link.piece.damage] if link.piece.damage else [])
     step.notes.extend(dict.fromkeys(s.message for s in reading.slips))
     repaired = reading.text
     if step.equation:  # the step is the whole equation: its left side's damage is its own
@@ -395,21 +402,22 @@ def _new_step(doc: Document, chain: Chain, link: Link, sid: str, track: _Track) 
                       equation=link.latex_start != link.piece.start,
                       tag=block.tag, justification=block.before if first_in_block else "",
                       source_line=doc.source_line(doc.line_of(link.latex_start)),
-                      compared_with=compared_step)
+                      compared_with=compared_step,
+                      location=doc.location(link.latex_start))
 
 
 def _empty_display(doc: Document, block: Block, sid: str) -> StepResult:
     line = block.line
-    return StepResult(id=sid, line=line, latex=block.content.strip(), verdict="garbled",
-                      reason=Damaged(f"an empty display: only the equation number ({block.tag}) is left, split off "
-                                     "its equation or with the equation lost" if block.tag else "an empty display"),
+    what = block.broken or (f"an empty display: only the equation number ({block.tag}) is left, split off "
+                            "its equation or with the equation lost" if block.tag else "an empty display")
+    return StepResult(id=sid, line=line, latex=block.content.strip(), verdict="garbled", reason=Damaged(what),
                       kind="display", tag=block.tag, source_line=doc.source_line(line),
-                      justification=block.before)
+                      justification=block.before, location=doc.location(block.start))
 
 
-def _lone_display(piece: Piece, infos: dict[int, _BlockInfo]):
+def _lone_display(piece: Piece, infos: dict[int, _BlockInfo], macros: dict):
     info = infos[piece.block]
-    reading = read(piece.text, info.notation)
+    reading = read(piece.text, info.notation, macros)
     result = yield Task("inspect", info.spec, reading.text)
     notes = [s.message for s in reading.slips] + result.notes
     reason = "an expression with no relation: nothing to check"

@@ -58,6 +58,7 @@ class StepResult:
     justification: str = ""
     source_line: int | None = None
     compared_with: str | None = None  # id of the step whose expression this one was proved equal to
+    location: str = ""              # where a reader finds it: "line 12", or "cell 4, line 2" in a notebook
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
+from ..notation.einstein import matched_sums
 from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
@@ -121,6 +122,8 @@ def _run(task: Task, target: list) -> Result:
             return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
                           definition=is_definition(lhs, ctx.notation))
         rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
+        if ctx.notation.einstein:
+            lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices)
         if task.kind == "reference":
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
