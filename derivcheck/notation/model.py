@@ -324,8 +324,9 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
     for name, fam in sorted(families.items()):
         if fam["role"] != "unknown":
             continue
-        if name in CONVENTIONS["constant"] or (name.startswith("\\") and name[1:].isalpha()
-                                                and name[1:].islower() and not fam["sub"]):
+        # a lowercase command is a constant (\lambda); a bare \sum or \prod names a quantity defined in words
+        if name in CONVENTIONS["constant"] or (name.startswith("\\") and name[1:].isalpha() and name[1:].islower()
+                                                and not fam["sub"] and name not in ("\\sum", "\\prod")):
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
             continue
