@@ -190,7 +190,7 @@ def test_a_step_after_an_unreadable_one_is_refuted_only_if_nothing_in_between_co
     last step is undecided; a step that returns to the start is proved across it (a chain of equalities)."""
     r = run_text(SOFTMAX_HEADER + r"""
 $$
-x_i y_k = x_i y_k \big|_{x_1 = 1} = 2 x_i y_k = x_i y_k
+x_i y_k = \sqrt[1]{x_i} y_k = 2 x_i y_k = x_i y_k
 $$
 """)
     assert [s.verdict for s in r.steps] == ["unsupported", "undecided", "valid"]

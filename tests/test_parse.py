@@ -106,3 +106,104 @@ def test_a_script_span_includes_its_braces():
     text = r"e^{f_{y_{i}}}"
     node = P(text)
     assert node.span == (0, len(text))
+
+
+# ----------------------------------------------------------------------------- notation in the wild
+# (docs/notation.md lists every form with its example; these pin the node shapes the evaluator reads)
+
+def test_evaluation_at_a_point_is_an_at_node():
+    node = P(r"g \left. \frac{df}{dx} \right|_{x=0}")
+    at = node.factors[1]
+    assert isinstance(at, n.At) and isinstance(at.body, n.Deriv)
+    assert at.point == (n.Rel("=", n.Sym("x"), n.Num("0")),)
+    bare = P(r"\frac{d}{dx} f(x) \Big|_{x=a, y=1}")
+    assert isinstance(bare, n.At) and isinstance(bare.body, n.Deriv) and len(bare.point) == 2
+    with pytest.raises(LatexError, match="not a point"):
+        P(r"f(x)|_{2}")
+
+
+def test_a_bar_is_a_norm_a_condition_or_a_point_by_where_it_stands():
+    assert P(r"|a - b|^2") == n.Scripted(n.Norm(n.Add((n.Sym("a"), n.Neg(n.Sym("b"))))), sup=n.Num("2"))
+    assert P(r"|a| |b|") == n.Mul((n.Norm(n.Sym("a")), n.Norm(n.Sym("b"))))
+    assert isinstance(P(r"P(y | x)").args[0], n.Given)
+    assert isinstance(P(r"P(y \mid |x|)").args[0], n.Given)
+    assert P(r"\left| x \right|_2") == n.Scripted(n.Norm(n.Sym("x")), sub=(n.Num("2"),))
+
+
+def test_a_sum_with_its_index_left_implicit():
+    s = P(r"\frac{e^{x_i}}{\sum e^{x_k}}").den
+    assert isinstance(s, n.Sum) and s.index == "k" and s.lower is None and s.upper is None
+    assert P(r"\sum^C x_c") == P(r"\sum_{c}^{C} x_c")
+    assert P(r"\sum \sum_j w_{ij} x_j") == P(r"\sum_i \sum_j w_{ij} x_j")     # j is bound inside
+    with pytest.raises(LatexError, match="indexed by i, j"):
+        P(r"\sum w_{ij} x_j")
+    with pytest.raises(LatexError, match="nothing in its body is indexed"):
+        P(r"\sum e^k")
+
+
+def test_a_bare_sum_is_a_name():
+    node = P(r"\frac{e_j' \sum - e_j \sum'}{\sum^2}")
+    assert node.den == n.Scripted(n.Sym("\\sum"), sup=n.Num("2"))
+    first, second = node.num.terms
+    assert first.factors == (n.Scripted(n.Sym("e'"), sub=(n.Sym("j"),)), n.Sym("\\sum"))
+    assert second.arg.factors[1] == n.Sym("\\sum'")
+    with pytest.raises(LatexError, match="nothing to act on"):
+        P(r"\frac{a}{\sum_K}")              # a sum with an index but no body is still refused
+
+
+def test_words_are_names_prose_stays_text_and_function_words_apply():
+    assert P(r"\text{CE}(y, p)") == n.Call(n.Sym("\\operatorname{CE}"), (n.Sym("y"), n.Sym("p")))
+    assert P(r"\text{CE}") == P(r"\mathrm{CE}") == P(r"{\rm CE}")
+    assert P(r"\mathrm{log} x") == P(r"\text{log}(x)") == P(r"\log x") == n.Apply("log", n.Sym("x"))
+    assert P(r"L_{\text{CE}}") == n.Sym("L_{\\text{CE}}")          # a label, spelled as before
+    assert P(r"J_{\mathrm{reg}}") == n.Sym("J_{\\operatorname{reg}}")
+    assert P(r"\text{otherwise}") == n.Text("otherwise")
+    case = P(r"\begin{cases} a & {\rm if}~i=j \\ b & {\rm otherwise} \end{cases}")
+    assert case.branches == ((n.Sym("a"), n.Rel("=", n.Sym("i"), n.Sym("j"))), (n.Sym("b"), None))
+
+
+def test_transposes_and_primes():
+    top = n.Scripted(n.Sym("x"), sup=n.Transpose())
+    assert P(r"x^\top") == P(r"x^\intercal") == P(r"x^\text{T}") == P(r"x^{\text{T}}") == top
+    assert P(r"x^{\mathrm{T}}") == P(r"x^T") == n.Scripted(n.Sym("x"), sup=n.Sym("T"))   # the notation decides
+    assert P(r"w^{'\top}") == n.Scripted(n.Sym("w'"), sup=n.Transpose())
+    assert P(r"\frac{dL}{dw^{'}}").wrt == n.Sym("w'")
+    assert P(r"f^\prime(x)") == P(r"f'(x)") == n.Call(n.Sym("f'"), (n.Sym("x"),))
+    assert P(r"e_j'") == P(r"e'_j")
+
+
+def test_products_and_fractions_written_other_ways():
+    assert P(r"(h - y) * x") == P(r"(h - y) \cdot x") == P(r"(h - y) x")
+    assert P(r"x^{*} y") == n.Mul((n.Sym("x^*"), n.Sym("y")))         # a star as a superscript is a name
+    assert P(r"{a \over b}") == P(r"a \over b") == P(r"\frac{a}{b}")
+    assert P(r"\frac12") == P(r"\frac{1}{2}")
+    assert P(r"\frac{x_12}{3}") == P(r"\frac{x_1 2}{3}")          # one-character arguments, nested
+    assert P(r"\partial y / \partial x z") == n.Mul((n.Deriv(n.Sym("y"), n.Sym("x")), n.Sym("z")))
+    assert P(r"{\partial L \over \partial w}") == n.Deriv(n.Sym("L"), n.Sym("w"))
+    with pytest.raises(LatexError, match="needs \\\\partial"):
+        P(r"y / \partial x")
+
+
+def test_styles_around_an_indexed_letter_or_a_list():
+    assert P(r"\hat{y_i}") == P(r"\hat{y}_i")
+    assert P(r"\hat{x^{(i)}}") == P(r"\hat{x}^{(i)}")
+    assert P(r"\text{CE}(\bf{y,\hat{y}})").args == (n.Sym("y"), n.Sym("\\hat{y}"))
+    assert P(r"h_\mathbf{w}(x)") == P(r"h_w(x)")
+    with pytest.raises(LatexError, match="comma list"):
+        P(r"a + \bf{y, z}")
+
+
+def test_layout_wrappers_keep_their_content():
+    assert P(r"\boxed{x + 1} y") == P(r"{x + 1} y")
+    assert P(r"\cancel{x} y") == P(r"x y")
+    assert P(r"\textcolor{red}{a} b") == P(r"\color{red}{a} b") == P(r"a b")
+    assert P(r"\Large \displaystyle \left. a \right. + b") == P(r"a + b")
+
+
+def test_spans_of_the_new_forms_point_into_the_text():
+    text = r"c + \left. f(x) \right|_{x=0}"
+    at = P(text).terms[1]
+    assert text[at.span[0]:at.span[1]] == r"\left. f(x) \right|_{x=0}"
+    text = r"2 |a - b|"
+    norm = P(text).factors[1]
+    assert text[norm.span[0]:norm.span[1]] == "|a - b|"

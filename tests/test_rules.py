@@ -55,3 +55,35 @@ def test_stray_command_in_derivative_denominator():
 def test_prose_inside_a_display_is_found():
     assert rules.prose_in_display("a = b \nwhere  $b = c$ \n(1)") == 6
     assert rules.prose_in_display(r"a = \text{where} b") is None
+
+
+@pytest.mark.parametrize("text", [r"0.5 x + 2.5", r"a = b.", r"x^T. Correct", "logreg.md", r"1 + ... + n",
+                                  r"\left.(x^2)\right|_{x=1}", r"x \text{e.g. y}", r"a. b"])
+def test_a_period_that_may_be_a_decimal_point_or_a_full_stop_is_left_alone(text):
+    assert rules._period_products(text, None) == []
+
+
+def test_periods_between_factors_are_one_slip_for_the_step():
+    text, found = rules.apply(r"2.x^{(i)}.(w_0 + w_1) + w_{1}.x_1 + \rgroup.y", "slip", None)
+    assert text == r"2 \cdot x^{(i)} \cdot (w_0 + w_1) + w_{1} \cdot x_1 + \rgroup \cdot y"
+    assert [f.message for f in found] == ["a period between two factors read as a product (4 in this step)"]
+
+
+def test_names_are_not_rewritten_inside_text_commands():
+    text = r"\mathrm{net}_1 + \text{softmax}(x) + \operatorname{NLL} + E_{\text{train}} + \text{log x}"
+    for rule in rules.RULES:
+        assert rule.find(text, NOTATION) == [], rule.name
+
+
+def test_delta_is_a_partial_only_when_bare_in_both_places():
+    assert rules._delta_derivative(r"\frac{\delta_j}{\delta w} + \frac{\delta L}{w}", None) == []
+    text, found = rules.apply(r"\dfrac{\delta{E}}{\delta y}", "slip", None)
+    assert text == r"\dfrac{\partial{E}}{\partial y}" and len(found) == 1
+
+
+def test_layout_wrappers_are_blanked_in_place():
+    from derivcheck.latex.texscan import blank_layout
+    for text, kept in [(r"\boxed{\frac{a}{b} = c}", r"\frac{a}{b} = c"), (r"\color{red}{x = y} + 1", "x = y  + 1"),
+                       (r"\textcolor{red}{a}=b", "a =b"), (r"\color{blue} x = y", "x = y")]:
+        blanked = blank_layout(text)
+        assert len(blanked) == len(text) and blanked.strip() == kept

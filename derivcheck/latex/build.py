@@ -10,13 +10,14 @@ or refused when it has nothing to act on. Everything a marker needs is known at 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from lark import Token
 
 from . import nodes as n
 from .errors import LatexError, MalformedDerivative
 from .nodes import INDICATOR
+from .names import bare_operator, function_word, implicit_index, word
 
 #: The words of a \\text{…} that make a branch of \\begin{cases} the default one.
 OTHERWISE = re.compile(r"\s*(otherwise|else|elsewhere|if not|for all other.*)\s*[.,]?\s*", re.I)
@@ -62,9 +63,33 @@ def unwrap(script):
 
 @dataclass(frozen=True)
 class Over:
-    """``a / \\sum_m`` waiting for the rest of the product: ``a / (\\sum_m …)``."""
+    """``a / \\sum_m`` waiting for the rest of the product: ``a / (\\sum_m …)``; or ``y / \\partial``
+    waiting for the variable after it (``\\partial y / \\partial x``)."""
     num: n.Node
-    prefix: "Prefix"
+    prefix: "Prefix | Partial"
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class PartialOver:
+    """``y / \\partial x`` (and the rest of its product) waiting for the ``\\partial`` before it."""
+    num: n.Node
+    wrt: n.Node
+    rest: n.Node | None
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class Listed:
+    """``\\bf{y,\\hat{y}}``: a comma list inside a style, spread into the arguments it stands among."""
+    items: tuple
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class Primed:
+    """``^{'\\top}``: a prime, then the rest of the superscript."""
+    rest: object
     span: n.Span
 
 
@@ -126,10 +151,6 @@ def flatten_add(left: n.Node, right: n.Node) -> tuple[n.Node, ...]:
     return head + (right,)
 
 
-def respan(node: n.Node, span: n.Span) -> n.Node:
-    return replace(node, span=span)
-
-
 def single(script, what: str, keep_markers: bool = False) -> n.Node:
     """The one expression of a script or braced argument."""
     script = unwrap(script)
@@ -165,8 +186,14 @@ def paren_of(args: tuple, span: n.Span, group: bool = True) -> n.Node:
 
 def combine(left, right, span: n.Span) -> n.Node:
     """``left right`` inside one product: apply a pending operator to everything after it."""
+    if isinstance(left, Over) and isinstance(left.prefix, Partial):
+        wrt, rest = _first_factor(done(right))     # y / ∂x z: the derivative by x, times z
+        return PartialOver(left.num, n.ungroup(wrt), rest, span)
     if isinstance(left, Over):
         return n.Div(left.num, combine(left.prefix, right, span), span=span)
+    if isinstance(left, Partial) and isinstance(right, PartialOver):
+        deriv = n.Deriv(n.ungroup(right.num), right.wrt, span=span)
+        return deriv if right.rest is None else times(deriv, right.rest, span)
     if isinstance(left, Partial):
         return PartialOf(done(right), span)
     if isinstance(left, Prefix) and left.kind == "brace":
@@ -186,6 +213,8 @@ def combine(left, right, span: n.Span) -> n.Node:
         operand = done(right) if left.first is None else times(left.first, done(right), span)
         return _apply_prefix(left, operand, span)
     left = done(left)
+    if function_word(left) is not None:               # \mathrm{log} x, \text{exp} x: the function
+        return _apply_prefix(Prefix("func", name=function_word(left), span=left.span), done(right), span)
     if isinstance(left, n.Sym) and left.name == INDICATOR and isinstance(right, n.Group) \
             and isinstance(right.arg, n.Rel):
         return n.Indicator(right.arg, span=span)
@@ -203,12 +232,24 @@ def times(left: n.Node, right: n.Node, span: n.Span) -> n.Node:
 
 
 def done(x) -> n.Node:
-    """Finish a pending operator at the end of its product (or complain that it has no operand)."""
+    """Finish a pending operator at the end of its product (or complain that it has no operand), and a
+    word of text where it stands as an operand (``\\text{CE}``: a name; a subscript reads it first)."""
+    if isinstance(x, n.Text):
+        return word(x)
     if isinstance(x, Over):
-        raise LatexError(f"{x.prefix.name} after a slash has nothing to act on", x.span[0])
+        what = "\\partial" if isinstance(x.prefix, Partial) else x.prefix.name
+        raise LatexError(f"{what} after a slash has nothing to act on", x.span[0])
+    if isinstance(x, PartialOver):
+        raise LatexError("a derivative written with a slash needs \\partial before its numerator", x.span[0])
+    if isinstance(x, Listed):
+        raise LatexError("a comma list inside a style outside a function's arguments", x.span[0])
+    if isinstance(x, Primed):
+        raise LatexError("a prime in a superscript with nothing under it", x.span[0])
     if isinstance(x, Prefix):
         if x.kind == "brace":
             return n.Underbrace(x.first, "", span=x.span)
+        if x.first is None and x.kind in ("sum", "prod") and x.sub is None:
+            return bare_operator(x.name, x.sup, x.span)     # \sum alone: a name for a sum
         if x.first is None:
             raise LatexError(f"{x.name or x.kind} has nothing to act on", x.span[0])
         return _apply_prefix(x, x.first, x.span)
@@ -217,6 +258,14 @@ def done(x) -> n.Node:
     if isinstance(x, PartialOf):
         raise LatexError("\\partial outside a fraction", x.span[0])
     return x
+
+
+def _first_factor(node: n.Node) -> tuple[n.Node, n.Node | None]:
+    """The first factor of a product and the rest of it (None when there is no rest)."""
+    if not isinstance(node, n.Mul):
+        return node, None
+    rest = node.factors[1:]
+    return node.factors[0], rest[0] if len(rest) == 1 else n.Mul(rest, span=(rest[0].span[0], rest[-1].span[1]))
 
 
 def done_or_none(x):
@@ -278,7 +327,7 @@ def _sum(op: Prefix, body: n.Node, span: n.Span) -> n.Node:
     if items[:1] == ("substack",):
         items = items[1:]
     if not items:
-        raise LatexError(f"{op.name} without an index", span[0])
+        return n.Sum(implicit_index(op.name, body, span), None, op.sup, (), body, product, span)
     first, conditions = items[0], tuple(items[1:])
     if any(not isinstance(c, n.Rel) for c in conditions):
         if all(isinstance(c, n.Sym) for c in items):  # \sum_{i,j}: one sum per index

@@ -195,6 +195,15 @@ class Underbrace:
 
 
 @dataclass(frozen=True)
+class At:
+    """``\\left. f \\right|_{x=a}`` (or ``f(x)\\big|_{x=a}``): ``body`` evaluated where the left side
+    of each relation of ``point`` (a variable) takes the value of its right side."""
+    body: "Node"
+    point: tuple[Rel, ...]
+    span: Span = field(default=(0, 0), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Unknown:
     """A command derivcheck does not know; evaluating it is reported as unsupported."""
     name: str
@@ -202,7 +211,7 @@ class Unknown:
 
 
 Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm, Group, Vector, Matrix, Dots,
-             Rel, Given, Indicator, Cases, Sum, Deriv, Apply, Text, Transpose, Underbrace, Unknown]
+             Rel, Given, Indicator, Cases, Sum, Deriv, Apply, Text, Transpose, Underbrace, At, Unknown]
 
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
 INDICATOR = "\\mathbb{1}"

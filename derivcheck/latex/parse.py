@@ -15,7 +15,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from . import nodes as n
 from .build import done
-from .commands import CommandPostLexer
+from .lexer import CommandPostLexer
 from .errors import LatexError, TooLarge
 from .transform import ToNodes
 
@@ -29,7 +29,8 @@ MAX_LENGTH = 200_000
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = (Path(__file__).with_name("latex.lark")).read_text()
-    return Lark(grammar, parser="lalr", postlex=CommandPostLexer(), keep_all_tokens=True,
+    # the basic lexer: the post-lexer looks ahead, so tokens cannot depend on the parser's state
+    return Lark(grammar, parser="lalr", lexer="basic", postlex=CommandPostLexer(), keep_all_tokens=True,
                 maybe_placeholders=False, transformer=ToNodes())
 
 
@@ -45,6 +46,21 @@ def nesting_depth(text: str) -> int:
     return best
 
 
+#: Words that open a condition: a side that starts with one (``{\\rm if}~i``) is a condition the step
+#: holds under, cut from its relation, not an expression.
+CONDITION_WORDS = frozenset({"if", "when", "whenever", "for", "unless", "provided"})
+
+
+def _not_a_condition(node: n.Node) -> n.Node:
+    """Refuse a side that is a condition where an expression belongs (``{\\rm if}~i = j, a = b`` split at
+    its relations): comparing the links after it would drop the condition silently."""
+    if isinstance(node, n.Mul) and isinstance(node.factors[0], n.Text) \
+            and node.factors[0].text.strip().lower() in CONDITION_WORDS:
+        raise LatexError(f"a condition ('{node.factors[0].text.strip()} …') where an expression belongs: the "
+                         "steps after it hold under it, which derivcheck cannot read here", node.span[0])
+    return node
+
+
 @lru_cache(maxsize=4096)
 def parse_expression(text: str) -> n.Node:
     """Parse one side of a relation; raise LatexError with the position of the problem."""
@@ -56,7 +72,7 @@ def parse_expression(text: str) -> n.Node:
         raise TooLarge(f"an expression of {len(text):,} characters (at most {MAX_LENGTH:,} are read)")
     parser = _parser()
     try:
-        return done(parser.parse(text))
+        return _not_a_condition(done(parser.parse(text)))
     except VisitError as err:
         inner = err.orig_exc
         if isinstance(inner, LatexError):

@@ -135,6 +135,11 @@ def _underbrace(x: n.Underbrace) -> str:
     return f"\\underbrace{{{to_latex(x.body)}}}_{{\\text{{{x.label}}}}}"
 
 
+def _at(x: n.At) -> str:
+    point = ", ".join(to_latex(r) for r in x.point)
+    return f"\\left. {to_latex(x.body)} \\right|_{{{point}}}"
+
+
 def _unknown(x: n.Unknown) -> str:
     return x.name
 

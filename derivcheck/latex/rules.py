@@ -9,8 +9,8 @@ Two kinds, and they are reported differently:
 * **slip** — the author's own habit, with one clear reading (``log`` without a backslash, ``fy_i``
   for ``f_{y_i}``). The step is judged on that reading and the slip is noted.
 
-Layout-only normalisation (``\\left``, spacing, ``\\limits``) is not here: the lexer drops those
-commands (commands.py, LAYOUT).
+Layout-only normalisation (``\\left``, spacing, ``\\limits``, ``\\boxed``, colours) is not here: the
+post-lexer drops those commands (commands.py LAYOUT, lexer.py). docs/notation.md lists every form read.
 
 Each rule carries an example and the text it must become; tests/test_rules.py checks them all.
 """
@@ -146,10 +146,30 @@ def _fractions(text: str):
 
 # ----------------------------------------------------------------------------- slips
 
+_BARE_FUNCTION = re.compile(r"(?<![\\A-Za-z])(log|ln|exp)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum)|\s+[A-Za-z\\])")
+
+
 def _bare_functions(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``log(p)``, ``log p_i``: a function's name without its backslash, before its argument."""
     return [(Edit(m.start(), m.end(), "\\" + m.group(1)),
              f"`{m.group(1)}` written without a backslash; read as `\\{m.group(1)}`")
-            for m in re.finditer(r"(?<![\\A-Za-z])(log|ln|exp)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum))", text)]
+            for m in _unprotected(text, _BARE_FUNCTION)]
+
+
+def _delta_derivative(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\frac{\\delta L}{\\delta w}``: a bare ``\\delta`` (no index) opening both the numerator and the
+    denominator is the derivative's ``\\partial`` (an indexed ``\\delta_j`` is a quantity)."""
+    out = []
+    bare = re.compile(r"\s*\\delta(?![A-Za-z_^'])\s*(?=\S)")
+    for num, den, den_start in _fractions(text):
+        num_start = den_start - 2 - len(num)
+        m, d = bare.match(num), bare.match(den)
+        if m and d and num[m.end():].strip() and den[d.end():].strip():
+            for start, found in ((num_start, m), (den_start, d)):
+                at = start + found.group(0).index("\\delta")
+                out.append((Edit(at, at + len("\\delta"), "\\partial"), ""))
+            out[-2] = (out[-2][0], "`\\delta` read as `\\partial` in a derivative written with it")
+    return out
 
 
 def _lost_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
@@ -166,6 +186,74 @@ def _lost_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str
     return out
 
 
+#: Spans no slip rule looks inside: the words of ``\\text{…}`` and its kin, environment names, labels.
+_PROTECTED = re.compile(r"\\(text\w*|mathrm|operatorname\*?|mbox|rm|begin|end|label|tag|textcolor|color)\s*"
+                        r"\{[^{}]*\}|\\rm\s+[A-Za-z]+")
+#: Multi-letter names written without ``\\text``/``\\mathrm``; each letter alone would be a product.
+BARE_NAMES = ("net", "out", "NLL", "CE", "BCE", "MSE", "SSE", "RSS", "KL", "ReLU", "relu", "softmax", "sigmoid",
+              "diag")
+#: Words written as a subscript without ``\\text``: ``E_{train}`` names a symbol, it is not E_{t r a i n}.
+SUBSCRIPT_WORDS = ("train", "test", "val", "valid", "reg", "new", "old", "max", "min", "data", "true", "pred",
+                   "total", "init", "out", "hidden")
+#: A period between two factors (``2.x``, ``).(``, ``w_{1}.x_1``, ``\\rgroup.x``, ``a . (b)``): never before a
+#: digit (a decimal point), the end, a line break, a relation or prose; never a letter, then a period and a
+#: letter (``logreg.md``) or a space and a letter (the end of a sentence: ``x^T. Correct``); not ``\\left.``.
+_PERIOD = re.compile(r"(?<!\.)[ \t]*\.(?!\.)[ \t]*")
+_FACTOR_START = re.compile(r"[(\[{]|\\(?!\\|q?quad\b|text|right|end\b|[,;:! ])")
+_BEFORE_PERIOD = re.compile(r"(\\[A-Za-z]+|[A-Za-z0-9})\]])\Z")
+
+
+def _unprotected(text: str, pattern: re.Pattern) -> list[re.Match]:
+    """Matches of ``pattern`` outside text commands and labels."""
+    guarded = [m.span() for m in _PROTECTED.finditer(text)]
+    return [m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in guarded)]
+
+
+def _period_products(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """One finding says it for every period of the step (the edits after the first carry no message)."""
+    found = [m for m in _unprotected(text, _PERIOD) if _is_product(text, m)]
+    return [(Edit(m.start(), m.end(), " \\cdot "), "" if i else
+             f"a period between two factors read as a product ({len(found)} in this step)" if len(found) > 1 else
+             "a period between two factors read as a product")
+            for i, m in enumerate(found)]
+
+
+def _is_product(text: str, m: re.Match) -> bool:
+    before = _BEFORE_PERIOD.search(text[max(0, m.start() - 30):m.start()])
+    if before is None or before.group(1) in ("\\left", "\\right", "\\middle"):
+        return False
+    after = text[m.end():]
+    if _FACTOR_START.match(after):
+        return True
+    letter_before = len(before.group(1)) == 1 and before.group(1).isalpha()
+    return bool(re.match(r"[A-Za-z]", after)) and not letter_before and not m.group(0).endswith((" ", "\t"))
+
+
+def _bare_names(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    names = re.compile(r"(?<![\\A-Za-z])(" + "|".join(BARE_NAMES) + r")(?![A-Za-z])")
+    words = re.compile(r"(?<=_)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r")\s*\}")
+    out = [(Edit(m.start(), m.end(), f"\\mathrm{{{m.group(1)}}}"),
+            f"`{m.group(1)}` read as one name, $\\mathrm{{{m.group(1)}}}$") for m in _unprotected(text, names)]
+    out += [(Edit(m.start(), m.end(), f"{{\\text{{{m.group(1)}}}}}"),
+             f"the subscript `{m.group(1)}` read as a word, $\\text{{{m.group(1)}}}$")
+            for m in _unprotected(text, words)]
+    return out
+
+
+def _kronecker_without_underscore(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\delta{ik}``: two index letters in braces right after ``\\delta``, its underscore lost."""
+    return [(Edit(m.start(), m.end(), f"\\delta_{{{m.group(1)}}}"),
+             f"`\\delta{{{m.group(1)}}}` read as $\\delta_{{{m.group(1)}}}$ (a subscript's underscore lost)")
+            for m in re.finditer(r"(?<![_^])\\delta\s*\{\s*([a-z]\s*,?\s*[a-z])\s*\}", text)]
+
+
+def _detached_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\theta{_k}``: a subscript braced on its own after a symbol, which TeX sets as that symbol's."""
+    return [(Edit(m.start(), m.end(), f"_{m.group(1)}"),
+             f"`{m.group(0).strip()}` read as the subscript `_{m.group(1)}` of the symbol before it")
+            for m in re.finditer(r"(?<=[A-Za-z}])\s*\{\s*_\s*(\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+)\s*\}", text)]
+
+
 RULES: tuple[Rule, ...] = (
     Rule("eaten-escape", "damage", "a backslash escape eaten in transcription (\\b, \\r, \\t, \\f, \\n, \\a)",
          _eaten_escapes, "g_j(oldsymbol{z})\\cdot y\night)", "g_j(\\boldsymbol{z})\\cdot y\\right)"),
@@ -177,6 +265,16 @@ RULES: tuple[Rule, ...] = (
          _bare_functions, "-log\\left(p\\right)", "-\\log\\left(p\\right)"),
     Rule("lost-subscript", "slip", "an index family written without its subscript, before a class label",
          _lost_subscript, "e^{fy_{i}}", "e^{f_{y_{i}}}"),
+    Rule("delta-derivative", "slip", "\\frac{\\delta L}{\\delta w}: \\delta standing for \\partial",
+         _delta_derivative, "\\frac{\\delta L}{\\delta w_j} + \\delta_j", "\\frac{\\partial L}{\\partial w_j} + \\delta_j"),
+    Rule("period-product", "slip", "a period between two factors, for a product (never a decimal point)",
+         _period_products, "2.x^{(i)}.(w_0 + 0.5) = a", "2 \\cdot x^{(i)} \\cdot (w_0 + 0.5) = a"),
+    Rule("bare-name", "slip", "a multi-letter name written without \\text or \\mathrm, in a formula or a subscript",
+         _bare_names, "NLL = E_{train} + net_1", "\\mathrm{NLL} = E_{\\text{train}} + \\mathrm{net}_1"),
+    Rule("kronecker-underscore", "slip", "\\delta{ik}: a Kronecker delta whose subscript lost its underscore",
+         _kronecker_without_underscore, "-y_i \\delta{ik}", "-y_i \\delta_{ik}"),
+    Rule("detached-subscript", "slip", "x{_k}: a subscript braced on its own after its symbol",
+         _detached_subscript, "\\partial \\theta{_k}", "\\partial \\theta_k"),
 )
 
 
@@ -191,7 +289,7 @@ def apply(text: str, kind: str, notation: Letters | None) -> tuple[str, list[Fin
             continue
         for edit, message in sorted(found, key=lambda f: -f[0].start):
             text = text[:edit.start] + edit.replacement + text[edit.end:]
-        findings.extend(Finding(rule.name, message) for _, message in found)
+        findings.extend(Finding(rule.name, message) for _, message in found if message)
     return text, findings
 
 

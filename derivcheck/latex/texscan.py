@@ -2,10 +2,13 @@
 
 Splitting a display at its top-level relations, splitting aligned rows at ``\\\\``, and finding
 the closing brace of ``\\frac{…}`` all need the same thing: how deep each position sits in braces,
-brackets, parentheses (``\\{ \\}`` included) and environments. One scan serves them all.
+brackets, parentheses (``\\{ \\}`` included) and environments. One scan serves them all. Layout wrappers
+(``\\boxed{…}``, ``\\color{red}{…}``) are blanked here too, so a relation inside one can be split.
 """
 
 from __future__ import annotations
+
+import re
 
 OPEN = "{(["
 CLOSE = "})]"
@@ -45,3 +48,22 @@ def closing_brace(text: str, open_pos: int) -> int | None:
         if text[i] == "}" and levels[i] == inside and (i == 0 or text[i - 1] != "\\"):
             return i
     return None
+
+
+#: Wrappers whose braced argument is the content (``\\boxed{a = b}``): the command and its braces are
+#: layout. ``\\color{red}{…}``/``\\textcolor{red}{…}`` drop their first argument with the command.
+_WRAPPER = re.compile(r"\\(boxed|cancel|bcancel|xcancel)\s*(?=\{)|\\(textcolor|color)\s*\{[^{}]*\}\s*(?=\{)?")
+
+
+def blank_layout(text: str) -> str:
+    """``text`` with layout wrappers blanked to spaces, the same length so positions hold:
+    ``\\boxed{a = b}`` becomes ``       a = b ``, so a relation inside a box or a colour is found
+    where the display is split. (Inside one side the grammar drops the same commands.)"""
+    out = list(text)
+    for m in _WRAPPER.finditer(text):
+        out[m.start():m.end()] = " " * (m.end() - m.start())
+        if m.end() < len(text) and text[m.end()] == "{":
+            close = closing_brace(text, m.end())
+            if close is not None:
+                out[m.end()] = out[close] = " "
+    return "".join(out)

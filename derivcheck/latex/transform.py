@@ -12,21 +12,18 @@ from dataclasses import dataclass, replace
 from lark import Token, Transformer
 
 from . import nodes as n
-from .build import Over, Partial, PartialOf, Prefix, Script, before_semicolon, brace_label, cases, combine, done, \
-    done_or_none, finished, flatten_add, fraction, function_head, layer, name_label, paren_of, powered, respan, \
-    single, times, unwrap, with_last
+from .build import Listed, Over, Partial, PartialOf, Prefix, Primed, Script, before_semicolon, brace_label, cases, \
+    combine, done, done_or_none, finished, flatten_add, fraction, function_head, layer, name_label, paren_of, \
+    powered, single, times, unwrap, with_last
 from .errors import LatexError
+from .names import function_word, primed_operator
 from .nodes import INDICATOR
+from .styles import evaluated_at, styled, text_token, word_over
 
-STYLE_TRANSPARENT = {"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "\\vec", "\\mathsf"}
-STYLE_NAMING = {"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
-                "\\overline", "\\tilde", "\\widetilde"}
 CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
 MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
 #: Symbols whose numbered superscript after a subscript is a layer (``\\delta_k^{(2)}``), not an index.
 LAYERED = frozenset({"\\delta"})
-#: Words that name a function even in ``\\text{…}``.
-NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid", "diag"})
 
 
 def _span(meta) -> n.Span:
@@ -38,7 +35,8 @@ def _tok_span(tok: Token) -> n.Span:
 
 
 #: Tokens that only delimit: kept by the parser so spans include them, dropped before the rules see them.
-PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _COLON _AMP _DBLBS _LSET _RSET".split())
+PUNCTUATION = frozenset("_SUB _SUP _LPAR _RPAR _LBRK _RBRK _LBR _RBR _COMMA _COLON _AMP _DBLBS _LSET _RSET _LEVAL "
+                        "_REVAL".split())
 
 
 def _cover(children) -> n.Span:
@@ -108,6 +106,10 @@ class _Operators:
 
     @_rule
     def mul(self, meta, c):
+        if c[1] == n.Text(""):        # a{}: an empty group is nothing
+            return done(c[0])
+        if c[0] == n.Text(""):
+            return c[1]
         return combine(c[0], c[1], _span(meta))
 
     @_rule
@@ -121,6 +123,8 @@ class _Operators:
     def div(self, meta, c):
         if isinstance(c[2], Prefix) and c[2].first is None and c[2].kind in ("sum", "prod", "func"):
             return Over(done(c[0]), c[2], _span(meta))    # 1/\sum_m e^{s_m}: the sum takes what follows
+        if isinstance(c[2], Partial):
+            return Over(done(c[0]), c[2], _span(meta))    # \partial y / \partial x: by what follows
         return n.Div(done(c[0]), done(c[2]), span=_span(meta))
 
 
@@ -171,12 +175,17 @@ class _Scripts:
             last = base.factors[-1]
             return with_last(base, self.superscript([last, script]))
         inner = unwrap(script)
+        if isinstance(inner, Primed):               # w^{'\top}: w', then the rest of the superscript
+            primed = self.prime([base, inner])
+            return primed if inner.rest is None else self.superscript([primed, inner.rest])
         if isinstance(inner, tuple) and len(inner) == 1:
             inner = inner[0]
-        if isinstance(inner, Prefix) and inner.kind == "func" and isinstance(done_or_none(base), (n.Sym, n.Scripted)):
-            # a_n^{\max}: a word over a symbol names another symbol
+        if inner == n.Text("T"):                    # x^{\text{T}}: an upright T is a transpose
+            inner = script = n.Transpose(span=inner.span)
+        word = word_over(inner)
+        if word is not None and isinstance(done_or_none(base), (n.Sym, n.Scripted)):
+            # a_n^{\max}, w^{\text{new}}: a word over a symbol names another symbol
             target = done(base)
-            word = f"^{{\\{inner.name}}}"
             if isinstance(target, n.Sym):
                 return n.Sym(target.name + word, span=span)
             if isinstance(target.base, n.Sym) and target.sup is None:
@@ -197,6 +206,8 @@ class _Scripts:
             raise LatexError(f"a superscript on {base.kind} is not understood", span[0])
         if isinstance(base, n.Sym) and isinstance(sup, n.Sym) and sup.name in ("*", "\\star"):
             return n.Sym(base.name + "^*", span=span)
+        if isinstance(sup, n.Sym) and sup.name == "'" and isinstance(done_or_none(base), (n.Sym, n.Scripted)):
+            return self.prime([base, sup])          # f^\prime is f'
         if isinstance(base, n.Scripted) and isinstance(base.base, n.Sym) and base.base.name in LAYERED \
                 and base.sup is None and layer(sup):
             return replace(base, base=n.Sym(f"{base.base.name}^{{{layer(sup)}}}"), span=span)
@@ -206,10 +217,16 @@ class _Scripts:
 
     @_rule
     def prime(self, meta, c):
+        span = _span(meta)
+        op = c[0]
+        if isinstance(op, Prefix) and op.kind in ("sum", "prod") and op.sub is op.sup is op.first is None:
+            return primed_operator(op.name, span)     # \sum': the derivative of what \sum names
         base = done(c[0])
         if isinstance(base, n.Sym):
-            return n.Sym(base.name + "'", span=_span(meta))
-        raise LatexError("a prime is only understood on a single symbol", _span(meta)[0])
+            return n.Sym(base.name + "'", span=span)
+        if isinstance(base, n.Scripted) and isinstance(base.base, n.Sym) and base.sup is None:
+            return replace(base, base=n.Sym(base.base.name + "'", span=base.base.span), span=span)  # e_j' is e'_j
+        raise LatexError("a prime is only understood on a single symbol", span[0])
 
     @_rule
     def call(self, meta, c):
@@ -227,6 +244,8 @@ class _Scripts:
                 isinstance(head, n.Num) and head.text == "1" or isinstance(head, n.Sym) and head.name == INDICATOR):
             return n.Indicator(args[0], span=span)      # 1(k = y_i), \mathbf{1}(j = y_i)
         head = done(head)
+        if function_word(head) is not None:        # \mathrm{log}(x), \text{exp}(x): the function
+            return n.Apply(function_word(head), paren_of(args, span, group=False), span=span)
         if not function_head(head):
             # x^2 (a+b), σ(z)(1 - σ(z)), (a)(b): a product, not an application
             return times(head, paren_of(args, (args[0].span[0] - 1, span[1])), span)
@@ -256,8 +275,22 @@ class _Scripts:
         return ()
 
     @_rule
+    def primed_script(self, meta, c):
+        return Primed(Script(c[1], _span(meta)), _span(meta))    # ^{'\top}
+
+    @_rule
+    def evaluated(self, meta, c):
+        return evaluated_at(done(c[0]), c[-1], _span(meta))     # \left. f \right|_{x=a}, f(x)|_{x=a}
+
+    @_rule
     def args(self, meta, c):
-        return tuple(done(x) for x in before_semicolon(c))
+        out: list[n.Node] = []
+        for x in before_semicolon(c):
+            if isinstance(x, Listed):       # CE(\bf{y, \hat y}): a styled list is the arguments it lists
+                out.extend(done(i) for i in x.items)
+            else:
+                out.append(done(x))
+        return tuple(out)
 
     @_rule
     def given(self, meta, c):
@@ -306,33 +339,19 @@ class _Primaries:
 
     @_rule
     def text(self, meta, c):
-        tok = c[0]
-        command, _, rest = tok.value.partition("{")
-        content = rest[:-1].strip()
-        if (command.strip() in ("\\mathrm", "\\operatorname") or content in NAMED_FUNCTIONS) and content.isalpha():
-            return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=_tok_span(tok))
-        return n.Text(content, span=_tok_span(tok))
+        return text_token(c[0], _tok_span(c[0]))
 
     @_rule
     def styled(self, meta, c):
-        style, inner = c[0].value, single(c[1], c[0].value)
-        span = _span(meta)
-        if style in STYLE_TRANSPARENT:
-            if isinstance(inner, n.Num) and inner.text == "1":
-                return n.Sym(INDICATOR, span=span)
-            return respan(inner, span)
-        if style in STYLE_NAMING and isinstance(inner, n.Sym):
-            if style == "\\mathbb" and inner.name in ("1", "I"):
-                return n.Sym(INDICATOR, span=span)
-            canonical = {"\\widehat": "\\hat", "\\overline": "\\bar", "\\widetilde": "\\tilde"}.get(style, style)
-            return n.Sym(f"{canonical}{{{inner.name}}}", span=span)
-        if style == "\\mathbb" and isinstance(inner, n.Num) and inner.text == "1":
-            return n.Sym(INDICATOR, span=span)
-        raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
+        return styled(c[0].value, c[1], _span(meta))
 
     @_rule
     def group(self, meta, c):
         return done(c[0])
+
+    @_rule
+    def over(self, meta, c):
+        return fraction(c[0], c[2], _span(meta))    # {a \over b}
 
     @_rule
     def empty_group(self, meta, c):
