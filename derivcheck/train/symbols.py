@@ -1,0 +1,220 @@
+"""Symbols, declared families (inputs, weights, labels) and defined quantities, over arrays.
+
+A symbol bound by the environment is an index array; a declared family is the data it stands for
+(the inputs X, the weights W, the labels as class numbers or one-hot rows), with one named axis
+per written index; a defined symbol is its definition's body, evaluated once (logits and
+probabilities are materialised, as their uses are not linear).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..latex import nodes as n
+from ..notation.header import LABEL_ROLES, Definition, Family
+from .arrays import COL, ROW, SAMPLE, Arr, LiftError, as_float, gather, op
+from .terms import Value, dense, elementwise, rename, times, transpose
+
+
+class SymbolsMixin:
+    """The lifter's symbols, families and definitions (mixed into lift.Lifter)."""
+
+    def _scripted(self, node: n.Scripted, env) -> Arr:
+        base = node.base
+        if isinstance(base, n.Sym) and base.name == "e" and node.sub is None and node.sup is not None \
+                and "e" not in self.notation.families:
+            v = self.value(node.sup, env)
+            v = dense(v)
+            return Arr(op(np.exp, v.data), v.axes)
+        sup_index, power, transposed = self.notation.superscript(node)
+        if isinstance(base, n.Sym):
+            value = self.symbol(base.name, node.sub or (), sup_index, (), env)
+        else:
+            if node.sub:
+                raise LiftError("a subscript on a compound expression")
+            value = self.value(base, env)
+        if transposed:
+            value = transpose(value)
+        if power is not None:
+            value = elementwise(np.power, value, self.value(power, env))
+        return value
+
+    def _call(self, node: n.Call, env) -> Arr:
+        name, sub, sup, _ = parts(node.head)
+        if name is not None and self.notation.definitions_of(name):
+            return self.symbol(name, sub, sup, node.args, env)
+        if len(node.args) != 1:
+            raise LiftError(f"{name or 'an expression'} applied to {len(node.args)} arguments")
+        return times(self.value(node.head, env), self.value(node.args[0], env))
+
+    def symbol(self, name: str, sub, sup, args, env) -> Arr:
+        bound = env.get(name)
+        if isinstance(bound, Arr):
+            return self._select_entries(bound, sub, env, name) if sub else bound
+        if self.notation.definitions_of(name):
+            return self._defined(self.notation.definitions_of(name)[0], sub, sup, args, env)
+        if name in self.notation.families:
+            return self._family(self.notation.families[name], sub, sup, env)
+        if name in self.sizes and not sub:
+            return Arr.scalar(self.sizes[name])
+        if name == "e" and not sub:
+            return Arr.scalar(np.e)
+        if name == "\\delta" and sub:
+            a, b = (self._index_value(i, env) for i in two_indices(sub))
+            out = elementwise(np.equal, a, b)
+            return Arr(op(as_float, out.data), out.axes)
+        raise LiftError(f"{name} has no array value")
+
+    def _index_value(self, item: n.Node, env) -> Arr:
+        if isinstance(item, n.Sym) and item.name in self.notation.indices and item.name not in env:
+            raise LiftError(f"the index {item.name} is free here")
+        return dense(self.value(item, env))
+
+    def _select_entries(self, value: Value, sub, env, name: str) -> Arr:
+        value = dense(value)
+        items = flat_items(sub)
+        positional = [a for a in value.axes if a in (ROW, COL)]
+        if len(items) != len(positional):
+            raise LiftError(f"{name} takes {len(positional)} indices here")
+        for axis, item in zip(positional, items):
+            value = gather(value, axis, self._index_value(item, env))
+        return value
+
+    # ---- declared data
+    def _family(self, fam: Family, sub, sup, env) -> Arr:
+        slots = self._slots(fam)
+        array, axes = self._source(fam)
+        items = list(flat_items(sup)) + list(flat_items(sub))
+        value = Arr(array, axes)
+        named = [s for s in slots if s[0] == "axis"]
+        if len(items) == 1 and len(named) == 2 and isinstance(items[0], n.Mul):
+            items = list(items[0].factors)           # \Theta_{ij}
+        for (kind, axis, _), item in zip(slots, items):
+            value = gather(value, axis, self._index_value(item, env))
+        rest = [s for s in slots[len(items):]]
+        positional = [ROW, COL]
+        for kind, axis, _ in rest:
+            value = value.rename(axis, positional.pop(0))
+        return value
+
+    def _slots(self, fam: Family) -> list[tuple[str, str, str]]:
+        """(kind, axis name in the source array, role) for the family's written indices, in order."""
+        slots = []
+        for n_axis, letter in enumerate(fam.axes):
+            role = self.notation.size_roles.get(self.notation.indices[letter], "")
+            slots.append(("axis", f"@{fam.name}{n_axis}", role))
+        for n_shape, size in enumerate(fam.shape):
+            role = self.notation.size_roles.get(size, "")
+            slots.append(("shape", f"@{fam.name}s{n_shape}", role))
+        return slots
+
+    def _source(self, fam: Family) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The family's data, with one named axis per slot (and the sample axis if implicit)."""
+        slots = self._slots(fam)
+        roles = [r for _, _, r in slots]
+        if fam.role in LABEL_ROLES:
+            return self._labels(fam, slots)
+        if fam.role == "input":
+            data, data_roles = self.data.X, ["samples", "features"]
+        elif fam.role == "weights":
+            for frame in self._frames:
+                frame[0] = True
+            data, data_roles = self.data.W, ["features", "classes"]
+        elif fam.role == "bias":
+            data = self.bias if self.bias is not None else np.zeros(self.data.classes)
+            data_roles = ["classes"]
+        else:
+            raise LiftError(f"{fam.name} ({fam.role}) has no data")
+        axes = []
+        for role in data_roles:
+            if role in roles:
+                axes.append(slots[roles.index(role)][1])
+            elif role == "samples":
+                axes.append(SAMPLE)
+            else:
+                raise LiftError(f"{fam.name} has no index for its {role}")
+        return data, tuple(axes)
+
+    def _labels(self, fam: Family, slots) -> tuple[np.ndarray, tuple[str, ...]]:
+        roles = [r for _, _, r in slots]
+        classes = self.data.y + 1                                     # classes are 1..K in the notation
+        sample_axis = slots[roles.index("samples")][1] if "samples" in roles else SAMPLE
+        if fam.role == "class label":
+            return classes, (sample_axis,)
+        onehot = np.eye(self.data.classes)[self.data.y]
+        class_slot = [s for s in slots if s[2] == "classes"]
+        if not class_slot:
+            raise LiftError(f"the one-hot label {fam.name} has no class index")
+        return onehot, (sample_axis, class_slot[-1][1])
+
+    # ---- defined quantities
+    def _body_env(self, defn: Definition, sub, sup, args, env) -> dict:
+        body_env = {k: v for k, v in env.items() if isinstance(v, Arr) and k in self.notation.indices}
+        sub_items = flat_items(sub)
+        if len(sub_items) == 1 and len(defn.sub_axes) == 2 and isinstance(sub_items[0], n.Mul):
+            sub_items = list(sub_items[0].factors)
+        for letter, item in zip(defn.sup_axes, flat_items(sup)):
+            body_env[letter] = self._index_value(item, env)
+        for letter, item in zip(defn.sub_axes, sub_items):
+            body_env[letter] = self._index_value(item, env)
+        if defn.params is not None and args:
+            for pattern, arg in zip(defn.params, args):
+                self._bind(pattern, arg.arg if isinstance(arg, n.Group) else arg, env, body_env)
+        return body_env
+
+    def _bind(self, pattern: n.Node, arg: n.Node, env, body_env: dict) -> None:
+        if pattern == arg:
+            return
+        if isinstance(pattern, n.Sym):
+            body_env[pattern.name] = self._index_value(arg, env) if pattern.name in self.notation.indices \
+                else self.value(arg, env)
+        elif isinstance(pattern, n.Scripted) and isinstance(arg, n.Scripted) and pattern.sub and arg.sub:
+            for p_item, a_item in zip(flat_items(pattern.sub), flat_items(arg.sub)):
+                if isinstance(p_item, n.Sym):
+                    body_env[p_item.name] = self._index_value(a_item, env)
+        elif isinstance(pattern, (n.Given, n.Rel)) and type(pattern) is type(arg):
+            for p, a in ((pattern.event, arg.event), (pattern.condition, arg.condition)) if isinstance(pattern, n.Given) \
+                    else ((pattern.lhs, arg.lhs), (pattern.rhs, arg.rhs)):
+                self._bind(p, a, env, body_env)
+
+    def _defined(self, defn: Definition, sub, sup, args, env) -> Arr:
+        given = len(flat_items(sub)) + len(flat_items(sup))
+        wanted = len(defn.sub_axes) + len(defn.sup_axes)
+        if given == 0 and wanted:                     # \boldsymbol{z}: the whole family, as a vector
+            letters = defn.sup_axes + defn.sub_axes
+            if len(letters) != 1:
+                raise LiftError(f"{defn.name} used without indices")
+            axis = self.fresh(letters[0])
+            body_env = self._body_env(defn, (), (), args, env)
+            body_env[letters[0]] = self.index_array(letters[0], axis)
+            return rename(self.value(defn.rhs, body_env), axis, ROW)
+        body_env = self._body_env(defn, sub, sup, args, env)
+        used = self._names_in(defn.rhs)
+        # a defined quantity is materialised once (logits, probabilities): its uses are not linear
+        return self._cached(("definition", defn.text), defn, {k: v for k, v in body_env.items() if k in used},
+                            lambda: dense(self.value(defn.rhs, body_env)))
+
+
+def parts(node: n.Node):
+    args = ()
+    if isinstance(node, n.Call):
+        node, args = node.head, node.args
+    if isinstance(node, n.Sym):
+        return node.name, (), (), args
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym):
+        sup = (node.sup.arg,) if isinstance(node.sup, n.Group) else ()
+        return node.base.name, node.sub or (), sup, args
+    return None, (), (), args
+
+
+def flat_items(items) -> list:
+    return [i for i in (items or ()) if i != "substack"]
+
+
+def two_indices(sub) -> list:
+    items = flat_items(sub)
+    if len(items) == 1 and isinstance(items[0], n.Mul) and len(items[0].factors) == 2:
+        return list(items[0].factors)
+    if len(items) != 2:
+        raise LiftError("\\delta takes two indices")
+    return items
