@@ -65,6 +65,16 @@ def recording(tape: Tape | None) -> None:
     _TAPE = tape
 
 
+def is_recording() -> bool:
+    return _TAPE is not None
+
+
+def recorded(x) -> bool | None:
+    """Whether ``x`` was computed from the weights (is on the tape); None when nothing is recorded,
+    so nothing is known about what stays fixed from one call to the next."""
+    return None if _TAPE is None else _TAPE.traced(x)
+
+
 def op(func, *args, **kwargs):
     """Run an array operation, and put it on the tape if it reads anything recorded."""
     out = func(*args, **kwargs)
@@ -77,7 +87,7 @@ def as_float(a):
     return np.asarray(a, dtype=float)
 
 
-def _first_of_last(a):
+def first_of_last(a):
     return a[..., 0]
 
 
@@ -153,4 +163,4 @@ def gather(value: Arr, axis: str, index: Arr) -> Arr:
     ind = Arr(idx, index.axes).order(out_axes)
     ind = np.broadcast_to(ind, data.shape[:-1])
     picked = op(np.take_along_axis, data, ind[..., None], axis=-1)
-    return Arr(op(_first_of_last, picked), out_axes)
+    return Arr(op(first_of_last, picked), out_axes)

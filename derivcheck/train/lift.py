@@ -180,7 +180,7 @@ class Lifter(SymbolsMixin, StableFormsMixin, WrittenMixin):
     def _div(self, node: n.Div, env) -> Value:
         stable = self._softmax_form(node, env)
         if stable is not None:
-            num, den = stable
+            num, den, _ = stable
         else:
             num, den = self.value(node.num, env), dense(self.value(node.den, env))
         return times(num, Arr(op(np.divide, 1.0, den.data), den.axes))

@@ -30,7 +30,9 @@ class StableFormsMixin:
         return None
 
     def _softmax_form(self, node: n.Div, env):
-        """(numerator, denominator), both scaled by e^{-max}, for exp(a) / Σ exp(b)."""
+        """(numerator, denominator, log numerator), the first two scaled by e^{-max}, for
+        exp(a) / Σ exp(b); the log of the numerator is a − max (None when the numerator is not an
+        exponential), so a log of the fraction never takes the log of an exponential that underflowed."""
         den = node.den.arg if isinstance(node.den, n.Group) else node.den
         if not isinstance(den, n.Sum) or den.conditions or self._exponent(den.body) is None:
             return None
@@ -51,17 +53,18 @@ class StableFormsMixin:
             bound = env.get(letter) if letter else None
             if isinstance(bound, Arr) and len(bound.axes) == 1 and np.array_equal(bound.data, np.arange(lower, upper + 1)):
                 # exp(a_k) / Σ_j exp(a_j) with k over the whole range: the same exponentials
-                return Arr(powers, shifted.axes).rename(axis, bound.axes[0]), denominator
+                return Arr(powers, shifted.axes).rename(axis, bound.axes[0]), denominator, \
+                    shifted.rename(axis, bound.axes[0])
             top_value = dense(self.value(top, env))
             if top_value.data is exponents.data or (top_value.data.shape == exponents.data.shape
                                                     and np.shares_memory(top_value.data, exponents.data)):
                 # the same logits under another index name: reuse the exponentials
                 renamed = top_value.axes[exponents.axes.index(axis)]
-                return Arr(powers, shifted.axes).rename(axis, renamed), denominator
+                return Arr(powers, shifted.axes).rename(axis, renamed), denominator, shifted.rename(axis, renamed)
             numerator = elementwise(np.subtract, top_value, m)
-            return Arr(op(np.exp, numerator.data), numerator.axes), denominator
+            return Arr(op(np.exp, numerator.data), numerator.axes), denominator, numerator
         scale = Arr(op(np.exp, op(np.negative, m.data)), m.axes)
-        return times(self.value(node.num, env), scale), denominator
+        return times(self.value(node.num, env), scale), denominator, None
 
     def log_of(self, node: n.Node, env) -> Arr:
         """log(node), as log-sum-exp where node is (or is defined as) exp(a) / Σ exp(b)."""
@@ -72,10 +75,9 @@ class StableFormsMixin:
             return self.log_of(body, body_env)
         if isinstance(node, n.Div) and self._exponent(node.num) is not None:
             form = self._softmax_form(node, env)
-            if form is not None:
-                numerator, denominator = form
-                return elementwise(np.subtract, Arr(op(np.log, numerator.data), numerator.axes),
-                                   Arr(op(np.log, denominator.data), denominator.axes))
+            if form is not None and form[2] is not None:
+                _, denominator, log_numerator = form
+                return elementwise(np.subtract, log_numerator, Arr(op(np.log, denominator.data), denominator.axes))
         value = dense(self.value(node, env))
         return Arr(op(np.log, value.data), value.axes)
 
@@ -88,6 +90,7 @@ class StableFormsMixin:
         if len(flat_items(sub)) != len(defn.sub_axes) or len(sup) != len(defn.sup_axes):
             return None
         return defn.rhs, self._body_env(defn, sub, sup, args, env)
+
 
 def _same_but_index(summed: n.Node, top: n.Node, index: str) -> str | None:
     """The letter ``top`` uses where ``summed`` uses the sum's ``index``, if they differ in nothing

@@ -189,10 +189,25 @@ class SymbolsMixin:
             body_env[letters[0]] = self.index_array(letters[0], axis)
             return rename(self.value(defn.rhs, body_env), axis, ROW)
         body_env = self._body_env(defn, sub, sup, args, env)
+        for letter in defn.sup_axes + defn.sub_axes:
+            at = body_env.get(letter)
+            if isinstance(at, Arr) and at.axes and not self._whole_range(letter, at):
+                # at a label (S_y): the quantity over the whole range of its index, taken at the
+                # label, so S_y is an entry of the S every other use computes
+                axis = self.fresh(letter)
+                whole = self._evaluated(defn, {**body_env, letter: self.index_array(letter, axis)})
+                return gather(whole, axis, at)
+        return self._evaluated(defn, body_env)
+
+    def _evaluated(self, defn: Definition, body_env: dict) -> Arr:
+        """A defined quantity is materialised once (logits, probabilities): its uses are not linear."""
         used = self._names_in(defn.rhs)
-        # a defined quantity is materialised once (logits, probabilities): its uses are not linear
         return self._cached(("definition", defn.text), defn, {k: v for k, v in body_env.items() if k in used},
                             lambda: dense(self.value(defn.rhs, body_env)))
+
+    def _whole_range(self, letter: str, at: Arr) -> bool:
+        data = np.asarray(at.data)
+        return data.ndim == 1 and np.array_equal(data, np.arange(1, self.size_of_index(letter) + 1))
 
 
 def parts(node: n.Node):

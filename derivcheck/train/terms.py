@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrays import COL, ROW, Arr, LiftError, align, op
+from .arrays import COL, ROW, Arr, LiftError, align, is_recording, op, recorded
 
 _FRESH = itertools.count()
 
@@ -31,28 +31,99 @@ class Term:
             seen += [a for a in f.axes if a not in seen and a not in self.summed]
         return tuple(seen)
 
-    def run(self, axes: tuple[str, ...] | None = None) -> Arr:
-        out = self.free if axes is None else axes
-        if not self.factors:
-            return Arr(np.asarray(self.coef, dtype=float), ())
+    @property
+    def fixed(self) -> bool:
+        """Nothing in it depends on the weights (known only while a plan is recorded)."""
+        return all(recorded(f.data) is False for f in self.factors)
+
+    def key(self) -> tuple:
+        """Equal for two terms that differ at most in their coefficient."""
+        return tuple(sorted((id(f.data), f.axes) for f in self.factors)), self.summed
+
+    def run(self) -> Arr:
+        """The product, summed: one einsum (a BLAS product when two factors share one axis), after
+        what does not depend on the weights is contracted once (hoisted; see _hoisted)."""
+        term = _hoisted(self) if is_recording() else self
+        out = term.free
+        if not term.factors:
+            return Arr(np.asarray(term.coef, dtype=float), ())
         names: dict[str, str] = {}
-        for f in self.factors:
+        for f in term.factors:
             for a in f.axes:
                 names.setdefault(a, chr(ord("a") + len(names)))
-        if len(self.factors) == 1 and not self.summed and self.factors[0].axes == out:
-            data = self.factors[0].data
-        elif not self.summed and len(self.factors) == 2:       # an elementwise product: broadcast
-            x, y, axes = align(*self.factors)
+        if len(term.factors) == 1 and not term.summed and term.factors[0].axes == out:
+            data = term.factors[0].data
+        elif not term.summed and len(term.factors) == 2:       # an elementwise product: broadcast
+            x, y, axes = align(*term.factors)
             data = op(np.multiply, x, y)
             if axes != tuple(out):
                 data = Arr(data, axes).order(tuple(out))
         else:
-            spec = ",".join("".join(names[a] for a in f.axes) for f in self.factors) + "->" + \
+            spec = ",".join("".join(names[a] for a in f.axes) for f in term.factors) + "->" + \
                 "".join(names[a] for a in out if a in names)
-            data = run_einsum(spec, [f.data for f in self.factors])
-        data = op(np.multiply, data, self.coef) if self.coef != 1.0 else data
-        present = tuple(a for a in out if a in names)
-        return Arr(data, present)
+            data = run_einsum(spec, [f.data for f in term.factors])
+        if term.coef == -1.0:
+            data = op(np.negative, data)
+        elif term.coef != 1.0:
+            data = op(np.multiply, data, term.coef)
+        return Arr(data, out)
+
+
+def _hoisted(term: Term) -> Term:
+    """The same product with its fixed part worked out once, while the plan is recorded: an axis
+    summed over fixed factors only is summed there (Σ_k ŷ_k), fixed factors that fit inside one
+    another are multiplied (a mask and −1), factors that are all ones are dropped, and the
+    coefficient goes into a fixed factor no bigger than the result. Exact: nothing is rounded
+    differently except the order of additions."""
+    factors, summed, coef = list(term.factors), set(term.summed), term.coef
+    while True:
+        fixed = [i for i, f in enumerate(factors) if recorded(f.data) is False]
+        step = _sum_alone(factors, fixed, summed) or _fold_pair(factors, fixed)
+        if step is None:
+            break
+        factors = step
+    kept = [f for i, f in enumerate(factors) if not _ones(i, factors)]
+    out_size = _size(Term(coef, tuple(kept), frozenset(summed)))
+    for i, f in enumerate(kept):
+        if coef != 1.0 and recorded(f.data) is False and f.data.size <= out_size:
+            kept[i], coef = Arr(np.multiply(f.data, coef), f.axes), 1.0
+    return Term(coef, tuple(kept), frozenset(summed))
+
+
+def _sum_alone(factors: list, fixed: list[int], summed: set) -> list | None:
+    """A summed axis that only one fixed factor carries, summed there (and no longer pending)."""
+    for axis in sorted(summed):
+        holders = [i for i, f in enumerate(factors) if axis in f.axes]
+        if len(holders) == 1 and holders[0] in fixed:
+            f = factors[holders[0]]
+            summed.discard(axis)
+            reduced = Arr(np.sum(f.data, axis=f.axes.index(axis)), tuple(a for a in f.axes if a != axis))
+            return factors[:holders[0]] + [reduced] + factors[holders[0] + 1:]
+    return None
+
+
+def _fold_pair(factors: list, fixed: list[int]) -> list | None:
+    """Two fixed factors, one with no axis the other lacks, as their product."""
+    for i, j in itertools.permutations(fixed, 2):
+        if set(factors[i].axes) <= set(factors[j].axes):
+            x, y, axes = align(factors[j], factors[i])
+            out = list(factors)
+            out[j] = Arr(np.multiply(x, y), axes)
+            return [f for k, f in enumerate(out) if k != i]
+    return None
+
+
+def _ones(i: int, factors: list) -> bool:
+    """A fixed factor of ones whose axes other factors carry (or that has none): multiplying by it
+    changes nothing."""
+    f = factors[i]
+    others = {a for k, g in enumerate(factors) if k != i for a in g.axes}
+    return recorded(f.data) is False and set(f.axes) <= others and bool(np.all(f.data == 1.0))
+
+
+def _size(term: Term) -> int:
+    lengths = {a: d for f in term.factors for a, d in zip(f.axes, np.shape(f.data))}
+    return int(np.prod([lengths[a] for a in term.free])) if term.free else 1
 
 
 _PATHS: dict[tuple, list] = {}
@@ -114,32 +185,56 @@ def elementwise(f, a, b) -> Arr:
 
 
 def _dense(v: Lazy) -> Arr:
+    """The sum, run: the terms that do not depend on the weights first, added up once while the
+    plan is recorded (one label array, contracted), then the others, each added or subtracted."""
     axes = v.axes
+    fixed = [t for t in v.terms if t.fixed] if is_recording() else []
+    fixed_ids = {id(t) for t in fixed}
+    moving = [t for t in v.terms if id(t) not in fixed_ids]
     total = None
-    for t in v.terms:
-        part = t.run()
-        total = part if total is None else Arr(*_added(total, part))
+    for t in moving + fixed:
+        negative = t.coef == -1.0 and total is not None
+        part = (Term(1.0, t.factors, t.summed) if negative else t).run()
+        if total is not None and id(t) in fixed_ids and set(part.axes) <= set(total.axes) and not np.any(part.data):
+            continue                                   # adding zeros (a bias that is not trained)
+        total = part if total is None else Arr(*_added(total, part, np.subtract if negative else np.add))
     if total is None:
         return Arr.scalar(0.0)
     return Arr(total.order(axes), axes) if axes else total
 
 
-def _added(a: Arr, b: Arr):
+def _added(a: Arr, b: Arr, how=np.add):
     x, y, axes = align(a, b)
-    return op(np.add, x, y), axes
+    return op(how, x, y), axes
 
 
 def plus(a: Value, b: Value) -> Value:
-    terms = lazy(a).terms + lazy(b).terms
+    terms = _merged(lazy(a).terms + lazy(b).terms)
     if len(terms) > MAX_TERMS:
         return dense(Lazy(terms))
     return Lazy(terms)
 
 
+def _merged(terms: tuple[Term, ...]) -> tuple[Term, ...]:
+    """Like terms (the same factors, summed alike) added: mask·x·S − mask·x·S cancels. A term that
+    cancels is dropped unless it alone carries an axis (then it stays, as zeros)."""
+    groups: dict[tuple, Term] = {}
+    for t in terms:
+        key = t.key()
+        seen = groups.get(key)
+        groups[key] = t if seen is None else Term(seen.coef + t.coef, seen.factors, seen.summed)
+    merged = list(groups.values())
+    for t in list(merged):
+        if t.coef == 0.0:
+            rest = {a for u in merged if u is not t and u.coef != 0.0 for a in u.free}
+            if set(t.free) <= rest:
+                merged.remove(t)
+    return tuple(merged)
+
+
 def negate(v: Value) -> Value:
-    if isinstance(v, Arr):
-        return Arr(op(np.negative, v.data), v.axes)
-    return Lazy(tuple(Term(-t.coef, t.factors, t.summed) for t in v.terms))
+    """−v, as a coefficient: it reaches the array only where a sum subtracts or a product ends."""
+    return Lazy(tuple(Term(-t.coef, t.factors, t.summed) for t in lazy(v).terms))
 
 
 def rename(v: Value, old: str, new: str) -> Value:
@@ -150,9 +245,15 @@ def rename(v: Value, old: str, new: str) -> Value:
 
 def _compact(v: Value, other: Value) -> Value:
     """A sum materialised before it is distributed, when it is no bigger than the other factor
-    ((g − y)·x: one (n×K) array and one matmul, not two matmuls)."""
+    ((g − y)·x: one (n×K) array and one matmul, not two matmuls). While a plan is recorded and the
+    other factor is fixed (the inputs), the part of the sum that is fixed too (the labels) stays
+    apart: y·x is then contracted once, and each call computes only g·x."""
     if not isinstance(v, Lazy) or len(v.terms) < 2:
         return v
+    fixed = tuple(t for t in v.terms if t.fixed)
+    if fixed and len(fixed) < len(v.terms) and all(t.fixed for t in lazy(other).terms):
+        moving = _compact(Lazy(tuple(t for t in v.terms if not t.fixed)), other)
+        return Lazy(lazy(moving).terms + fixed)
     lengths = v.lengths()
     size = int(np.prod([lengths[a] for a in v.axes])) if v.axes else 1
     biggest = max((f.data.size for t in lazy(other).terms for f in t.factors), default=1)
@@ -177,8 +278,8 @@ def times(a: Value, b: Value) -> Value:
         a, b = rename(a, contract[0], shared), rename(b, contract[1], shared)
         summed = frozenset({shared})
     a, b = _compact(a, b), _compact(b, a)
-    terms = tuple(Term(ta.coef * tb.coef, ta.factors + tb.factors, ta.summed | tb.summed | summed)
-                  for ta in lazy(a).terms for tb in lazy(b).terms)
+    terms = _merged(tuple(Term(ta.coef * tb.coef, ta.factors + tb.factors, ta.summed | tb.summed | summed)
+                          for ta in lazy(a).terms for tb in lazy(b).terms))
     return dense(Lazy(terms)) if len(terms) > MAX_TERMS else Lazy(terms)
 
 

@@ -20,6 +20,7 @@ from ..latex import nodes as n
 from ..verdict.checker import Options, block_notation, check, run_inline
 from ..verdict.findings import DerivationResult
 from .lift import COL, ROW, Arr, Data, Lifter, LiftError, Tape, recording
+from .plan import Plan, compile_tape
 from ..notation.header import Notation, load_notation
 from ..latex.parse import parse_expression
 from ..read.source import read_document
@@ -128,26 +129,26 @@ class Model:
         return float(value.data)
 
     def _evaluate(self, nodes: tuple, X, y, W, classes) -> list[Arr]:
-        """The lifted values at weights W: by replaying the recorded plan for this dataset, or by
+        """The lifted values at weights W: by running the compiled plan for this dataset, or by
         interpreting the formulas when no plan could be validated."""
         key = (tuple(id(x) for x in nodes), id(X), id(y), classes)
         plan = self._plans.get(key)
         if plan is None or plan[0] is not X:
             plan = self._plans[key] = (X, _record(self.notation, nodes, X, y, W, classes))
-        recorded = plan[1]
-        if recorded is None:
+        compiled = plan[1]
+        if compiled is None:
             lifter = Lifter(self.notation, Data(X, y, W, classes))
             return [lifter.total(node) for node in nodes]
-        tape, outs = recorded
-        return [Arr(tape.replay(W, out), axes) for out, axes in outs] if len(outs) == 1 else \
-            [Arr(data, axes) for data, (_, axes) in zip(tape.replay_all(W, [out for out, _ in outs]), outs)]
+        run, axes = compiled
+        return [Arr(data, names) for data, names in zip(run(W), axes)]
 
 
-def _record(notation: Notation, nodes: tuple, X, y, W, classes) -> tuple | None:
-    """A replayable plan of the weight-dependent array operations, or None if it cannot be trusted.
+def _record(notation: Notation, nodes: tuple, X, y, W, classes) -> tuple[Plan, list] | None:
+    """The compiled plan of the weight-dependent array operations, or None if it cannot be trusted.
 
-    The plan is validated: replayed at other weights, it must give what interpreting the formulas
-    afresh gives. A plan that disagrees (an operation that escaped the tape) is not used."""
+    The lifter runs once with a tape recording what depends on the weights; the tape is compiled
+    (plan.py). The plan is validated: run twice at other weights, it must give what interpreting
+    the formulas afresh gives. A plan that disagrees (an operation that escaped the tape) is not used."""
     tape = Tape(W)
     recording(tape)
     try:
@@ -157,13 +158,15 @@ def _record(notation: Notation, nodes: tuple, X, y, W, classes) -> tuple | None:
         recording(None)
     if not all(tape.traced(v.data) for v in values):
         return None
-    other = W + np.random.default_rng(1).normal(0.0, 0.1, W.shape)
-    fresh = Lifter(notation, Data(X, y, other, classes))
-    replayed = tape.replay_all(other, [v.data for v in values])
-    for value, again, node in zip(values, replayed, nodes):
-        if not np.allclose(again, fresh.total(node).order(value.axes), rtol=1e-9, atol=1e-12):
-            return None
-    return tape, [(v.data, v.axes) for v in values]
+    plan = compile_tape(tape, [v.data for v in values])
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        other = W + rng.normal(0.0, 0.1, W.shape)
+        fresh = Lifter(notation, Data(X, y, other, classes))
+        for value, again, node in zip(values, plan(other), nodes):
+            if not np.allclose(again, fresh.total(node).order(value.axes), rtol=1e-9, atol=1e-12):
+                return None
+    return plan, [v.axes for v in values]
 
 
 def compile_model(path: Path) -> Model:

@@ -45,7 +45,10 @@ class WrittenMixin:
                     value = _overwrite(value, self.value(cell, env), r0, c0, rows_axis)
         for symbol, cells in layout.special_rows():
             row_pattern = _majority_node([_shift(c, {anchor: _C_SYM}) for anchor, c in cells if not isinstance(anchor, n.Sym)])
-            row_value = self.value(row_pattern, position_env)
+            # where the row stands, its label equals the row's position: the row is computed with
+            # the position for the label (x_d (S_r - 1), not x_d (S_y - 1)), so its terms and the
+            # pattern's share their factors and cancel where they should (mask·x·S − mask·x·S)
+            row_value = self.value(row_pattern, {**position_env, symbol: r_axis})
             at = elementwise(np.equal, r_axis, self.value(n.Sym(symbol), env))
             value = where(Arr(op(as_float, at.data), at.axes), row_value, value)
         if not rows_axis:
