@@ -121,11 +121,15 @@ class Arr:
 
 @dataclass(frozen=True)
 class Data:
-    """What the arrays stand for: inputs (N×D), labels (N, in 0..K-1), weights (D×K)."""
+    """What the arrays stand for: inputs (N×D); targets (N): labels in 0..K-1, or the values of the
+    ``target`` family (0/1 for logistic regression, real numbers for least squares); weights (D×K,
+    or D for a model with one output); and ``constants``, symbols given a value (the loss's λ)."""
     X: np.ndarray
     y: np.ndarray
     W: np.ndarray
     classes: int
+    target: str | None = None
+    constants: tuple[tuple[str, float], ...] = ()
 
     @property
     def sizes(self) -> dict[str, int]:

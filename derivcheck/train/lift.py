@@ -24,7 +24,7 @@ from ..notation.header import Definition, Notation
 from .arrays import COL, ROW, SAMPLE, Arr, Data, LiftError, Tape, as_float, op, recording
 from .stable import StableFormsMixin
 from .symbols import SymbolsMixin
-from .terms import Value, dense, elementwise, lazy, negate, plus, rename, sum_over, times
+from .terms import Lazy, Term, Value, dense, elementwise, lazy, negate, plus, rename, sum_over, times
 from .written import WrittenMixin
 
 __all__ = ["COL", "ROW", "SAMPLE", "Arr", "Data", "LiftError", "Lifter", "Tape", "recording"]
@@ -38,18 +38,12 @@ class Lifter(SymbolsMixin, StableFormsMixin, WrittenMixin):
         self.data = data
         self.bias = bias
         self._fresh = itertools.count()
-        self._memo: dict[tuple, tuple[n.Node, Value, bool]] = {}
-        self._frames: list[list[bool]] = []   # per value being computed: has it read the weights?
+        self._memo: dict[tuple, tuple] = {}
         self._names: dict[int, tuple[n.Node, frozenset]] = {}
+        self._known_logs: dict[int, tuple] = {}    # id of a value → (it, its log, its log(1 − ·))
         self.sizes = {name: data.sizes[role] if role in data.sizes else size
                       for name, size in notation.sizes.items()
                       for role in [notation.size_roles.get(name)]}
-
-    def set_weights(self, W: np.ndarray) -> None:
-        """New weights: forget every value that read them; keep everything that did not (the data,
-        the labels, the indicators), so each call re-runs only what the weights change."""
-        self.data = Data(self.data.X, self.data.y, W, self.data.classes)
-        self._memo = {k: v for k, v in self._memo.items() if not v[2]}
 
     # ---- entry
     def value(self, node: n.Node, env: dict) -> Value:
@@ -76,17 +70,11 @@ class Lifter(SymbolsMixin, StableFormsMixin, WrittenMixin):
         key = (ident, tuple(key_env))
         hit = self._memo.get(key)
         if hit is None:
-            self._frames.append([False])
-            try:
-                value = compute()
-            finally:
-                reads_weights = self._frames.pop()[0]
-            stored = value
+            stored = compute()
             for axis, canonical in names.items():
                 stored = rename(stored, axis, canonical)
-            self._memo[key] = hit = (keep, stored, reads_weights)
-        if hit[2] and self._frames:
-            self._frames[-1][0] = True
+            # keep the node and the environment alive, so the ids in the key stay theirs
+            self._memo[key] = hit = (keep, stored, tuple(env.values()))
         value = hit[1]
         for axis, canonical in names.items():
             value = rename(value, canonical, axis)
@@ -178,12 +166,36 @@ class Lifter(SymbolsMixin, StableFormsMixin, WrittenMixin):
         return acc
 
     def _div(self, node: n.Div, env) -> Value:
+        logistic = self._logistic_form(node, env)
+        if logistic is not None:
+            return logistic
         stable = self._softmax_form(node, env)
         if stable is not None:
             num, den, _ = stable
         else:
             num, den = self.value(node.num, env), dense(self.value(node.den, env))
         return times(num, Arr(op(np.divide, 1.0, den.data), den.axes))
+
+    def _hadamard(self, node: n.Hadamard, env) -> Value:
+        """a ⊙ b (or a ⊘ b): entry by entry, the axes of both kept apart from any contraction."""
+        a, b = dense(self.value(node.left, env)), dense(self.value(node.right, env))
+        if node.op != "\\odot":
+            b = Arr(op(np.divide, 1.0, b.data), b.axes)
+        return Lazy((Term(1.0, (a, b)),))
+
+    def _sqrt(self, node: n.Sqrt, env) -> Arr:
+        arg = dense(self.value(node.arg, env))
+        return Arr(op(np.sqrt, arg.data), arg.axes)
+
+    def _norm(self, node: n.Norm, env) -> Arr:
+        squares = dense(self.squares(node.arg, env))
+        return Arr(op(np.sqrt, squares.data), squares.axes)
+
+    def squares(self, node: n.Node, env) -> Value:
+        """‖v‖²: the sum of the squared entries over the vector's (or matrix's) own axes; a sample
+        axis stays (‖x‖² of each sample)."""
+        v = dense(self.value(node, env))
+        return Lazy((Term(1.0, (v, v), frozenset(a for a in v.axes if a in (ROW, COL))),))
 
     def _apply(self, node: n.Apply, env) -> Arr:
         if node.func in ("log", "ln"):

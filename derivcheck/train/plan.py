@@ -8,7 +8,7 @@ on every call. This pass rewrites the tape before it is ever replayed:
 * share: identical operations on identical inputs become one (common sub-expressions);
 * views: a reshape that adds unit axes followed by a transpose that only moves them is one reshape;
 * reciprocals: ``e * (1 / s)`` becomes ``e / s`` (one pass over e, none over 1/s);
-* lower: an einsum that is a matrix product becomes ``np.matmul`` on transposed views of its
+* lower: an einsum that is a matrix product becomes ``np.dot`` on transposed views of its
   operands (the BLAS call a hand-written ``X.T @ G`` makes, without einsum's per-call planning);
   a longer one is split along its planned path into such products; what is left runs in NumPy's C
   einsum;
@@ -121,7 +121,7 @@ def fold_reciprocals(p: Program) -> None:
 
 
 def lower(p: Program) -> None:
-    """einsum → matmul on views where it is a matrix product; longer einsums split along their path."""
+    """einsum → np.dot on views where it is a matrix product; longer einsums split along their path."""
     out: list[Step] = []
     next_slot = max(p.recorded) + 1
     for step in p.steps:
@@ -296,7 +296,7 @@ def _general(step: Step) -> Callable[[list], None]:
 # ----------------------------------------------------------------------------- einsum lowering
 
 def _lowered(step: Step, p: Program) -> Step:
-    """A two-operand einsum that is a matrix (or matrix-vector, or dot) product, as ``np.matmul`` on
+    """A two-operand einsum that is a matrix (or matrix-vector, or dot) product, as ``np.dot`` on
     transposed views; otherwise NumPy's C einsum, without the path machinery."""
     spec, operands = step.args[0], step.args[1:]
     plan = _as_matmul(spec) if len(operands) == 2 else None
@@ -306,7 +306,7 @@ def _lowered(step: Step, p: Program) -> Step:
     a, b = operands if not swap else operands[::-1]
     a, b = _t(a, ta), _t(b, tb)
     ta, tb = ta and isinstance(a, Ref), tb and isinstance(b, Ref)
-    return Step(_matmul_views(ta, tb) if ta or tb else np.matmul, [a, b], {}, step.out)
+    return Step(_matmul_views(ta, tb) if ta or tb else np.dot, [a, b], {}, step.out)
 
 
 def _t(arg, flag: bool):
@@ -315,18 +315,20 @@ def _t(arg, flag: bool):
 
 
 def _matmul_views(ta: bool, tb: bool) -> Callable:
+    """A matrix product of views (``np.dot``: for operands of at most two axes it is ``np.matmul``,
+    with less overhead per call)."""
     if ta and tb:
-        def matmul_tt(a, b):
-            return np.matmul(a.T, b.T)
-        return matmul_tt
+        def dot_tt(a, b):
+            return np.dot(a.T, b.T)
+        return dot_tt
     if ta:
-        def matmul_t_(a, b):
-            return np.matmul(a.T, b)
-        return matmul_t_
+        def dot_t_(a, b):
+            return np.dot(a.T, b)
+        return dot_t_
 
-    def matmul__t(a, b):
-        return np.matmul(a, b.T)
-    return matmul__t
+    def dot__t(a, b):
+        return np.dot(a, b.T)
+    return dot__t
 
 
 def _as_matmul(spec: str) -> tuple[bool, bool, bool] | None:
@@ -370,14 +372,17 @@ def _split(step: Step, p: Program, next_slot: int) -> tuple[list[Step], int]:
         out_spec = output if last else keep
         piece_spec = ",".join(sub) + "->" + out_spec
         value = np.einsum(piece_spec, *vals)
+        terms.append(out_spec)
+        arrays.append(value)
+        if not last and not any(isinstance(o, Ref) for o in ops):
+            operands.append(value)                     # fixed operands only: contracted once, here
+            continue
         slot = step.out if last else next_slot
         if not last:
             next_slot += 1
             p.recorded[slot] = value
         pieces.append(Step(np.einsum, [piece_spec, *ops], {}, slot))
-        terms.append(out_spec)
         operands.append(Ref(slot))
-        arrays.append(value)
     return pieces, next_slot
 
 

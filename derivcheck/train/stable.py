@@ -1,24 +1,30 @@
-"""Stable forms: a softmax shifted by its maximum, and its logarithm as log-sum-exp.
+"""Stable forms: a softmax shifted by its maximum, its logarithm as log-sum-exp, the logistic.
 
-Two rewritings keep the arithmetic stable without changing what is computed:
+These rewritings keep the arithmetic stable without changing what is computed:
 
 * a fraction whose denominator is a sum of exponentials is evaluated with numerator and denominator
   multiplied by ``e^{-m}``, m the largest exponent (softmax shifted by its max);
-* ``\\log`` of such a fraction is evaluated as log-sum-exp.
+* ``\\log`` of such a fraction is evaluated as log-sum-exp, the log of the shifted exponential
+  being its exponent;
+* ``1 / (1 + e^a)`` is ``expit(−a)``, and its log (or the log of one minus it) is a
+  ``logaddexp``: no exponential overflows, no log of zero.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from ..latex import nodes as n
-from .arrays import Arr, op
+from .arrays import COL, ROW, Arr, LiftError, op
 from .symbols import flat_items, parts
-from .terms import dense, elementwise, times
+from .terms import dense, elementwise, negate, times
 
 
 class StableFormsMixin:
-    """The lifter's softmax and log-sum-exp forms (mixed into lift.Lifter)."""
+    """The lifter's softmax, log-sum-exp and logistic forms (mixed into lift.Lifter)."""
+
+    _known_logs: dict
 
     def _exponent(self, node: n.Node) -> n.Node | None:
         node = node.arg if isinstance(node, n.Group) else node
@@ -67,7 +73,8 @@ class StableFormsMixin:
         return times(self.value(node.num, env), scale), denominator, None
 
     def log_of(self, node: n.Node, env) -> Arr:
-        """log(node), as log-sum-exp where node is (or is defined as) exp(a) / Σ exp(b)."""
+        """log(node), as log-sum-exp where node is (or is defined as) exp(a) / Σ exp(b), and as
+        −log(1 + e^a) where it is a logistic 1 / (1 + e^a) (a − log(1 + e^a) for one minus it)."""
         node = node.arg if isinstance(node, n.Group) else node
         defined = self._definition_body(node, env)
         if defined is not None:
@@ -78,18 +85,85 @@ class StableFormsMixin:
             if form is not None and form[2] is not None:
                 _, denominator, log_numerator = form
                 return elementwise(np.subtract, log_numerator, Arr(op(np.log, denominator.data), denominator.axes))
+        rest = _one_minus(node)
+        if rest is not None:
+            complement = self._known_log(dense(self.value(rest, env)), complement=True)
+            if complement is not None:                     # log(1 − σ(s)) = −log(1 + e^s)
+                return complement
         value = dense(self.value(node, env))
-        return Arr(op(np.log, value.data), value.axes)
+        known = self._known_log(value)
+        return known if known is not None else Arr(op(np.log, value.data), value.axes)
+
+    def _logistic_form(self, node: n.Div, env) -> Arr | None:
+        """c / (1 + e^a) as c · expit(−a), and e^a / (1 + e^a) as expit(a): the same value, with no
+        overflow where a is large; the exponent is remembered, so a log of it needs no log."""
+        den = node.den.arg if isinstance(node.den, n.Group) else node.den
+        if not isinstance(den, n.Add) or len(den.terms) != 2 or n.Num("1") not in den.terms:
+            return None
+        exponent = self._exponent(den.terms[1] if den.terms[0] == n.Num("1") else den.terms[0])
+        if exponent is None:
+            return None
+        if self._exponent(node.num) == exponent:
+            return self.logistic(dense(self.value(exponent, env)))
+        p = self.logistic(dense(negate(self.value(exponent, env))))      # e^{-z}: expit(z), no negation
+        return p if node.num == n.Num("1") else times(self.value(node.num, env), p)
+
+    def logistic(self, s: Arr) -> Arr:
+        """expit(s) = 1 / (1 + e^{−s}); its log is −log(1 + e^{−s}), the log of one minus it
+        −log(1 + e^s), each a logaddexp (remembered, computed if a log is taken)."""
+        p = Arr(op(expit, s.data), s.axes)
+
+        def log() -> Arr:
+            return Arr(op(np.negative, op(np.logaddexp, 0.0, op(np.negative, s.data))), s.axes)
+
+        def log_complement() -> Arr:
+            return Arr(op(np.negative, op(np.logaddexp, 0.0, s.data)), s.axes)
+        self._known_logs[id(p.data)] = (p, log, log_complement)
+        return p
+
+    def softmax(self, v: Arr) -> Arr:
+        """softmax of a vector (its one positional axis), shifted by its maximum; its log is the
+        shifted vector minus the log of the sum (remembered, computed if a log is taken)."""
+        axes = [a for a in v.axes if a in (ROW, COL)]
+        if len(axes) != 1:
+            raise LiftError("a softmax of something that is not a vector")
+        where = v.axes.index(axes[0])
+        m = Arr(op(np.max, v.data, axis=where), v.axes[:where] + v.axes[where + 1:])
+        shifted = elementwise(np.subtract, v, m)
+        powers = Arr(op(np.exp, shifted.data), shifted.axes)
+        total = powers.sum(axes[0])
+        p = dense(times(powers, Arr(op(np.divide, 1.0, total.data), total.axes)))
+
+        def log() -> Arr:
+            return elementwise(np.subtract, shifted, Arr(op(np.log, total.data), total.axes))
+        self._known_logs[id(p.data)] = (p, log, None)
+        return p
+
+    def _known_log(self, value: Arr, complement: bool = False) -> Arr | None:
+        """log(value) (or log(1 − value)), when ``value`` was computed by a form whose log is known,
+        under whatever names its axes now have."""
+        hit = self._known_logs.get(id(value.data))
+        if hit is None or hit[0].data is not value.data or (complement and hit[2] is None):
+            return None
+        out = (hit[2] if complement else hit[1])()
+        names = dict(zip(hit[0].axes, value.axes))
+        return Arr(out.order(hit[0].axes), tuple(names[a] for a in hit[0].axes))
 
     def _definition_body(self, node: n.Node, env):
         """(body, env) when ``node`` is a use of a scalar definition at fixed indices."""
         name, sub, sup, args = parts(node)
-        if name is None or not self.notation.definitions_of(name) or name in env:
-            return None
-        defn = self.notation.definitions_of(name)[0]
-        if len(flat_items(sub)) != len(defn.sub_axes) or len(sup) != len(defn.sup_axes):
+        defn = self.definition_for(name, sub, sup) if name is not None and name not in env else None
+        if defn is None or len(flat_items(sub)) != len(defn.sub_axes) or len(sup) != len(defn.sup_axes):
             return None
         return defn.rhs, self._body_env(defn, sub, sup, args, env)
+
+
+def _one_minus(node: n.Node) -> n.Node | None:
+    """x, when ``node`` is 1 − x."""
+    if isinstance(node, n.Add) and len(node.terms) == 2 and node.terms[0] == n.Num("1") \
+            and isinstance(node.terms[1], n.Neg):
+        return node.terms[1].arg
+    return None
 
 
 def _same_but_index(summed: n.Node, top: n.Node, index: str) -> str | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..latex import nodes as n
+from ..notation.conventions import SIGMOID, SOFTMAX
 from ..notation.header import LABEL_ROLES, Definition, Family
 from .arrays import COL, ROW, SAMPLE, Arr, LiftError, as_float, gather, op
-from .terms import Value, dense, elementwise, rename, times, transpose
+from .terms import Lazy, Term, Value, dense, elementwise, rename, times, transpose
 
 
 class SymbolsMixin:
@@ -30,19 +31,28 @@ class SymbolsMixin:
         if isinstance(base, n.Sym):
             value = self.symbol(base.name, node.sub or (), sup_index, (), env)
         else:
-            if node.sub:
-                raise LiftError("a subscript on a compound expression")
             value = self.value(base, env)
+            if node.sub:                               # (x_i)_d: an entry of the bracketed vector
+                value = self._select_entries(value, node.sub, env, "a bracketed expression")
         if transposed:
             value = transpose(value)
+        if power is not None and power == n.Num("2"):
+            if isinstance(base, n.Norm):               # ‖v‖²: the sum of squares, with no root taken
+                return self.squares(base.arg, env)
+            square = dense(value)                       # (a − b)² squares the difference: not expanded
+            return Lazy((Term(1.0, (square, square)),))
         if power is not None:
             value = elementwise(np.power, value, self.value(power, env))
         return value
 
     def _call(self, node: n.Call, env) -> Arr:
         name, sub, sup, _ = parts(node.head)
-        if name is not None and self.notation.definitions_of(name):
+        if name is not None and self.definition_for(name, sub, sup) is not None:
             return self.symbol(name, sub, sup, node.args, env)
+        if name in (SOFTMAX, SIGMOID) and len(node.args) == 1:      # named, with one meaning
+            arg = dense(self.value(node.args[0], env))
+            value = self.softmax(arg) if name == SOFTMAX else self.logistic(arg)
+            return self._select_entries(value, sub, env, name) if sub else value
         if len(node.args) != 1:
             raise LiftError(f"{name or 'an expression'} applied to {len(node.args)} arguments")
         return times(self.value(node.head, env), self.value(node.args[0], env))
@@ -51,8 +61,9 @@ class SymbolsMixin:
         bound = env.get(name)
         if isinstance(bound, Arr):
             return self._select_entries(bound, sub, env, name) if sub else bound
-        if self.notation.definitions_of(name):
-            return self._defined(self.notation.definitions_of(name)[0], sub, sup, args, env)
+        defn = self.definition_for(name, sub, sup)
+        if defn is not None:
+            return self._defined(defn, sub, sup, args, env)
         if name in self.notation.families:
             return self._family(self.notation.families[name], sub, sup, env)
         if name in self.sizes and not sub:
@@ -64,6 +75,19 @@ class SymbolsMixin:
             out = elementwise(np.equal, a, b)
             return Arr(op(as_float, out.data), out.axes)
         raise LiftError(f"{name} has no array value")
+
+    def definition_for(self, name: str, sub, sup) -> Definition | None:
+        """The definition a use of ``name`` means: the one written with as many indices as the use
+        (E(w) beside E_n); failing that, the declared family of that name (y_n beside
+        y_{nc} = 1(y_n = c)); failing that, the first definition (z beside z_k: the whole vector)."""
+        defs = self.notation.definitions_of(name)
+        written = (_count(sub), len(flat_items(sup)))
+        for defn in defs:
+            if (len(defn.sub_axes), len(defn.sup_axes)) == written:
+                return defn
+        if not defs or name in self.notation.families:
+            return None
+        return defs[0]
 
     def _index_value(self, item: n.Node, env) -> Arr:
         if isinstance(item, n.Sym) and item.name in self.notation.indices and item.name not in env:
@@ -86,9 +110,9 @@ class SymbolsMixin:
         array, axes = self._source(fam)
         items = list(flat_items(sup)) + list(flat_items(sub))
         value = Arr(array, axes)
-        named = [s for s in slots if s[0] == "axis"]
-        if len(items) == 1 and len(named) == 2 and isinstance(items[0], n.Mul):
-            items = list(items[0].factors)           # \Theta_{ij}
+        if len(items) == 1 and len(slots) == 2 and isinstance(items[0], n.Mul) and len(items[0].factors) == 2 \
+                and all(isinstance(f, n.Sym) and f.name in self.notation.indices for f in items[0].factors):
+            items = list(items[0].factors)           # \Theta_{ij}; x_{nj} of x_n ∈ R^D
         for (kind, axis, _), item in zip(slots, items):
             value = gather(value, axis, self._index_value(item, env))
         rest = [s for s in slots[len(items):]]
@@ -117,12 +141,14 @@ class SymbolsMixin:
         if fam.role == "input":
             data, data_roles = self.data.X, ["samples", "features"]
         elif fam.role == "weights":
-            for frame in self._frames:
-                frame[0] = True
-            data, data_roles = self.data.W, ["features", "classes"]
+            data, data_roles = self.data.W, ["features", "classes"][:self.data.W.ndim]
         elif fam.role == "bias":
-            data = self.bias if self.bias is not None else np.zeros(self.data.classes)
-            data_roles = ["classes"]
+            data_roles = ["classes"] if "classes" in roles else []
+            data = self.bias if self.bias is not None else np.zeros((self.data.classes,) * len(data_roles))
+        elif fam.role == "variable" and fam.name == self.data.target:
+            data, data_roles = self.data.y, ["samples"]
+        elif fam.role == "variable" and fam.name in dict(self.data.constants) and not slots:
+            return np.asarray(dict(self.data.constants)[fam.name], dtype=float), ()
         else:
             raise LiftError(f"{fam.name} ({fam.role}) has no data")
         axes = []
@@ -167,7 +193,7 @@ class SymbolsMixin:
             return
         if isinstance(pattern, n.Sym):
             body_env[pattern.name] = self._index_value(arg, env) if pattern.name in self.notation.indices \
-                else self.value(arg, env)
+                else dense(self.value(arg, env))
         elif isinstance(pattern, n.Scripted) and isinstance(arg, n.Scripted) and pattern.sub and arg.sub:
             for p_item, a_item in zip(flat_items(pattern.sub), flat_items(arg.sub)):
                 if isinstance(p_item, n.Sym):
@@ -180,14 +206,21 @@ class SymbolsMixin:
     def _defined(self, defn: Definition, sub, sup, args, env) -> Arr:
         given = len(flat_items(sub)) + len(flat_items(sup))
         wanted = len(defn.sub_axes) + len(defn.sup_axes)
-        if given == 0 and wanted:                     # \boldsymbol{z}: the whole family, as a vector
+        if given == 0 and wanted:          # \boldsymbol{z}, X: the whole family, as a vector or matrix
             letters = defn.sup_axes + defn.sub_axes
-            if len(letters) != 1:
+            if len(letters) > 2:
                 raise LiftError(f"{defn.name} used without indices")
-            axis = self.fresh(letters[0])
             body_env = self._body_env(defn, (), (), args, env)
-            body_env[letters[0]] = self.index_array(letters[0], axis)
-            return rename(self.value(defn.rhs, body_env), axis, ROW)
+            axes = [self.fresh(letter) for letter in letters]
+            for letter, axis in zip(letters, axes):
+                body_env[letter] = self.index_array(letter, axis)
+            value = self.value(defn.rhs, body_env)
+            for axis, position in zip(axes, (ROW, COL)):
+                value = rename(value, axis, position)
+            return value
+        if given and not wanted:                       # ŷ_k beside ŷ = softmax(z): an entry of it
+            return self._select_entries(self._evaluated(defn, self._body_env(defn, (), (), args, env)), sub, env,
+                                        defn.name)
         body_env = self._body_env(defn, sub, sup, args, env)
         for letter in defn.sup_axes + defn.sub_axes:
             at = body_env.get(letter)
@@ -220,6 +253,14 @@ def parts(node: n.Node):
         sup = (node.sup.arg,) if isinstance(node.sup, n.Group) else ()
         return node.base.name, node.sub or (), sup, args
     return None, (), (), args
+
+
+def _count(sub) -> int:
+    """How many indices a subscript writes: \\Theta_{ij} writes two."""
+    items = flat_items(sub)
+    if len(items) == 1 and isinstance(items[0], n.Mul) and all(isinstance(f, n.Sym) for f in items[0].factors):
+        return len(items[0].factors)
+    return len(items)
 
 
 def flat_items(items) -> list:
