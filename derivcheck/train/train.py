@@ -122,8 +122,13 @@ def train(path: Path, data: str | None = None, optimizer: str = "lbfgs", l2: flo
             compile_seconds = time.perf_counter() - start
             fitted = fit(_objective(model, X_train, split.y_train, K, l2), w0, X_train.shape[0], optimizer)
             scale = _baseline_strength(model, X_train, split.y_train, K, l2)
+        except TrainError:
+            raise
         except LiftError as err:
             raise TrainError(f"the final gradient cannot be compiled: {err}") from None
+        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as err:
+            raise TrainError(f"the final gradient cannot be compiled ({type(err).__name__}: {err}); derivcheck "
+                             f"should have said why: please report it") from None
         baseline = fit_baseline(model.kind, split, scale)
     ours = score(model.kind, fitted.W, split)
     closed = baseline.closed_form
