@@ -22,12 +22,13 @@ no name from the derivation reaches anything but a dictionary key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .arrays import Tape
+
 
 class Ref(NamedTuple):
     """An argument that is the value of another step (slot 0: the weights)."""
@@ -52,7 +53,6 @@ class Program:
     steps: list[Step]
     recorded: dict[int, object]
     outputs: list[int]
-    log: list[str] = field(default_factory=list)
 
 
 def compile_tape(tape: Tape, outputs: list) -> "Plan":
@@ -75,7 +75,8 @@ def share(p: Program) -> None:
     kept = []
     for step in p.steps:
         _rename(step, alias)
-        key = (step.func, tuple(_key(a) for a in step.args), tuple(sorted((k, _key(v)) for k, v in step.kwargs.items())))
+        key = (step.func, tuple(_key(a) for a in step.args),
+               tuple(sorted((k, _key(v)) for k, v in step.kwargs.items())))
         if key in seen:
             alias[step.out] = seen[key]
             continue
@@ -83,7 +84,6 @@ def share(p: Program) -> None:
         kept.append(step)
     p.outputs = [alias.get(o, o) for o in p.outputs]
     p.steps = kept
-    p.log.append(f"share: {len(alias)} duplicate steps")
 
 
 def fuse_views(p: Program) -> None:
@@ -167,7 +167,8 @@ def reuse(p: Program) -> None:
         for r in step.refs():
             last_use[_root(base, r)] = i
     for i, step in enumerate(p.steps):
-        if not isinstance(step.func, np.ufunc) or "out" in step.kwargs or step.func.nout != 1:
+        if not isinstance(step.func, np.ufunc) or step.func.signature is not None or "out" in step.kwargs \
+                or step.func.nout != 1:                 # elementwise only (np.matmul is a ufunc too)
             continue
         rec = p.recorded[step.out]
         ending = {_root(base, o) for o in p.outputs} | {0}
@@ -344,11 +345,13 @@ def _as_matmul(spec: str) -> tuple[bool, bool, bool] | None:
         return None
     c = contracted.pop()
     fa, fb = a.replace(c, ""), b.replace(c, "")
+    ways = []
     if output == fa + fb:
-        return False, a != fa + c, b != c + fb      # (fa c) @ (c fb)
+        ways.append((False, a != fa + c, b != c + fb))      # (fa c) @ (c fb)
     if output == fb + fa:
-        return True, b != fb + c, a != c + fa       # (fb c) @ (c fa)
-    return None
+        ways.append((True, b != fb + c, a != c + fa))       # (fb c) @ (c fa)
+    # with a vector both orders hold: the one that reads its matrix as it is stored
+    return min(ways, key=lambda way: way[1] + way[2]) if ways else None
 
 
 def _split(step: Step, p: Program, next_slot: int) -> tuple[list[Step], int]:

@@ -185,22 +185,28 @@ def elementwise(f, a, b) -> Arr:
 
 
 def _dense(v: Lazy) -> Arr:
-    """The sum, run: the terms that do not depend on the weights first, added up once while the
-    plan is recorded (one label array, contracted), then the others, each added or subtracted."""
+    """The sum, run. While a plan is recorded, the terms that do not depend on the weights are
+    added up first, once (the label terms, contracted: one fixed array, left out if it is zeros,
+    as an untrained bias is); each call adds or subtracts the others, then adds that array."""
     axes = v.axes
     fixed = [t for t in v.terms if t.fixed] if is_recording() else []
     fixed_ids = {id(t) for t in fixed}
-    moving = [t for t in v.terms if id(t) not in fixed_ids]
-    total = None
-    for t in moving + fixed:
-        negative = t.coef == -1.0 and total is not None
-        part = (Term(1.0, t.factors, t.summed) if negative else t).run()
-        if total is not None and id(t) in fixed_ids and set(part.axes) <= set(total.axes) and not np.any(part.data):
-            continue                                   # adding zeros (a bias that is not trained)
-        total = part if total is None else Arr(*_added(total, part, np.subtract if negative else np.add))
+    total = _summed([t for t in v.terms if id(t) not in fixed_ids])
+    constant = _summed(fixed)
+    if constant is not None and (total is None or not set(constant.axes) <= set(total.axes) or np.any(constant.data)):
+        total = constant if total is None else Arr(*_added(total, constant))
     if total is None:
         return Arr.scalar(0.0)
     return Arr(total.order(axes), axes) if axes else total
+
+
+def _summed(terms: list[Term]) -> Arr | None:
+    total = None
+    for t in terms:
+        negative = t.coef == -1.0 and total is not None
+        part = (Term(1.0, t.factors, t.summed) if negative else t).run()
+        total = part if total is None else Arr(*_added(total, part, np.subtract if negative else np.add))
+    return total
 
 
 def _added(a: Arr, b: Arr, how=np.add):
