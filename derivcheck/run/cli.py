@@ -83,7 +83,7 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
               help="A data set shipped with scikit-learn, or a CSV file whose last column is the target "
                    "[default: iris, breast_cancer or diabetes, by the model]")
 @click.option("--optimizer", type=click.Choice(["lbfgs", "gd"]), default="lbfgs", show_default=True)
-@click.option("--l2", default=1.0, show_default=True, help="L2 strength λ (scikit-learn's C is 1/λ).")
+@click.option("--l2", default=1.0, show_default=True, help="L2 strength λ (scikit-learn's C is 1/λ, Ridge's alpha λ).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR")
 @click.option("--no-reports", is_flag=True)
