@@ -328,8 +328,8 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
         differentiated = uses is not None and bool(uses.differentiated)    # ∂μ/∂x_i: not a constant
         # a lowercase command is a constant (\lambda); a bare \sum or \prod names a quantity defined in words
         if not differentiated and (name in CONVENTIONS["constant"] or (
-                name.startswith("\") and name[1:].isalpha() and name[1:].islower() and not fam["sub"]
-                and name not in ("\sum", "\prod"))):
+                name.startswith("\\") and name[1:].isalpha() and name[1:].islower() and not fam["sub"]
+                and name not in ("\\sum", "\\prod"))):
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
             continue

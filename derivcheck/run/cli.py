@@ -140,10 +140,11 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
 
 @main.command()
 @click.argument("derivation", type=click.Path(dir_okay=False))
-@click.option("--data", default="iris", show_default=True, metavar="iris|wine|digits|PATH.csv",
-              help="A dataset shipped with scikit-learn, or a CSV file whose last column is the label.")
+@click.option("--data", default=None, metavar="iris|wine|digits|breast_cancer|diabetes|PATH.csv",
+              help="A data set shipped with scikit-learn, or a CSV file whose last column is the target "
+                   "[default: iris, breast_cancer or diabetes, by the model]")
 @click.option("--optimizer", type=click.Choice(["lbfgs", "gd"]), default="lbfgs", show_default=True)
-@click.option("--l2", default=1.0, show_default=True, help="L2 strength λ (scikit-learn's C is 1/λ).")
+@click.option("--l2", default=1.0, show_default=True, help="L2 strength λ (scikit-learn's C is 1/λ, Ridge's alpha λ).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--reports", "reports_dir", default="reports", show_default=True, metavar="DIR")
 @click.option("--no-reports", is_flag=True)
@@ -152,11 +153,11 @@ def check(paths: tuple[str, ...], sizes: str, fmt: str, reports_dir: str, no_rep
 @click.option("--memory", default=4096, show_default=True, metavar="MB", help="Memory allowed for the run.")
 def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, reports_dir: str, no_reports: bool,
           check_points: int, timeout: float, memory: int) -> None:
-    """Train softmax regression with DERIVATION's final gradient, next to scikit-learn.
+    """Train the model DERIVATION derives with its final gradient, next to scikit-learn.
 
     Exit status 0 when the compiled gradient passes the gradient check, 1 when it does not,
     2 on usage or input errors."""
-    from ..output.report import train_json, train_markdown, train_text
+    from ..train.report import train_json, train_markdown, train_text
     from .batch import read_text
     from ..read.source import SourceError
     from ..train.train import TrainError, train as run_training

@@ -1,11 +1,11 @@
-"""Train softmax regression with a derivation's own final gradient, next to scikit-learn.
+"""Train the model a derivation derives, with its own final gradient, next to scikit-learn.
 
-The derivation is checked first; the final expression of its weights gradient (whatever its
-verdict) and its declared loss are lifted to arrays (lift.py) and handed to SciPy's L-BFGS (or
-plain gradient descent). The model is the derivation's: inputs get a constant feature so the
-weights carry the intercept (excluded from the L2 term, as in scikit-learn). A central-difference
-check of the compiled gradient against the lifted loss, at the data's real size, says whether the
-formula is the loss's gradient, and by how much it is not.
+The derivation is checked and compiled (compiled.py); its loss says which model it is (models.py):
+softmax regression, logistic regression or least squares. The data set is the model's own kind
+(data.py), the intercept a constant feature. A central-difference check of the compiled gradient
+against the lifted loss, at the data's real size, says whether the formula is the loss's gradient,
+and by how much it is not. The fit (fit.py) minimises the derivation's objective; scikit-learn fits
+the same objective on the same split (baseline.py).
 """
 
 from __future__ import annotations
@@ -16,251 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..latex import nodes as n
-from ..verdict.checker import Options, block_notation, check, run_inline
-from ..verdict.findings import DerivationResult
-from .lift import COL, ROW, Arr, Data, Lifter, LiftError, Tape, recording
-from ..notation.header import Notation, load_notation
-from ..latex.parse import parse_expression
-from ..read.source import read_document
+from .baseline import fit_baseline, loss_scale, score, standard_loss
+from .compiled import Model, TrainError, compile_model
+from .data import DataError, load_data, with_intercept
+from .fit import fit
+from .lift import LiftError
+from .models import LEAST_SQUARES, LOGISTIC, SOFTMAX
 
-DATASETS = ("iris", "wine", "digits")
+__all__ = ["TrainError", "TrainResult", "compile_model", "gradient_check", "load_data", "train", "with_intercept"]
+
 GRADIENT_TOLERANCE = 1e-6
 #: Below this many (samples × features × classes), BLAS runs on one thread (see train()).
 SMALL_PROBLEM = 20_000_000
-
-
-class TrainError(ValueError):
-    """The derivation cannot be trained (no weights target, a formula that cannot be lifted …)."""
-
-
-@dataclass
-class Split:
-    name: str
-    X_train: np.ndarray
-    X_test: np.ndarray
-    y_train: np.ndarray
-    y_test: np.ndarray
-    classes: int
-
-
-def load_data(spec: str, seed: int = 0) -> Split:
-    """iris, wine, digits (shipped with scikit-learn) or a CSV whose last column is the label.
-    Features are standardised on the training part; the split is stratified with a fixed seed."""
-    from sklearn import datasets
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import LabelEncoder, StandardScaler
-    if spec in DATASETS:
-        bunch = getattr(datasets, f"load_{spec}")()
-        X, labels, name = bunch.data.astype(float), bunch.target, spec
-    else:
-        path = Path(spec)
-        if not path.is_file():
-            raise TrainError(f"--data {spec}: not a dataset ({', '.join(DATASETS)}) nor a CSV file")
-        X, labels = _read_csv(path)
-        name = path.name
-    y = LabelEncoder().fit_transform(labels)
-    classes = int(y.max()) + 1
-    if classes < 2:
-        raise TrainError(f"{name}: at least two classes are needed")
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
-    scaler = StandardScaler().fit(X_train)
-    return Split(name, scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, classes)
-
-
-def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    import csv
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.reader(handle) if r]
-    if rows and not _numeric(rows[0][:-1]):
-        rows = rows[1:]  # a header line
-    if not rows or any(len(r) != len(rows[0]) for r in rows) or len(rows[0]) < 2:
-        raise TrainError(f"{path}: expected rows of numbers with the label in the last column")
-    try:
-        X = np.array([[float(v) for v in r[:-1]] for r in rows])
-    except ValueError as err:
-        raise TrainError(f"{path}: {err}") from None
-    return X, np.array([r[-1] for r in rows])
-
-
-def _numeric(values: list[str]) -> bool:
-    try:
-        [float(v) for v in values]
-        return True
-    except ValueError:
-        return False
-
-
-def with_intercept(X: np.ndarray) -> np.ndarray:
-    return np.hstack([X, np.ones((X.shape[0], 1))])
-
-
-# ----------------------------------------------------------------------------- the compiled model
-
-@dataclass
-class Model:
-    """A derivation's loss and final weights gradient, ready to evaluate on arrays."""
-    name: str
-    notation: Notation
-    loss: n.Node
-    gradient: n.Node
-    wrt: n.Node
-    check: DerivationResult
-    final_verdict: str
-    _plans: dict = field(default_factory=dict, repr=False)
-
-    def loss_value(self, X, y, W, classes) -> float:
-        return self._scalar(self._evaluate((self.loss,), X, y, W, classes)[0])
-
-    def gradient_value(self, X, y, W, classes) -> np.ndarray:
-        value = self._evaluate((self.gradient,), X, y, W, classes)[0]
-        return to_weight_layout(value, self.wrt, self.notation, W.shape)
-
-    def loss_and_gradient(self, X, y, W, classes) -> tuple[float, np.ndarray]:
-        """Both from one plan: the logits and probabilities they share are computed once."""
-        loss, gradient = self._evaluate((self.loss, self.gradient), X, y, W, classes)
-        return self._scalar(loss), to_weight_layout(gradient, self.wrt, self.notation, W.shape)
-
-    @staticmethod
-    def _scalar(value: Arr) -> float:
-        if value.axes:
-            raise TrainError(f"the loss has free indices {value.axes}")
-        return float(value.data)
-
-    def _evaluate(self, nodes: tuple, X, y, W, classes) -> list[Arr]:
-        """The lifted values at weights W: by replaying the recorded plan for this dataset, or by
-        interpreting the formulas when no plan could be validated."""
-        key = (tuple(id(x) for x in nodes), id(X), id(y), classes)
-        plan = self._plans.get(key)
-        if plan is None or plan[0] is not X:
-            plan = self._plans[key] = (X, _record(self.notation, nodes, X, y, W, classes))
-        recorded = plan[1]
-        if recorded is None:
-            lifter = Lifter(self.notation, Data(X, y, W, classes))
-            return [lifter.total(node) for node in nodes]
-        tape, outs = recorded
-        return [Arr(tape.replay(W, out), axes) for out, axes in outs] if len(outs) == 1 else \
-            [Arr(data, axes) for data, (_, axes) in zip(tape.replay_all(W, [out for out, _ in outs]), outs)]
-
-
-def _record(notation: Notation, nodes: tuple, X, y, W, classes) -> tuple | None:
-    """A replayable plan of the weight-dependent array operations, or None if it cannot be trusted.
-
-    The plan is validated: replayed at other weights, it must give what interpreting the formulas
-    afresh gives. A plan that disagrees (an operation that escaped the tape) is not used."""
-    tape = Tape(W)
-    recording(tape)
-    try:
-        lifter = Lifter(notation, Data(X, y, W, classes))
-        values = [lifter.total(node) for node in nodes]
-    finally:
-        recording(None)
-    if not all(tape.traced(v.data) for v in values):
-        return None
-    other = W + np.random.default_rng(1).normal(0.0, 0.1, W.shape)
-    fresh = Lifter(notation, Data(X, y, other, classes))
-    replayed = tape.replay_all(other, [v.data for v in values])
-    for value, again, node in zip(values, replayed, nodes):
-        if not np.allclose(again, fresh.total(node).order(value.axes), rtol=1e-9, atol=1e-12):
-            return None
-    return tape, [(v.data, v.axes) for v in values]
-
-
-def compile_model(path: Path) -> Model:
-    """Check the derivation and take its weights gradient and loss."""
-    doc = read_document(str(path), path.read_text(encoding="utf-8"))
-    result = run_inline(check(doc, Options()))
-    if result.error:
-        raise TrainError(result.error)
-    for target in result.final.targets:
-        notation = block_notation(doc, target.block) if target.block is not None else load_notation(doc.header or {})
-        wrt = parse_expression(target.wrt)
-        family = _wrt_family(wrt, notation)
-        if family is not None and notation.families[family].role == "weights":
-            if target.expression is None:
-                raise TrainError(f"the gradient with respect to {target.wrt} has no final expression to compile")
-            return Model(Path(path).stem, notation, parse_expression(target.of),
-                         parse_expression(target.expression), wrt, result, target.verdict)
-    raise TrainError("the notation declares no gradient with respect to weights (symbols with role: weights)")
-
-
-def _wrt_family(node: n.Node, notation: Notation) -> str | None:
-    base = node.base if isinstance(node, n.Scripted) else node
-    return base.name if isinstance(base, n.Sym) and base.name in notation.families else None
-
-
-def to_weight_layout(value: Arr, wrt: n.Node, notation: Notation, shape: tuple[int, int]) -> np.ndarray:
-    """The gradient's axes (named by the letters of ``wrt``, or positional) as a features × classes array."""
-    fam = notation.families[_wrt_family(wrt, notation)]
-    letters: list[str] = []
-    if isinstance(wrt, n.Scripted):
-        sup = wrt.sup.arg if isinstance(wrt.sup, n.Group) else None
-        items = ([sup] if sup is not None else []) + list(wrt.sub or ())
-        for item in items:
-            letters += [f.name for f in item.factors] if isinstance(item, n.Mul) else [getattr(item, "name", "?")]
-    roles = [notation.size_roles.get(notation.indices[a], "") for a in fam.axes]
-    roles += [notation.size_roles.get(s, "") for s in fam.shape]
-    axes = letters + [ROW, COL][:len(roles) - len(letters)]
-    if sorted(value.axes) != sorted(axes) or sorted(roles) != ["classes", "features"]:
-        raise TrainError(f"the final gradient has axes {value.axes}, expected {tuple(axes)} for {fam.name}")
-    ordered = value.order(tuple(axes))
-    grad = ordered if roles == ["features", "classes"] else ordered.T
-    if grad.shape != shape:
-        raise TrainError(f"the final gradient has shape {grad.shape}, the weights {shape}")
-    return grad
-
-
-# ----------------------------------------------------------------------------- training
-
-@dataclass
-class Fit:
-    W: np.ndarray
-    losses: list[float]
-    iterations: int
-    seconds: float
-    converged: bool
-
-
-def fit(model: Model, X: np.ndarray, y: np.ndarray, classes: int, l2: float, optimizer: str = "lbfgs",
-        max_iter: int = 1000, lr: float = 0.5) -> Fit:
-    """Minimise Σ loss + (l2/2)‖W‖² (the intercept row not penalised) with the derivation's gradient."""
-    D = X.shape[1]
-    penalty = np.ones((D, classes))
-    penalty[-1] = 0.0
-    losses: list[float] = []
-
-    last: dict = {}
-
-    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-        W = w.reshape(D, classes)
-        loss, grad = model.loss_and_gradient(X, y, W, classes)
-        value = loss + 0.5 * l2 * float(np.sum(penalty * W * W))
-        last["w"], last["value"] = w, value
-        return value, (grad + l2 * penalty * W).ravel()
-
-    def progress(w: np.ndarray) -> None:
-        losses.append(last["value"] if np.array_equal(last.get("w"), w) else objective(w)[0])
-
-    start = time.perf_counter()
-    w0 = np.zeros(D * classes)
-    if optimizer == "lbfgs":
-        from scipy.optimize import minimize
-        result = minimize(objective, w0, jac=True, method="L-BFGS-B", callback=progress,
-                          options={"maxiter": max_iter, "gtol": 1e-6, "ftol": 1e-12})
-        w, iterations, converged = result.x, result.nit, bool(result.success)
-    elif optimizer == "gd":
-        w, iterations, converged = w0, 0, False
-        step = lr / X.shape[0]
-        for iterations in range(1, max_iter + 1):
-            value, grad = objective(w)
-            losses.append(value)
-            w = w - step * grad
-            if np.max(np.abs(grad)) < 1e-6 * X.shape[0]:
-                converged = True
-                break
-    else:
-        raise TrainError(f"unknown optimizer {optimizer!r} (lbfgs or gd)")
-    return Fit(w.reshape(D, classes), losses, iterations, time.perf_counter() - start, converged)
+#: The data set each model trains on when none is named.
+DEFAULT_DATA = {SOFTMAX: "iris", LOGISTIC: "breast_cancer", LEAST_SQUARES: "diabetes"}
 
 
 def gradient_check(model: Model, X: np.ndarray, y: np.ndarray, classes: int, points: int = 3,
@@ -270,7 +39,7 @@ def gradient_check(model: Model, X: np.ndarray, y: np.ndarray, classes: int, poi
     rng = np.random.default_rng(seed)
     errors = []
     for _ in range(points):
-        W = rng.normal(0.0, 0.5, size=(X.shape[1], classes))
+        W = rng.normal(0.0, 0.5, size=model.weight_shape(X.shape[1], classes))
         g = model.gradient_value(X, y, W, classes)
         fd = np.zeros_like(W)
         for index in np.ndindex(W.shape):
@@ -283,15 +52,6 @@ def gradient_check(model: Model, X: np.ndarray, y: np.ndarray, classes: int, poi
     return errors
 
 
-def softmax_probabilities(X: np.ndarray, W: np.ndarray) -> np.ndarray:
-    Z = X @ W
-    Z -= Z.max(axis=1, keepdims=True)
-    E = np.exp(Z)
-    return E / E.sum(axis=1, keepdims=True)
-
-
-# ----------------------------------------------------------------------------- a run
-
 @dataclass
 class TrainResult:
     derivation: str
@@ -301,12 +61,12 @@ class TrainResult:
     final_verdict: str
     gradient_check: list[float]
     gradient_check_passed: bool
-    train_accuracy: float
-    test_accuracy: float
-    test_log_loss: float
-    baseline_train_accuracy: float
-    baseline_test_accuracy: float
-    baseline_test_log_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    test_log_loss: float | None
+    baseline_train_accuracy: float | None
+    baseline_test_accuracy: float | None
+    baseline_test_log_loss: float | None
     train_seconds: float
     baseline_train_seconds: float
     iterations: int
@@ -316,64 +76,132 @@ class TrainResult:
     features: int = 0
     classes: int = 0
     plot: str | None = None
+    model: str = SOFTMAX
+    baseline: str = ""
+    diverged: bool = False
+    optimizer_message: str = ""
+    train_r2: float | None = None
+    test_r2: float | None = None
+    baseline_train_r2: float | None = None
+    baseline_test_r2: float | None = None
+    closed_form_test_r2: float | None = None
+    closed_form_seconds: float | None = None
+    compile_seconds: float = 0.0
 
     @property
     def gradient_check_max_rel_error(self) -> float:
         return max(self.gradient_check)
 
 
-def train(path: Path, data: str = "iris", optimizer: str = "lbfgs", l2: float = 1.0, check_points: int = 3,
+def train(path: Path, data: str | None = None, optimizer: str = "lbfgs", l2: float = 1.0, check_points: int = 3,
           seed: int = 0) -> TrainResult:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, log_loss
     if l2 <= 0:
-        raise TrainError("--l2 must be positive (it is 1/C for scikit-learn's LogisticRegression)")
+        raise TrainError("--l2 must be positive (it is 1/C for scikit-learn's LogisticRegression, alpha for Ridge)")
+    if optimizer not in ("lbfgs", "gd"):
+        raise TrainError(f"unknown optimizer {optimizer!r} (lbfgs or gd)")
     from threadpoolctl import threadpool_limits
     model = compile_model(path)
-    split = load_data(data, seed)
-    X_train, X_test = with_intercept(split.X_train), with_intercept(split.X_test)
-    K = split.classes
+    model.l2 = l2
+    try:
+        split = load_data(data or DEFAULT_DATA[model.kind.name], model.kind.task, seed)
+    except DataError as err:
+        raise TrainError(f"{model.kind.name}: {err}") from None
+    X_train = with_intercept(split.X_train)
+    K = split.classes if model.kind.name == SOFTMAX else 1
     # On small problems BLAS threads spin between tiny products and slow everything down; both
     # fits run under the same limit.
     threads = 1 if X_train.size * K < SMALL_PROBLEM else None
     with threadpool_limits(limits=threads, user_api="blas"):
         try:
-            errors = gradient_check(model, X_train, split.y_train, K, check_points, seed)
-            fitted = fit(model, X_train, split.y_train, K, l2, optimizer)
+            with np.errstate(all="ignore"):
+                errors = gradient_check(model, X_train, split.y_train, K, check_points, seed)
+            w0 = np.zeros(model.weight_shape(X_train.shape[1], K))
+            start = time.perf_counter()
+            with np.errstate(all="ignore"):
+                model.loss_and_gradient(X_train, split.y_train, w0, K)     # compiled once, not timed
+            compile_seconds = time.perf_counter() - start
+            fitted = fit(_objective(model, X_train, split.y_train, K, l2), w0, X_train.shape[0], optimizer)
+            scale = _baseline_strength(model, X_train, split.y_train, K, l2)
+        except TrainError:
+            raise
         except LiftError as err:
             raise TrainError(f"the final gradient cannot be compiled: {err}") from None
-        baseline = LogisticRegression(C=1.0 / l2, max_iter=5000, tol=1e-8)
-        start = time.perf_counter()
-        baseline.fit(split.X_train, split.y_train)
-        baseline_seconds = time.perf_counter() - start
-    p_train, p_test = softmax_probabilities(X_train, fitted.W), softmax_probabilities(X_test, fitted.W)
+        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as err:
+            raise TrainError(f"the final gradient cannot be compiled ({type(err).__name__}: {err}); derivcheck "
+                             f"should have said why: please report it") from None
+        baseline = fit_baseline(model.kind, split, scale)
+    ours = score(model.kind, fitted.W, split)
+    closed = baseline.closed_form
     return TrainResult(
         derivation=model.name, data=split.name, optimizer=optimizer, l2=l2, final_verdict=model.final_verdict,
         gradient_check=errors, gradient_check_passed=max(errors) < GRADIENT_TOLERANCE,
-        train_accuracy=float(accuracy_score(split.y_train, p_train.argmax(1))),
-        test_accuracy=float(accuracy_score(split.y_test, p_test.argmax(1))),
-        test_log_loss=float(log_loss(split.y_test, p_test, labels=range(K))),
-        baseline_train_accuracy=float(baseline.score(split.X_train, split.y_train)),
-        baseline_test_accuracy=float(baseline.score(split.X_test, split.y_test)),
-        baseline_test_log_loss=float(log_loss(split.y_test, baseline.predict_proba(split.X_test), labels=range(K))),
-        train_seconds=fitted.seconds, baseline_train_seconds=baseline_seconds, iterations=fitted.iterations,
-        converged=fitted.converged, losses=fitted.losses,
-        samples=(len(split.y_train), len(split.y_test)), features=split.X_train.shape[1], classes=K)
+        train_accuracy=ours.train_accuracy, test_accuracy=ours.test_accuracy, test_log_loss=ours.test_log_loss,
+        baseline_train_accuracy=baseline.scores.train_accuracy, baseline_test_accuracy=baseline.scores.test_accuracy,
+        baseline_test_log_loss=baseline.scores.test_log_loss,
+        train_seconds=fitted.seconds, baseline_train_seconds=baseline.seconds, iterations=fitted.iterations,
+        converged=fitted.converged, losses=fitted.losses, samples=(len(split.y_train), len(split.y_test)),
+        features=split.X_train.shape[1], classes=split.classes, model=model.kind.name, baseline=baseline.name,
+        diverged=fitted.diverged, optimizer_message=fitted.message,
+        train_r2=ours.train_r2, test_r2=ours.test_r2, baseline_train_r2=baseline.scores.train_r2,
+        baseline_test_r2=baseline.scores.test_r2, closed_form_test_r2=closed.test_r2 if closed else None,
+        closed_form_seconds=baseline.closed_form_seconds, compile_seconds=compile_seconds)
+
+
+def _objective(model: Model, X: np.ndarray, y: np.ndarray, classes: int, l2: float):
+    """loss + (l2/2)‖W‖² on every weight but the intercept's, unless the loss has its own L2 term."""
+    penalty = np.zeros(model.weight_shape(X.shape[1], classes))
+    if not model.kind.penalty:
+        penalty[:-1] = l2
+
+    def objective(W: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, grad = model.loss_and_gradient(X, y, W, classes)
+        return loss + 0.5 * float(np.sum(penalty * W * W)), grad + penalty * W
+    return objective
+
+
+def _baseline_strength(model: Model, X: np.ndarray, y: np.ndarray, classes: int, l2: float) -> float:
+    """The regularisation scikit-learn needs to minimise the same function: λ (times the scale of
+    the loss's own L2 term) over the factor c between the loss and scikit-learn's data term."""
+    rng = np.random.default_rng(7)
+    points = [rng.normal(0.0, 0.1, model.weight_shape(X.shape[1], classes)) for _ in range(2)]
+    own = model.l2
+    with np.errstate(all="ignore"):
+        if model.kind.penalty:
+            model.l2 = 0.0
+        data_terms = [model.loss_value(X, y, W, classes) for W in points]
+        strength = l2
+        if model.kind.penalty:
+            model.l2 = 1.0
+            per_unit = [(model.loss_value(X, y, W, classes) - v) / (0.5 * float(np.sum(W * W)))
+                        for W, v in zip(points, data_terms)]
+            strength = l2 * float(np.mean(per_unit))
+        model.l2 = own
+    c = loss_scale(data_terms, [standard_loss(model.kind, X, y, W) for W in points])
+    return strength / c
 
 
 def plot_losses(result: TrainResult, path: Path) -> str | None:
-    """The training loss curve as a PNG (matplotlib, no display needed); its file name, or None."""
+    """The objective at every iteration as a PNG (matplotlib, no display needed); its file name,
+    or None when there is nothing to plot. A log scale when every value is positive; a run that
+    diverged is marked where it stopped."""
     if not result.losses:
         return None
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    values = np.asarray(result.losses, dtype=float)
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
-    ax.plot(range(1, len(result.losses) + 1), result.losses, color="#1f77b4")
+    steps = np.arange(len(values))
+    ax.plot(steps, values, color="#1f77b4", marker="." if len(values) < 30 else None)
+    if result.diverged:
+        ax.plot(steps[-1:], values[-1:], "x", color="#d62728", markersize=10, label="diverged")
+        ax.legend(loc="best")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("training loss (sum) + L2")
+    ax.set_ylabel("training objective (loss + L2)")
     ax.set_title(f"{result.derivation} on {result.data} ({result.optimizer})")
-    ax.set_yscale("log")
+    if np.all(values > 0):
+        ax.set_yscale("log")
+    ax.set_xlim(0, max(len(values) - 1, 1))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
