@@ -2,6 +2,14 @@
 
     .venv/bin/python bench/grade_speed.py              # 200 submissions, 2 workers
     .venv/bin/python bench/grade_speed.py --count 50 --jobs 1
+    .venv/bin/python bench/grade_speed.py --count 1000 --cluster local:2   # Dask against the pool
+
+With ``--cluster``, the same mutated submissions are graded by the built-in pool (``--jobs``) and on
+the Dask cluster given (``local:N``, or a scheduler's address), in the same process run, and the
+throughput ratio is printed (Dask ÷ pool: 1.0 means the engine costs nothing), over the whole run
+(cluster start included) and between the first and the last result (the steady rate, which is what
+a course of 100,000 sees), with the per-submission cost in core-seconds and the client's cost of
+writing one result (it writes every result, so its rate bounds a cluster's).
 
 The submissions are the correct proofs in bench/proofs/ (five notations of the softmax-regression
 gradient), each with 0-2 random student-like mistakes (bench/mutate.py, seeded). They are graded
@@ -54,15 +62,51 @@ def submissions(folder: Path, count: int, seed: int, mutated: bool) -> list[tupl
     return out
 
 
-def run(count: int, jobs: int, mutated: bool) -> tuple[float, list[float], list[float]]:
+def run(count: int, jobs: int, mutated: bool, cluster: str | None = None,
+        arrivals: list[float] | None = None) -> tuple[float, list[float], list[float]]:
+    """Grade ``count`` submissions; ``arrivals`` gets the time each result was written."""
     assignment = load_assignment(ROOT / "assignments" / "softmax-regression.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         subs = submissions(folder / "in", count, seed=2026, mutated=mutated)
         start = time.perf_counter()
-        graded = grade_files(subs, assignment, folder / "out", {}, jobs=jobs)
+        graded = grade_files(subs, assignment, folder / "out", {}, jobs=0 if cluster else jobs, cluster=cluster,
+                             progress=(lambda _: arrivals.append(time.perf_counter())) if arrivals is not None
+                             else None)
         wall = time.perf_counter() - start
     return wall, [g.seconds for g in graded.grades], [g.score for g in graded.grades]
+
+
+def compare_cluster(count: int, jobs: int, cluster: str) -> None:
+    """The pool and the cluster on the same submissions: throughput ratio, per-submission cost."""
+    import derivcheck.run.batch as batch
+    writing: list[float] = []
+    finish = batch._finish_grade
+
+    def timed_finish(*args):
+        began = time.perf_counter()
+        try:
+            return finish(*args)
+        finally:
+            writing.append(time.perf_counter() - began)
+
+    batch._finish_grade = timed_finish
+    rates = {}
+    for label, spec in (("pool", None), ("cluster", cluster)):
+        arrivals: list[float] = []
+        wall, seconds, scores = run(count, jobs, mutated=True, cluster=spec, arrivals=arrivals)
+        steady = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+        rates[label] = (count / wall, steady, statistics.mean(scores))
+        describe(f"{label} ({spec or f'--jobs {jobs}'})", wall, seconds, scores)
+        print(f"  {count / wall:.2f} submissions/s over the whole run, {steady:.2f}/s from first to last result; "
+              f"{wall * jobs / count:.3f} core-seconds per submission")
+    batch._finish_grade = finish
+    (pool_rate, pool_steady, pool_score), (rate, steady, score) = rates["pool"], rates["cluster"]
+    print(f"throughput ratio cluster ÷ pool: {rate / pool_rate:.2f} over the whole run, "
+          f"{steady / pool_steady:.2f} from first to last result (goal ≥ 0.9)")
+    print(f"same mean score: {pool_score == score} ({pool_score:.3f} and {score:.3f})")
+    print(f"the client writes one result in {statistics.mean(writing) * 1000:.1f} ms on average "
+          f"(at most {1 / statistics.mean(writing):.0f} results/s)")
 
 
 def describe(label: str, wall: float, seconds: list[float], scores: list[float]) -> None:
@@ -78,7 +122,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cluster", default=None, metavar="local:N|ADDRESS",
+                        help="compare the pool with grading on this Dask cluster")
     args = parser.parse_args()
+    if args.cluster:
+        compare_cluster(args.count, args.jobs, args.cluster)
+        return
     base = run(args.count, args.jobs, mutated=False)
     describe("correct proofs (baseline)", *base)
     wall, seconds, scores = run(args.count, args.jobs, mutated=True)

@@ -134,8 +134,11 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
 @click.option("--memory", default=2048, show_default=True, metavar="MB", help="Memory allowed per worker.")
 @click.option("--jobs", default=0, help="Worker processes (default: one per core).")
 @click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local:N",
+              help="Grade on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N for N worker "
+                   "processes here. Needs derivcheck[cluster].")
 def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt: str, sizes: str, timeout: float,
-          memory: int, jobs: int, force: bool) -> None:
+          memory: int, jobs: int, force: bool, cluster: str | None) -> None:
     """Grade SUBMISSIONS (files, or folders of .md/.txt/.tex) against an assignment.
 
     Writes DIR/<student>/feedback.md (for the student), DIR/<student>/results.json (Gradescope),
@@ -157,6 +160,8 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
             from None
     if timeout <= 0 or memory < 256:
         raise click.UsageError("--timeout must be positive and --memory at least 256 (MB)")
+    if cluster is not None:
+        _check_cluster(cluster, jobs)
     found, errors = collect_submissions(submissions, SUBMISSION_SUFFIXES)
     for line in errors:
         click.echo(f"derivcheck: {line}", err=True)
@@ -166,7 +171,7 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
     with click.progressbar(length=len(found), label="grading", file=sys.stderr,
                            show_pos=True) as bar:
         run = grade_files(found, assignment, out, size_map, Limits(seconds=timeout, memory_mb=memory), jobs=jobs,
-                          force=force, progress=lambda student: bar.update(1))
+                          force=force, progress=lambda student: bar.update(1), cluster=cluster)
     if fmt == "json":
         from ..grade.feedback import dumps
         click.echo(dumps({"derivcheck": __version__, "assignment": assignment.title,
@@ -179,6 +184,15 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
         if g.error:
             click.echo(f"derivcheck: {g.file}: {g.error}", err=True)
     sys.exit(1 if run.unreadable or any(g.error for g in run.grades) else 0)
+
+
+def _check_cluster(cluster: str, jobs: int) -> None:
+    """A --cluster value that cannot work is a usage error before anything is graded (cluster.py)."""
+    from .cluster import check_spec
+    if jobs:
+        raise click.UsageError("--jobs is for this machine's pool; with --cluster, the cluster's workers do the work "
+                               "(local:N starts N)")
+    check_spec(cluster)
 
 
 def _grade_record(out: Path, g) -> dict:
