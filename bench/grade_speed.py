@@ -91,22 +91,61 @@ def compare_cluster(count: int, jobs: int, cluster: str) -> None:
             writing.append(time.perf_counter() - began)
 
     batch._finish_grade = timed_finish
-    rates = {}
-    for label, spec in (("pool", None), ("cluster", cluster)):
-        arrivals: list[float] = []
-        wall, seconds, scores = run(count, jobs, mutated=True, cluster=spec, arrivals=arrivals)
-        steady = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-        rates[label] = (count / wall, steady, statistics.mean(scores))
-        describe(f"{label} ({spec or f'--jobs {jobs}'})", wall, seconds, scores)
-        print(f"  {count / wall:.2f} submissions/s over the whole run, {steady:.2f}/s from first to last result; "
-              f"{wall * jobs / count:.3f} core-seconds per submission")
-    batch._finish_grade = finish
-    (pool_rate, pool_steady, pool_score), (rate, steady, score) = rates["pool"], rates["cluster"]
+    rates, grades = {}, {}
+    try:
+        for label, spec in (("pool", None), ("cluster", cluster)):
+            arrivals: list[float] = []
+            with CPU() as cpu:
+                wall, seconds, grades[label] = run(count, jobs, mutated=True, cluster=spec, arrivals=arrivals)
+            steady = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+            rates[label] = (count / wall, steady, cpu.seconds / count)
+            describe(f"{label} ({spec or f'--jobs {jobs}'})", wall, seconds, grades[label])
+            print(f"  {count / wall:.2f} submissions/s over the whole run, {steady:.2f}/s from first to last result; "
+                  f"{wall * jobs / count:.3f} core-seconds of wall time and {cpu.seconds / count:.3f} CPU-seconds "
+                  f"(all its processes) per submission")
+    finally:
+        batch._finish_grade = finish
+    (pool_rate, pool_steady, pool_cpu), (rate, steady, cpu) = rates["pool"], rates["cluster"]
     print(f"throughput ratio cluster ÷ pool: {rate / pool_rate:.2f} over the whole run, "
-          f"{steady / pool_steady:.2f} from first to last result (goal ≥ 0.9)")
-    print(f"same mean score: {pool_score == score} ({pool_score:.3f} and {score:.3f})")
+          f"{steady / pool_steady:.2f} from first to last result (goal ≥ 0.9); CPU per submission "
+          f"pool ÷ cluster {pool_cpu / cpu:.2f}")
+    print(f"same grades: {grades['pool'] == grades['cluster']}")
     print(f"the client writes one result in {statistics.mean(writing) * 1000:.1f} ms on average "
           f"(at most {1 / statistics.mean(writing):.0f} results/s)")
+
+
+class CPU:
+    """CPU seconds used by this process and all its descendants while in the block, sampled every
+    0.2 s (a process that ends between samples loses at most that much)."""
+
+    def __enter__(self):
+        import threading
+        import psutil      # installed with dask[distributed]
+        self._psutil, self._seen, self._done = psutil, {}, threading.Event()
+        self._sample()
+        self._before = dict(self._seen)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+        self._sample()
+        self.seconds = sum(t - self._before.get(pid, 0.0) for pid, t in self._seen.items())
+
+    def _loop(self) -> None:
+        while not self._done.wait(0.2):
+            self._sample()
+
+    def _sample(self) -> None:
+        me = self._psutil.Process()
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except self._psutil.Error:
+                continue
+            self._seen[process.pid] = times.user + times.system    # a process's own: each is sampled
 
 
 def describe(label: str, wall: float, seconds: list[float], scores: list[float]) -> None:
