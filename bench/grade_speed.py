@@ -6,7 +6,8 @@
 
 With ``--cluster``, the same mutated submissions are graded by the built-in pool (``--jobs``) and on
 the Dask cluster given (``local:N``, or a scheduler's address), in the same process run, and the
-throughput ratio is printed (Dask ÷ pool: 1.0 means the engine costs nothing), over the whole run
+throughput ratio is printed (Dask ÷ pool: 1.0 means the engine costs nothing; each submission
+gets a comment of its own, so that the cluster cannot grade equal ones once), over the whole run
 (cluster start included) and between the first and the last result (the steady rate, which is what
 a course of 100,000 sees), with the per-submission cost in core-seconds and the client's cost of
 writing one result (it writes every result, so its rate bounds a cluster's).
@@ -41,7 +42,9 @@ from derivcheck.run.batch import grade_files  # noqa: E402
 TARGET_SECONDS = 60.0
 
 
-def submissions(folder: Path, count: int, seed: int, mutated: bool) -> list[tuple[Path, str]]:
+def submissions(folder: Path, count: int, seed: int, mutated: bool, unique: bool = False) -> list[tuple[Path, str]]:
+    """``count`` submissions; ``unique``: each with a comment of its own, so that no two have the
+    same bytes (a cluster grades equal submissions once: comparing engines needs the same work)."""
     bases = sorted((ROOT / "bench" / "proofs").glob("*.md"))
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -55,20 +58,20 @@ def submissions(folder: Path, count: int, seed: int, mutated: bool) -> list[tupl
             for d in done:
                 kinds[d] = kinds.get(d, 0) + 1
         path = folder / f"student{i:03d}_{base.stem}.md"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text + (f"\n<!-- {path.stem} -->\n" if unique else ""), encoding="utf-8")
         out.append((path, path.stem))
     if mutated:
         print("mutations:", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     return out
 
 
-def run(count: int, jobs: int, mutated: bool, cluster: str | None = None,
-        arrivals: list[float] | None = None) -> tuple[float, list[float], list[float]]:
-    """Grade ``count`` submissions; ``arrivals`` gets the time each result was written."""
+def run(count: int, jobs: int, mutated: bool, cluster: str | None = None, arrivals: list[float] | None = None,
+        unique: bool = False) -> tuple[float, list[float], list[float]]:
+    """Grade ``count`` submissions; ``arrivals``, when given, gets the time each result was written."""
     assignment = load_assignment(ROOT / "assignments" / "softmax-regression.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        subs = submissions(folder / "in", count, seed=2026, mutated=mutated)
+        subs = submissions(folder / "in", count, seed=2026, mutated=mutated, unique=unique)
         start = time.perf_counter()
         graded = grade_files(subs, assignment, folder / "out", {}, jobs=0 if cluster else jobs, cluster=cluster,
                              progress=(lambda _: arrivals.append(time.perf_counter())) if arrivals is not None
@@ -96,7 +99,7 @@ def compare_cluster(count: int, jobs: int, cluster: str) -> None:
         for label, spec in (("pool", None), ("cluster", cluster)):
             arrivals: list[float] = []
             with CPU() as cpu:
-                wall, seconds, grades[label] = run(count, jobs, mutated=True, cluster=spec, arrivals=arrivals)
+                wall, seconds, grades[label] = run(count, jobs, True, spec, arrivals, unique=True)
             steady = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
             rates[label] = (count / wall, steady, cpu.seconds / count)
             describe(f"{label} ({spec or f'--jobs {jobs}'})", wall, seconds, grades[label])

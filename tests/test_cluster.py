@@ -55,13 +55,14 @@ def assignment():
 
 def _class(folder: Path, count: int = 4) -> Path:
     """``count`` submissions: correct proofs in two notations, one with a sign error carried to the
-    end, and a file that is not a proof."""
+    end, a file that is not a proof, and a copy of the first (the same bytes: one task)."""
     folder.mkdir(parents=True, exist_ok=True)
     bishop = (FIXTURES / "softmax_bishop.md").read_text()
     files = {"alice.md": bishop,
              "bob.md": (PROOFS / "softmax_class_label.md").read_text(),
              "carol.md": bishop.replace(r"&= (y_j - t_j) x_d", r"&= (t_j - y_j) x_d"),
-             "dan.md": "no math here\n"}
+             "dan.md": "no math here\n",
+             "erin.md": bishop}
     for i, (name, text) in enumerate(files.items()):
         if i < count:
             (folder / name).write_text(text)
@@ -102,13 +103,13 @@ def _grade_cmd(*args: str) -> list[str]:
 
 def test_the_cluster_writes_the_same_grades_and_files_as_the_local_pool(tmp_path, dask_cluster, assignment):
     address, _ = dask_cluster
-    subs = _submissions(_class(tmp_path / "in"))
+    subs = _submissions(_class(tmp_path / "in", count=5))
     seen: list[str] = []
     local = grade_files(subs, assignment, tmp_path / "local", {}, jobs=2)
     remote = grade_files(subs, assignment, tmp_path / "cluster", {}, progress=seen.append, cluster=address)
-    assert sorted(seen) == ["alice", "bob", "carol", "dan"]            # the progress bar: once each
-    assert [g.score for g in remote.grades] == [g.score for g in local.grades] == [10, 10, 2.5, 0]
-    assert _outputs(tmp_path / "cluster") == _outputs(tmp_path / "local")
+    assert sorted(seen) == ["alice", "bob", "carol", "dan", "erin"]   # the progress bar: once each
+    assert [g.score for g in remote.grades] == [g.score for g in local.grades] == [10, 10, 2.5, 0, 10]
+    assert _outputs(tmp_path / "cluster") == _outputs(tmp_path / "local")   # erin's files name erin's file
     carol = json.loads((tmp_path / "cluster" / "carol" / "grade.json").read_text())
     assert any(s["verdict"] == "invalid" and s["counterexample"] for s in carol["steps"])
 
@@ -216,10 +217,21 @@ def test_a_submission_whose_workers_keep_dying_is_could_not_be_graded_then_grade
     assert second.reused == 1 and [g.score for g in second.grades] == [10, 10]
 
 
-def test_cluster_usage_errors_exit_2_with_what_to_do(tmp_path):
+@pytest.mark.parametrize("spec", ["tcp://127.0.0.1:8786", "localhost:8786", "tls://[::1]:8786", "scheduler", "local:4"])
+def test_a_cluster_is_a_scheduler_address_or_local_n(spec):
+    cluster_module.check_spec(spec)
+
+
+@pytest.mark.parametrize("spec, message", [("local:0", "1..1024"), ("local:two", "neither"),
+                                           ("nowhere to go", "neither"), ("", "neither")])
+def test_anything_else_is_refused_with_what_to_type(spec, message):
+    with pytest.raises(cluster_module.ClusterError, match=message):
+        cluster_module.check_spec(spec)
+
+
+def test_cluster_usage_errors_exit_2_before_anything_is_graded(tmp_path):
     _class(tmp_path / "in", count=1)
-    for args, message in [(["--cluster", "local:0"], "1..1024"), (["--cluster", "nowhere to go"], "neither"),
-                          (["--cluster", "local:2", "--jobs", "2"], "--jobs")]:
+    for args, message in [(["--cluster", "local:0"], "1..1024"), (["--cluster", "local:2", "--jobs", "2"], "--jobs")]:
         run = subprocess.run(_grade_cmd(str(tmp_path / "in"), "--out", str(tmp_path / "out"), *args), cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 2 and message in run.stderr, run.stderr

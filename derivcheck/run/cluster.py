@@ -49,8 +49,8 @@ from .worker import Limits, Pool
 
 #: ``local:N``: a LocalCluster of N worker processes on this machine.
 LOCAL = re.compile(r"local:(\d+)")
-#: A scheduler's address: ``tcp://host:8786``, ``tls://…``, or ``host:port``.
-ADDRESS = re.compile(r"([a-z][a-z0-9+.-]*://)?[^\s/:]+(:\d+)?/?")
+#: A scheduler's address: ``tcp://host:8786``, ``tls://[::1]:8786``, or ``host:port``.
+ADDRESS = re.compile(r"([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(:\d+)?/?")
 MAX_LOCAL_WORKERS = 1024
 CONNECT_SECONDS = 30
 #: Tasks in the scheduler at once, per worker thread (and at least MIN_WINDOW).
@@ -83,7 +83,7 @@ def check_spec(spec: str) -> None:
     local = LOCAL.fullmatch(spec)
     if local and not 1 <= int(local.group(1)) <= MAX_LOCAL_WORKERS:
         raise ClusterError(f"--cluster {spec}: the number of local workers must be 1..{MAX_LOCAL_WORKERS}")
-    if not local and (spec.startswith("local") or not ADDRESS.fullmatch(spec)):
+    if not local and (spec.startswith("local:") or not ADDRESS.fullmatch(spec)):
         raise ClusterError(f"--cluster {spec!r} is neither a scheduler address (tcp://host:8786) nor local:N")
     try:
         import distributed  # noqa: F401
@@ -100,9 +100,10 @@ def run_on_cluster(spec: str, docs: list[Document], options: Options, keys: list
     for index, key in enumerate(keys):
         groups.setdefault(f"derivcheck-grade-{key}", []).append(index)
     order = sorted(groups, key=lambda k: -weights[groups[k][0]])      # longest first, as on one machine
+    fingerprint = code_fingerprint()
     with _client(spec) as client:
-        _same_code(client, code_fingerprint())
-        for key, result in _results(client, order, groups, docs, options, limits, code_fingerprint()):
+        _same_code(client, fingerprint)
+        for key, result in _results(client, order, groups, docs, options, limits, fingerprint):
             for index in groups[key]:
                 _deliver(on_result, index, docs[index], result)
 
@@ -212,7 +213,11 @@ def _client(spec: str):
 def _same_code(client, fingerprint: bytes) -> None:
     """Refuse a cluster whose workers run other derivcheck code: their grades would be filed
     under this code's keys."""
-    theirs = client.run(_fingerprint)
+    try:
+        theirs = client.run(_fingerprint)
+    except Exception as err:  # noqa: BLE001 - whatever a worker raised, it cannot grade
+        raise ClusterError(f"the Dask workers cannot run derivcheck ({type(err).__name__}: {err}): install "
+                           f"derivcheck[cluster] there, the same version as here") from None
     other = sorted(worker for worker, value in theirs.items() if value != fingerprint)
     if other:
         raise ClusterError(f"the Dask workers {', '.join(other)} run other derivcheck code than this client: "
