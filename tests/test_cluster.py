@@ -120,10 +120,10 @@ def test_a_step_past_its_time_limit_is_killed_inside_the_dask_worker_not_the_wor
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "slow.md").write_text(SLOW)
     before = client.run(os.getpid)
-    grade_files(_submissions(tmp_path / "in"), assignment, tmp_path / "out", {}, Limits(seconds=1), cluster=address)
+    grade_files(_submissions(tmp_path / "in"), assignment, tmp_path / "out", {}, Limits(seconds=2), cluster=address)
     steps = json.loads((tmp_path / "out" / "slow" / "grade.json").read_text())["steps"]
     assert [s["verdict"] for s in steps] == ["undecided", "valid", "unsupported"]
-    assert "time limit of 1 s" in steps[0]["reason"]
+    assert "time limit of 2 s" in steps[0]["reason"]
     assert client.run(os.getpid) == before                              # no Dask worker was lost
 
 
