@@ -268,8 +268,8 @@ def _allow_children() -> None:
 
     A Dask Nanny starts its worker as a daemonic process, and multiprocessing refuses children to
     a daemonic process, because it could be ended without stopping them. Step workers stop by
-    themselves when this process ends (their pipe to it closes), so the flag is lifted here, for
-    this process only."""
+    themselves when this process ends (their pipe to it closes: an idle one at once, a busy one at
+    the end of its step), so the flag is lifted here, for this process only."""
     process = multiprocessing.current_process()
     if process.daemon:
         process.daemon = False
