@@ -109,3 +109,26 @@ def test_the_terms_of_a_bracket_write_a_free_index_once():
     from derivcheck.notation.einstein import implied_sums
     node = implied_sums(parse_expression(r"y_i (\delta_{ik} - \hat{y}_p \delta_{pk})"), {"i", "k", "p"})
     assert node.index == "i" and "Sum(index='p'" in repr(node.body) and "index='k'" not in repr(node)
+
+
+def test_a_primed_function_is_the_derivative_of_the_defined_one():
+    r = checked(r"""
+    The logistic function is $\sigma(u) = \frac{1}{1 + e^{-u}}$.
+
+    $$
+    \sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \sigma(z) (1 - \sigma(z)) = \sigma(z)^2
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+
+
+def test_a_primed_name_is_never_defined_by_the_first_equation_that_writes_it():
+    """Σ' = … is a claim about a derivative the text named in words, not a definition of Σ'."""
+    r = checked(r"""
+    Write $S = \sum_{k=1}^{K} e^{x_k}$ and $S'$ for its derivative by $x_i$.
+
+    $$
+    S' = \frac{\partial e^{x_1}}{\partial x_j} + \frac{\partial e^{x_2}}{\partial x_j}
+    $$
+    """)
+    assert r.steps[0].verdict != "valid" or r.steps[0].kind != "definition"

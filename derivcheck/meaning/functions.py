@@ -10,7 +10,8 @@ from sympy import ImmutableMatrix
 from ..latex import nodes as n
 from ..notation.conventions import DIAG, SIGMOID, SOFTMAX
 from .indices import SumsAndIndices, flat_items
-from .values import Env, ShapeError, Unsupported, Value, is_matrix, is_vector, multiply, node_text, scalar, shape_text
+from .atoms import variable
+from .values import Bound, Env, ShapeError, Unsupported, Value, is_matrix, is_vector, multiply, node_text, scalar, shape_text
 
 
 class Calls:
@@ -74,6 +75,10 @@ class Calls:
                 if fam.role == "function":
                     args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
                     return sp.Function(_function_name(name, sub, self, env))(*args)
+        if name is not None and name.endswith("'") and len(node.args) == 1 and not self.notation.definitions_of(name) \
+                and (self.notation.definitions_of(name[:-1]) or name[:-1] in BUILTIN_FUNCTIONS):
+            return self._derivative_at(n.Sym(name[:-1]) if not sub else n.Scripted(n.Sym(name[:-1]), sub=sub),
+                                       node.args[0], env)
         if name in BUILTIN_FUNCTIONS and not sup_index and len(node.args) == 1 and not self.notation.declared(name):
             value = BUILTIN_FUNCTIONS[name](self.value(node.args[0], env))
             return self._entry_of(value, sub, env, name) if sub else value     # softmax(z)_k
@@ -81,6 +86,16 @@ class Calls:
             raise Unsupported(f"{node_text(head)} is followed by a list of {len(node.args)} items but is "
                               "not a declared function")
         return multiply(self.value(head, env), self.value(node.args[0], env), self.notes)
+
+
+    def _derivative_at(self, function: n.Node, arg: n.Node, env: Env) -> Value:
+        """``\\sigma'(z)``: the derivative of a function the notation defines, at ``z`` (the function of a
+        fresh variable, differentiated, then the argument put in)."""
+        point = variable("\\#u")
+        inner = {**env, "\\#u": Bound(point)}
+        value = self.atoms.expand(self.value(n.Call(function, (n.Sym("\\#u"),)), inner))
+        at = scalar(self.value(arg, env), "the argument of a derivative")
+        return sp.diff(scalar(value, "a function's value"), point).xreplace({point: at})
 
 
 #: Named functions; the hyperbolic ones in exponentials, which the exact procedure decides.

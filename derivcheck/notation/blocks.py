@@ -46,7 +46,7 @@ def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], 
 
 def _generic_blocks(ev: Evidence) -> None:
     """A rule stated for generic functions (the chain rule for g(f(x))): its letters are
-    functions and variables there, whatever they are elsewhere."""
+    functions and placeholders there, whatever they are elsewhere."""
     for chain in ev.read.chains:
         if not chain.generic:
             continue
@@ -59,7 +59,9 @@ def _generic_blocks(ev: Evidence) -> None:
         for block in chain.blocks:
             notes = ev.block_notes[block]
             notes["functions"] = functions
-            notes.setdefault("symbols", {}).update({v: "variable" for v in variables})
+            # placeholders (C in dB(C)/dC): what they stand for may be said in words, so a difference in
+            # them refutes nothing
+            notes.setdefault("symbols", {}).update({v: "unknown" for v in variables})
             if local:
                 notes.setdefault("definitions", []).extend(local.values())
         ev.note("stated", f"line {ev.doc.source_line(ev.doc.blocks[chain.blocks[0]].line)} states a rule "

@@ -50,6 +50,8 @@ def _definable(ev: Evidence, d: Definition) -> bool:
         return False
     if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
         return False  # parameters and data are not defined by equations
+    if d.name.endswith("'"):
+        return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
     return not refers_to_itself(d)
 
 

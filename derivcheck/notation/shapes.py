@@ -111,6 +111,8 @@ def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str
             continue
         if name in ev.scanner.letter_scopes and INDEX_LETTER.match(name):
             continue
+        if name.endswith("'") and name[:-1] in ev.definitions:
+            continue        # σ'(z): the derivative of the defined σ, no symbol of its own
         uses = ev.scanner.uses.get(name)
         role = roles.get(name)
         if role is None and (uses is None or not (uses.indexed or uses.bare or uses.called)):

@@ -155,10 +155,12 @@ class GradeRun:
 
 
 def grade_files(submissions: list[tuple[Path, str]], assignment: Assignment, out: Path, sizes: dict[str, int],
-                limits: Limits | None = None, jobs: int = 0, force: bool = False, progress=None) -> GradeRun:
+                limits: Limits | None = None, jobs: int = 0, force: bool = False, progress=None,
+                cluster: str | None = None) -> GradeRun:
     """Grade every submission (path, student name) into ``out``: each student's files are written,
     atomically, as soon as they are graded, and a rerun skips those already graded from the same
-    submission, assignment and derivcheck version."""
+    submission, assignment and derivcheck version. ``cluster`` (an address, or ``local:N``) grades
+    on Dask instead of this machine's pool (cluster.py)."""
     from ..grade.feedback import class_index, dumps, gradebook
     from ..grade.grade import grade_key
 
@@ -195,16 +197,21 @@ def grade_files(submissions: list[tuple[Path, str]], assignment: Assignment, out
             continue
         walks.append(check(doc, options))
         weights.append(len(data))
-        pending.append((student, key))
+        pending.append((student, key, doc))
 
-    def done(index: int, result: DerivationResult) -> None:
-        student, key = pending[index]
-        graded[student] = _finish_grade(result, assignment, student, key, out)
+    def done(index: int, result: DerivationResult, reusable: bool = True) -> None:
+        student, key, _ = pending[index]
+        # a result that is not a grade (its cluster workers died) is written without its key: a rerun grades it
+        graded[student] = _finish_grade(result, assignment, student, key if reusable else "", out)
         run.results[student] = result
         if progress:
             progress(student)
 
-    if walks:
+    if walks and cluster:
+        from .cluster import run_on_cluster
+        run_on_cluster(cluster, [doc for *_, doc in pending], options, [key for _, key, _ in pending], weights,
+                       limits or Limits(), done)
+    elif walks:
         Pool(size=jobs or default_size(), limits=limits or Limits(), on_result=done).run(walks, weights)
     run.grades = [graded[student] for _, student in submissions if student in graded]
     counts = {g.student: _counts(out / g.student / "grade.json") for g in run.grades}

@@ -197,8 +197,11 @@ def train(derivation: str, data: str, optimizer: str, l2: float, fmt: str, repor
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes, at least 1 (default: one per core).")
 @click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local:N",
+              help="Grade on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N for N worker "
+                   "processes here. Needs derivcheck[cluster].")
 def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt: str, sizes: str, timeout: float,
-          memory: int, jobs: int | None, force: bool) -> None:
+          memory: int, jobs: int | None, force: bool, cluster: str | None) -> None:
     """Grade SUBMISSIONS (files, or folders of .md/.markdown/.txt/.tex/.ipynb) against an assignment.
 
     Writes DIR/<student>/feedback.md (for the student), DIR/<student>/results.json (Gradescope),
@@ -220,6 +223,8 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
             from None
     if timeout <= 0 or memory < 256:
         raise click.UsageError("--timeout must be positive and --memory at least 256 (MB)")
+    if cluster is not None:
+        _check_cluster(cluster, jobs)
     found, errors = collect_submissions(submissions, SUBMISSION_SUFFIXES)
     for line in errors:
         click.echo(f"derivcheck: {line}", err=True)
@@ -228,7 +233,7 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
     out = Path(out_dir)
     with _Progress(len(found), "grading") as progress:
         run = grade_files(found, assignment, out, size_map, Limits(seconds=timeout, memory_mb=memory),
-                          jobs=jobs or 0, force=force, progress=progress.done)
+                          jobs=jobs or 0, force=force, progress=progress.done, cluster=cluster)
     # a size name no graded proof declares was ignored: a usage error, said once the proofs are read
     wrong = unknown_sizes(size_map, [r.sizes for r in run.results.values()]) if run.results else []
     if fmt == "json":
@@ -242,6 +247,15 @@ def grade(submissions: tuple[str, ...], assignment_path: str, out_dir: str, fmt:
     for line in [f"{g.file}: {g.error}" for g in run.grades if g.error] + wrong:
         click.echo(f"derivcheck: {line}", err=True)
     sys.exit(2 if wrong else 1 if run.unreadable or any(g.error for g in run.grades) else 0)
+
+
+def _check_cluster(cluster: str, jobs: int | None) -> None:
+    """A --cluster value that cannot work is a usage error before anything is graded (cluster.py)."""
+    from .cluster import check_spec
+    if jobs:
+        raise click.UsageError("--jobs is for this machine's pool; with --cluster, the cluster's workers do the work "
+                               "(local:N starts N)")
+    check_spec(cluster)
 
 
 def _grade_record(out: Path, g) -> dict:

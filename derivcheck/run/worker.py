@@ -69,18 +69,25 @@ class _Worker:
 @dataclass
 class Pool:
     """Runs document walks on ``size`` worker processes under ``limits``; ``on_result`` hears of each
-    finished document, ``on_task`` of each finished task (a step decided, a repair tried: progress)."""
+    finished document, ``on_task`` of each finished task (a step decided, a repair tried: progress).
+
+    ``start_method`` is how worker processes start: ``fork`` from this process, or ``forkserver``
+    where this process has threads (a Dask worker: cluster.py). ``spare``, when given, holds idle
+    workers: a run takes them before starting new ones and hands its live ones back at the end, so
+    their caches outlive one run (a Dask worker grades one submission per run)."""
     size: int
     limits: Limits = field(default_factory=Limits)
     on_result: Callable[[int, DerivationResult], None] | None = None
     on_task: Callable[[], None] | None = None
+    start_method: str = "fork"
+    spare: list[_Worker] | None = None
 
     def run(self, walks: list[Walk], weights: list[int] | None = None) -> list[DerivationResult]:
         self._began: dict[int, float] = {}
         order = sorted(range(len(walks)), key=lambda i: -(weights[i] if weights else 0))
         results: list[DerivationResult | None] = [None] * len(walks)
         waiting = list(order)
-        workers = [self._spawn() for _ in range(max(1, min(self.size, len(walks))))]
+        workers = [self._take() for _ in range(max(1, min(self.size, len(walks))))]
         try:
             while waiting or any(w.walk is not None for w in workers):
                 for worker in workers:
@@ -109,7 +116,7 @@ class Pool:
                     self._advance(worker, walks, results, result)
         finally:
             for worker in workers:
-                self._stop(worker)
+                self._release(worker)
         return results
 
     # ---- walks
@@ -140,8 +147,24 @@ class Pool:
             self.on_result(index, result)
 
     # ---- processes
+    def _take(self) -> _Worker:
+        while self.spare:
+            worker = self.spare.pop()
+            if worker.process.is_alive():
+                return worker
+            self._stop(worker)
+        return self._spawn()
+
+    def _release(self, worker: _Worker) -> None:
+        """Keep an idle live worker for the next run if asked to; stop it otherwise (one that
+        still holds a walk was interrupted mid-task, and its pipe may hold half an answer)."""
+        if self.spare is not None and worker.walk is None and worker.process.is_alive():
+            self.spare.append(worker)
+        else:
+            self._stop(worker)
+
     def _spawn(self) -> _Worker:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context(self.start_method)
         parent, child = context.Pipe()
         process = context.Process(target=_serve, args=(child, self.limits.memory_mb), daemon=True)
         process.start()
