@@ -132,3 +132,55 @@ def test_a_primed_name_is_never_defined_by_the_first_equation_that_writes_it():
     $$
     """)
     assert r.steps[0].verdict != "valid" or r.steps[0].kind != "definition"
+
+
+def test_an_update_rule_is_an_assignment_never_refuted():
+    r = checked(r"""
+    The cost is $J(w) = \frac{1}{2} \sum_{i=1}^{m} (w x_i - y_i)^2$, and gradient descent repeats
+
+    $$
+    w := w - \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i
+    $$
+
+    $$
+    w \leftarrow w - \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i
+    $$
+
+    $$
+    w = w - \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["unsupported"] * 3
+    assert all("an assignment" in str(s.reason) for s in r.steps)
+
+
+def test_a_definition_written_with_coloneqq_is_checked_as_an_equation():
+    r = checked(r"""
+    $$
+    \operatorname{softmax}(z)_k \coloneqq \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}} = \frac{e^{z_k - c}}{\sum_{j=1}^{K} e^{z_j - c}}
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_a_derivative_operator_before_a_product_of_brackets_may_take_the_whole_product():
+    r = run_text(SOFTMAX_HEADER + r"""
+$$
+\frac{\partial}{\partial x_i} (x_i + 1)(x_i - 1) = 2 x_i = (x_i - 1) + (x_i + 1) + 1
+$$
+""")
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]
+    assert "applying to the whole product" in " ".join(r.steps[0].notes)
+
+
+def test_values_the_prose_gives_a_symbol_are_a_reading():
+    r = checked(r"""
+    The layer is $z = a x + b$; below the scalars are dropped ($a=1$, $b=0$).
+
+    $$
+    \frac{\partial z}{\partial x} = 1
+    $$
+    """)
+    assert r.steps[0].verdict == "valid"
+    assert r.reading.adopted == "$a = 1, b = 0$ (as the text sets them)"
+    assert r.steps[0].notes == ["holds with $a = 1, b = 0$, as the text sets them"]

@@ -115,7 +115,7 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         header["functions"] = functions
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
-    readings = _one_hot_readings(ev, families, axes)
+    readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions)
     if EINSTEIN.search(ev.doc.text):
         header["einstein"] = True
         ev.note("stated", "an index written twice in one term is summed (Einstein's convention, the text says so)")
@@ -165,6 +165,23 @@ def _script_letters(pattern: str) -> set[str]:
     """The index letters of a symbol pattern of the header: ``W_{j,d}`` -> {j, d}, ``x^{(n)}`` -> {n}."""
     scripts = re.findall(r"[_^]\{\(?([^{}()]*)\)?\}|[_^]([A-Za-z])", pattern)
     return {c for groups in scripts for text in groups for c in re.findall(r"[A-Za-z]", text)}
+
+
+def _stated_values(ev: Evidence, definitions: list[str]) -> list[dict]:
+    """"For most of the derivation the scalars are dropped ($a = 1$, $b = 0$)": values the prose gives
+    symbols the displays keep writing. Whether a step uses them cannot be told, so they are a reading."""
+    values = []
+    for item, parts in ev.read.inline:
+        if len(parts) == 2 and parts[1][0] == "=" and parts[0][1] is not None and parts[1][1] is not None:
+            lhs, rhs = parts[0][1].node, parts[1][1].node
+            uses = ev.scanner.uses.get(lhs.name) if isinstance(lhs, n.Sym) else None
+            if uses is not None and uses.bare and isinstance(rhs, n.Num) and lhs.name not in ev.definitions:
+                values.append(f"{lhs.name} = {rhs.text}")
+    if not values:
+        return []
+    said = ", ".join(dict.fromkeys(values))
+    return [{"name": f"${said}$ (as the text sets them)", "definitions": definitions + list(dict.fromkeys(values)),
+             "note": f"holds with ${said}$, as the text sets them"}]
 
 
 def _repeats_an_index(ev: Evidence, letters: set[str]) -> bool:

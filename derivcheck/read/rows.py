@@ -16,10 +16,13 @@ from ..latex.texscan import closing_brace, depths
 from .document import Block, Piece
 
 #: Relations that join the links of a chain, longest spelling first.
-RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\equiv", "\\leq", "\\geq", "\\neq", "\\le", "\\ge",
-             "\\ne", ":=", "=", "<", ">")
+RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\coloneqq", "\\triangleq", "\\equiv", "\\leftarrow",
+             "\\gets", "\\leq", "\\geq", "\\neq", "\\le", "\\ge", "\\ne", ":=", "=", "<", ">")
+#: ``:=`` stands for every spelling of an assignment or a definition (``\\coloneqq``, ``\\triangleq``,
+#: ``\\leftarrow``, ``\\gets``): it is checked as an equation, and never refuted as one (verdict/tasks.py).
 CANONICAL_RELATION = {"\\le": "\\leq", "\\ge": "\\geq", "\\leqslant": "\\leq", "\\geqslant": "\\geq",
-                      "\\ne": "\\neq", ":=": "="}
+                      "\\ne": "\\neq", "\\coloneqq": ":=", "\\triangleq": ":=", "\\leftarrow": ":=", "\\gets": ":=",
+                      "\\equiv": ":="}
 ALIGN_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "eqnarray",
                       "eqnarray*", "alignat", "alignat*", "flalign", "flalign*")
 #: ``\\tag{…}`` (also with its ``\\t`` eaten into a tab), or a number in parentheses at the end.

@@ -319,7 +319,7 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         return "undecided", NotProved(outcome.instances, outcome.sampled), None, None, \
             track.moved(reading, step.id, known=False), result
     # refuted, or the shapes differ
-    if (not track.ok or not track.known) and link.relation == "=":
+    if (not track.ok or not track.known) and link.relation in ("=", ":="):
         for ref, ref_step, sure in track.references(prev):
             again = yield Task("compare", info.spec, ref.text, reading.text, "=", assume)
             if again.outcome is not None and again.outcome.status == "proved":
@@ -366,7 +366,7 @@ def _proved(link: Link, reading: Reading, track: _Track, step: StepResult, outco
         return "valid", CarriesError(track.origin or "?"), None, None, track.moved(reading, step.id)
     if not track.known:
         return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)
-    if link.relation == "=":
+    if link.relation in ("=", ":="):
         return "valid", Proved(link.relation, outcome.instances), None, None, \
             track.moved(reading, step.id, anchor=reading, anchor_step=step.id)
     return "valid", Proved(link.relation, outcome.instances), None, None, track.moved(reading, step.id)

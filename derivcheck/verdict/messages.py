@@ -27,7 +27,7 @@ class Proved(Message):
     instances: str
 
     def text(self) -> str:
-        what = "equal" if self.relation == "=" else f"related by ${self.relation}$"
+        what = "equal" if self.relation in ("=", ":=") else f"related by ${self.relation}$"
         return f"proved {what} exactly at every instantiation ({self.instances})"
 
     def short(self) -> str:

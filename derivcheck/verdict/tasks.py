@@ -16,6 +16,8 @@ from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
 from ..notation.einstein import matched_sums
+from ..notation.scope import NOTE as SCOPE_NOTE
+from ..notation.scope import widened
 from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
@@ -135,10 +137,19 @@ def _run(task: Task, target: list) -> Result:
             from .repair import search
             return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume,
                                         decide=lambda a, b: prove(at_sizes, ctx, a, b, task.relation, assume)))
-        outcome = prove(at_sizes, ctx, lhs, rhs, task.relation, assume)
+        relation = "=" if task.relation == ":=" else task.relation
+        outcome = prove(at_sizes, ctx, lhs, rhs, relation, assume)
+        scope_note = []
+        if outcome.status in ("refuted", "unproved") and (widened(lhs) != lhs or widened(rhs) != rhs):
+            wide = prove(at_sizes, ctx, widened(lhs), widened(rhs), relation, assume)
+            if wide.status == "proved":
+                outcome, scope_note = wide, [SCOPE_NOTE]
+        if outcome.status != "proved" and (task.relation == ":=" or (task.equation and is_update(lhs, rhs))):
+            # θ := θ - α∇J, θ ← …, θ = θ - …: an assignment, true by the author's decree, never refuted
+            return Result(failure="unsupported", message=ASSIGNMENT)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
-        notes += size_notes((lhs, rhs), ctx.notation)
+        notes += size_notes((lhs, rhs), ctx.notation) + scope_note
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
                       definition=task.equation and is_definition(lhs, ctx.notation, rhs))
     except _Unreadable as err:
@@ -152,6 +163,16 @@ def _run(task: Task, target: list) -> Result:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+ASSIGNMENT = ("an assignment (an update rule or a definition with :=, \\leftarrow, or the same symbol on both "
+              "sides): it is not an identity, and it does not restate what the text derived, so it is not checked")
+
+
+def is_update(lhs: n.Node, rhs: n.Node) -> bool:
+    """``\\theta = \\theta - \\alpha \\nabla J``, ``w_1 = w_1 - …``: the left side stands again as a term of the right."""
+    terms = rhs.terms if isinstance(rhs, n.Add) else ()
+    return any(t == lhs for t in terms)
 
 
 def _infer(task: Task) -> Result:
