@@ -245,3 +245,9 @@ def test_check_and_grade_read_every_format_and_say_what_they_skip(tmp_path, caps
                     "(derivations are .md, .markdown, .txt, .tex, .ipynb)"]
     found, errors = collect_submissions((str(tmp_path),), SUBMISSION_SUFFIXES)
     assert [student for _, student in found] == ["a", "b", "c", "d", "e", "sub__f"] and errors == []
+
+
+def test_a_relation_inside_a_box_or_a_colour_is_a_step():
+    from derivcheck.read.source import read_document
+    doc = read_document("doc.md", "$$\\boxed{a = b}$$\n\n$$\\color{red}{c = d + e}$$\n")
+    assert [(c.first.text, [lk.piece.text for lk in c.links]) for c in doc.chains] == [("a", ["b"]), ("c", ["d + e"])]

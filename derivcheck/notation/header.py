@@ -97,6 +97,7 @@ class Notation:
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
     einstein: bool = False                             # an index written twice in a term is summed
+    operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def relabel(self, node: n.Node) -> n.Node:
@@ -201,6 +202,9 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     readings = tuple(_reading(r) for r in _list(header, "readings"))
     ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
+    operator_scope = header.get("operator_scope", "bracket")
+    if operator_scope not in ("bracket", "product"):
+        raise NotationError("operator_scope: expected 'bracket' or 'product'")
     einstein = header.get("einstein", False)
     if not isinstance(einstein, bool):
         raise NotationError("einstein: expected true or false")
@@ -209,13 +213,14 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
-                    einstein=einstein,
+                    einstein=einstein, operator_scope=operator_scope,
                     raw=dict(header),
                     sizes_override=sizes_override)
 
 
 #: What a reading may change: the keys it lays over the header's.
-READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks", "einstein")
+READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks", "einstein",
+                "operator_scope")
 
 
 def with_reading(header: dict[str, Any], reading: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from .definitions import (
     keep_parameters_reachable,
 )
 from .einstein import occurrences
+from .scope import writes_narrow_operator
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used
 from .header import DEFAULT_SIZES
@@ -116,6 +117,10 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
     readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions)
+    if any(writes_narrow_operator(e.node) for e in ev.read.chain_exprs()):
+        readings.append({"name": "each derivative operator applying to the whole product after it",
+                         "operator_scope": "product",
+                         "note": "holds if the derivative operator applies to the whole product after it"})
     if EINSTEIN.search(ev.doc.text):
         header["einstein"] = True
         ev.note("stated", "an index written twice in one term is summed (Einstein's convention, the text says so)")
@@ -125,7 +130,7 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         readings.append({"name": "Einstein's convention", "einstein": True,
                          "note": "holds if an index written twice is summed (Einstein's convention, not stated)"})
     if readings:
-        header["readings"] = readings
+        header["readings"] = _with_combination(readings)
     seen = set()
     gradient = []
     for expr, node in targets:
@@ -165,6 +170,26 @@ def _script_letters(pattern: str) -> set[str]:
     """The index letters of a symbol pattern of the header: ``W_{j,d}`` -> {j, d}, ``x^{(n)}`` -> {n}."""
     scripts = re.findall(r"[_^]\{\(?([^{}()]*)\)?\}|[_^]([A-Za-z])", pattern)
     return {c for groups in scripts for text in groups for c in re.findall(r"[A-Za-z]", text)}
+
+
+def _with_combination(readings: list[dict]) -> list[dict]:
+    """The readings, and, where there are several, all of them at once (a text may need two: its
+    scalars set as the prose says and its operators read over the whole product)."""
+    if len(readings) < 2 or len(readings) > 3:
+        return readings
+    together: dict = {"name": " and ".join(r["name"] for r in readings),
+                      "note": "; ".join(r["note"] for r in readings if r.get("note"))}
+    for r in readings:
+        for key, value in r.items():
+            if key in ("name", "note"):
+                continue
+            if isinstance(value, dict):
+                together[key] = {**together.get(key, {}), **value}
+            elif key == "definitions":
+                together[key] = list(dict.fromkeys(together.get(key, []) + value))
+            else:
+                together[key] = value
+    return readings + [together]
 
 
 def _stated_values(ev: Evidence, definitions: list[str]) -> list[dict]:

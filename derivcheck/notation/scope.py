@@ -1,9 +1,9 @@
 """How far a derivative operator reaches: ``\\frac{\\partial}{\\partial x}(A)(B)``.
 
-Read literally, the operator takes the bracket after it, and ``(B)`` multiplies the result; most
-authors mean the derivative of the whole product (the next line applies the product rule). Where the
-literal reading makes a step fail, the step is read again with every such operator taking the rest of
-its product; if that proves it, the step holds under that reading, and says so.
+Read literally, the operator takes the bracket after it, and ``(B)`` multiplies the result; many
+authors mean the derivative of the whole product (the next line applies the product rule). A text
+that writes such an operator is read both ways, as two readings of the whole document (never one
+step one way and the next the other), and the one under which it holds best is adopted.
 """
 
 from __future__ import annotations
@@ -28,4 +28,9 @@ def widened(node: n.Node) -> n.Node:
     return n.rebuild(node, widen)
 
 
-NOTE = "read with the derivative operator applying to the whole product after it"
+
+
+def writes_narrow_operator(node: n.Node) -> bool:
+    """Whether ``node`` has a derivative operator that takes a bracket and stands before more factors."""
+    return any(isinstance(x, n.Mul) and any(isinstance(f, n.Deriv) and isinstance(f.body, n.Group)
+                                            for f in x.factors[:-1]) for x in n.walk(node))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..latex.texscan import closing_brace, depths
+from ..latex.texscan import blank_layout, closing_brace, depths
 from .document import Block, Piece
 
 #: Relations that join the links of a chain, longest spelling first.
@@ -54,7 +54,8 @@ def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
 
 def block_equations(text: str, block: Block) -> list[Equation]:
     """The equations of a display in reading order (rows, and equations side by side in a row)."""
-    content, offset = block.content, block.start
+    # \boxed{a = b}, \color{red}{a = b}: the relation inside a box or a colour is a relation of the row
+    content, offset = blank_layout(block.content), block.start
     content, offset, tag = strip_tag(content, offset)
     block.tag = tag
     if tag is not None and "\t" in block.content[len(content):]:

@@ -16,7 +16,6 @@ from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
 from ..notation.einstein import matched_sums
-from ..notation.scope import NOTE as SCOPE_NOTE
 from ..notation.scope import widened
 from ..meaning.values import EvaluationError
 from .findings import Repair
@@ -126,6 +125,8 @@ def _run(task: Task, target: list) -> Result:
         rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
         if ctx.notation.einstein:
             lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices)
+        if ctx.notation.operator_scope == "product":
+            lhs, rhs = widened(lhs), widened(rhs)
         if task.kind == "reference":
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
@@ -139,17 +140,12 @@ def _run(task: Task, target: list) -> Result:
                                         decide=lambda a, b: prove(at_sizes, ctx, a, b, task.relation, assume)))
         relation = "=" if task.relation == ":=" else task.relation
         outcome = prove(at_sizes, ctx, lhs, rhs, relation, assume)
-        scope_note = []
-        if outcome.status in ("refuted", "unproved") and (widened(lhs) != lhs or widened(rhs) != rhs):
-            wide = prove(at_sizes, ctx, widened(lhs), widened(rhs), relation, assume)
-            if wide.status == "proved":
-                outcome, scope_note = wide, [SCOPE_NOTE]
         if outcome.status != "proved" and (task.relation == ":=" or (task.equation and is_update(lhs, rhs))):
             # θ := θ - α∇J, θ ← …, θ = θ - …: an assignment, true by the author's decree, never refuted
             return Result(failure="unsupported", message=ASSIGNMENT)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
-        notes += size_notes((lhs, rhs), ctx.notation) + scope_note
+        notes += size_notes((lhs, rhs), ctx.notation)
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
                       definition=task.equation and is_definition(lhs, ctx.notation, rhs))
     except _Unreadable as err:
