@@ -190,3 +190,42 @@ def test_values_the_prose_gives_a_symbol_are_a_reading():
     assert r.steps[0].verdict == "valid"
     assert r.reading.adopted == "$a = 1, b = 0$ (as the text sets them)"
     assert r.steps[0].notes == ["holds with $a = 1, b = 0$, as the text sets them"]
+
+
+def test_a_subscript_of_variables_names_the_symbol():
+    """``h_\\theta(x)`` and ``f_{w,b}``: θ, w and b are variables elsewhere and no sum binds them, so
+    the subscript is part of the name (a function with parameters), not an index."""
+    from derivcheck.notation.gather import variable_labels
+    nodes = [parse_expression(t) for t in (r"h_\theta(x)", r"\frac{1}{1 + e^{-\theta x}}", r"f_{w,b}(x)", r"w x + b",
+                                           r"\sum_{i=1}^{n} p_i y_i", r"p_y")]
+    assert variable_labels(nodes) == {("h", "\\theta"), ("f", "w,b")}
+
+
+def test_the_value_of_a_call_for_a_sample_is_the_call_at_that_sample():
+    from derivcheck.notation.header import sample_calls
+    node = sample_calls(parse_expression(r"h(x)^{(i)} - y^{(i)}"))
+    assert node == parse_expression(r"h(x^{(i)}) - y^{(i)}")
+
+
+def test_a_sum_reaches_over_the_terms_that_use_its_index_when_the_other_side_has_none():
+    r = checked(r"""
+    $$
+    \ell = \sum_{i=1}^{N} y_i a_i + (1 - y_i) b_i = \sum_{i=1}^{N} \left( b_i + y_i (a_i - b_i) \right)
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_a_reading_never_flags_a_step_the_text_as_written_does_not():
+    from derivcheck.verdict.findings import DerivationResult, FinalResult, StepResult
+    from derivcheck.verdict.messages import NotProved
+    from derivcheck.verdict.readings import adopt
+
+    def result(*verdicts):
+        return DerivationResult("d", "", "", [StepResult(str(i), 1, "", v, NotProved("")) for i, v in
+                                              enumerate(verdicts, 1)], FinalResult("none"))
+    written = result("valid", "invalid", "unsupported")
+    swapped = result("invalid", "valid", "valid")           # more valid, but flags step 1
+    better = result("valid", "valid", "unsupported")
+    assert adopt(written, [({"name": "swap"}, swapped)]).reading.adopted == "as written"
+    assert adopt(written, [({"name": "swap"}, swapped), ({"name": "better"}, better)]).reading.adopted == "better"

@@ -46,7 +46,8 @@ def _definable(ev: Evidence, d: Definition) -> bool:
         return False        # y_i = k, i = 1: a condition or a value, not what a symbol means
     if any(isinstance(x, n.Unknown) for x in n.walk(d.rhs)):
         return False        # a^{max} = \max_j a_j: derivcheck cannot say what it is
-    if d.name in RESERVED or d.name in ev.scanner.letter_scopes and INDEX_LETTER.match(d.name):
+    if (d.name in RESERVED and not (d.name == "\\delta" and arity(d.lhs) == 1)) \
+            or d.name in ev.scanner.letter_scopes and INDEX_LETTER.match(d.name):
         return False
     if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
         return False  # parameters and data are not defined by equations

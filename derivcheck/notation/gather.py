@@ -20,7 +20,7 @@ from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED
-from .header import relabel
+from .header import relabel, subscript_letters
 
 
 @dataclass
@@ -76,7 +76,7 @@ class Reader:
                     break           # an unreadable start: nothing below can be tied to it
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
-        self.names = _capital_labels(self.all_nodes(), doc.text)
+        self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes())
         if self.names:
             self._relabel()
         _mark_generic(self.chains)
@@ -129,6 +129,54 @@ def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]
                 else:
                     sizes.add(x.sub[0].name)     # x_D: the last entry, D is a size
     return frozenset(p for p in pairs if p[1] not in sizes)
+
+
+def variable_labels(nodes: list[n.Node]) -> frozenset[tuple[str, str]]:
+    """``J_x``, ``f_{w,b}``, ``h_\\theta``, ``W_{xh}``: subscripts made of letters the text uses as variables
+    elsewhere (a base with its own indices, what a derivative is taken by, an operand, compared with a
+    number) and that no sum binds or counts to. Such a subscript names the symbol (the Jacobian by x, a
+    function with parameters w and b); it is no index. A base written elsewhere with an ordinary index
+    (``p_i`` beside ``p_y``) keeps its subscripts as indices: there ``y`` is a class."""
+    bound, variables = set(), set()
+    scripted = []
+    for node in nodes:
+        _variable_uses(node, variables)
+        for x in n.walk(node):
+            if isinstance(x, n.Sum):
+                bound.add(x.index)
+                if isinstance(x.upper, n.Sym):
+                    bound.add(x.upper.name)
+            elif isinstance(x, n.Scripted):
+                scripted.append(x)
+    def labels(x: n.Scripted) -> list[str] | None:
+        letters = subscript_letters(x)
+        return letters if letters and all(c in variables and c not in bound for c in letters) else None
+    indexed = {x.base.name for x in scripted if isinstance(x.base, n.Sym) and x.sub and labels(x) is None}
+    return frozenset((x.base.name, ",".join(labels(x))) for x in scripted
+                     if labels(x) and x.base.name not in RESERVED and x.base.name not in indexed)
+
+
+def _variable_uses(node: n.Node, out: set[str]) -> None:
+    """Names ``node`` uses as quantities: bases, operands, derivative variables, sides compared with numbers
+    (never what stands in a subscript, or a sum's bounds)."""
+    if isinstance(node, n.Sym):
+        out.add(node.name)
+    elif isinstance(node, n.Scripted):
+        if isinstance(node.base, n.Sym):
+            out.add(node.base.name)
+        else:
+            _variable_uses(node.base, out)
+        if node.sup is not None and not isinstance(node.sup, n.Group):
+            _variable_uses(node.sup, out)
+    elif isinstance(node, n.Sum):
+        _variable_uses(node.body, out)
+    elif isinstance(node, n.Rel):
+        if isinstance(node.rhs, n.Num) or isinstance(node.lhs, n.Num):
+            for side in (node.lhs, node.rhs):
+                _variable_uses(side, out)
+    else:
+        for child in n.children(node):
+            _variable_uses(child, out)
 
 
 def _where_clauses(doc: Document) -> list[Inline]:

@@ -15,6 +15,7 @@ from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
 from .einstein import implied_sums
+from .scope import extended_sums
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
 DEFAULT_SIZES = {"classes": 3, "features": 2, "samples": 2}
@@ -103,7 +104,7 @@ class Notation:
     def relabel(self, node: n.Node) -> n.Node:
         """``node`` as the notation reads it: every ``E_D`` it lists as a name written as that one
         symbol, and the summed letter of ``\\sum_{i \\neq j}`` put right (summed_letter)."""
-        return summed_letter(relabel(node, self.names) if self.names else node)
+        return summed_letter(sample_calls(relabel(node, self.names) if self.names else node))
 
     @functools.cached_property
     def indexed_letters(self) -> frozenset[str]:
@@ -187,9 +188,9 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     sizes_override = dict(sizes_override or {})
     sizes, size_roles = _sizes(header.get("sizes", {}), sizes_override)
     indices = _indices(header.get("indices", {}), sizes)
-    families = _families(header.get("symbols", {}), sizes, indices)
-    functions = frozenset(_names(header.get("functions", []), "functions"))
     names = frozenset(_label(str(x)) for x in _list(header, "names"))
+    families = _families(header.get("symbols", {}), sizes, indices, names)
+    functions = frozenset(_names(header.get("functions", []), "functions"))
     definitions = tuple(_definition(text, indices, names) for text in _list(header, "definitions"))
     # A symbol declared a generic function (in a block, say) is no longer what it was elsewhere.
     definitions = tuple(d for d in definitions if d.name not in functions)
@@ -318,7 +319,8 @@ def _indices(spec: dict, sizes: dict[str, int]) -> dict[str, str]:
     return out
 
 
-def _families(spec: dict, sizes: dict[str, int], indices: dict[str, str]) -> dict[str, Family]:
+def _families(spec: dict, sizes: dict[str, int], indices: dict[str, str],
+              names: frozenset = frozenset()) -> dict[str, Family]:
     if not isinstance(spec, dict):
         raise NotationError("symbols: expected a mapping from LaTeX symbol to role")
     out: dict[str, Family] = {}
@@ -334,7 +336,7 @@ def _families(spec: dict, sizes: dict[str, int], indices: dict[str, str]) -> dic
         for s in shape:
             if s not in sizes:
                 raise NotationError(f"symbols.{latex}: size {s!r} is not declared under sizes")
-        node = _parse(str(latex), f"symbols.{latex}")
+        node = relabel(_parse(str(latex), f"symbols.{latex}"), names)
         head = _head(node)
         if head is None:
             raise NotationError(f"symbols.{latex}: not a symbol pattern")
@@ -350,10 +352,11 @@ def _definition(text, indices: dict[str, str], names: frozenset = frozenset()) -
         raise NotationError(f"definitions: {text!r} is not an equation")
     lhs_text, rhs_text = _split_definition(text)
     lhs = relabel(_parse(lhs_text, f"definition {text!r}"), names)
-    rhs = relabel(_parse(rhs_text, f"definition {text!r}"), names)
+    rhs = summed_letter(sample_calls(relabel(_parse(rhs_text, f"definition {text!r}"), names)))
     head = _head(lhs)
     if head is None:
         raise NotationError(f"definition {text!r}: the left side must name a symbol")
+    lhs, rhs = extended_sums(lhs, rhs, indices)
     params = lhs.args if isinstance(lhs, n.Call) else None
     pattern = lhs.head if isinstance(lhs, n.Call) else lhs
     sub, sup = _axes(pattern, indices, f"definition {text!r}")
@@ -363,26 +366,51 @@ def _definition(text, indices: dict[str, str], names: frozenset = frozenset()) -
 
 
 def _label(latex: str) -> tuple[str, str]:
-    """``E_D`` (a header's ``names`` entry) -> (E, D)."""
+    """``E_D``, ``f_{w,b}``, ``W_{xh}`` (a header's ``names`` entry) -> (E, "D"), (f, "w,b"), (W, "x,h")."""
     node = _parse(latex, f"names: {latex!r}")
-    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sub and len(node.sub) == 1 \
-            and isinstance(node.sub[0], n.Sym) and node.sup is None:
-        return node.base.name, node.sub[0].name
-    raise NotationError(f"names: {latex!r} is not a symbol with one subscript, like E_D")
+    letters = subscript_letters(node) if isinstance(node, n.Scripted) and node.sup is None else None
+    if letters:
+        return node.base.name, ",".join(letters)
+    raise NotationError(f"names: {latex!r} is not a symbol with a subscript of letters, like E_D or f_{{w,b}}")
+
+
+def subscript_letters(node: n.Scripted) -> list[str] | None:
+    """The letters of ``node``'s subscript (``_{w,b}``, ``_{xh}``, ``_\\theta``), if it is only letters."""
+    if not isinstance(node.base, n.Sym) or not node.sub:
+        return None
+    letters: list[str] = []
+    for item in node.sub:
+        parts = item.factors if isinstance(item, n.Mul) else (item,)
+        if not all(isinstance(p, n.Sym) for p in parts):
+            return None
+        letters += [p.name for p in parts]
+    return letters
 
 
 def relabel(node: n.Node, names: frozenset) -> n.Node:
-    """Write each listed ``E_D`` as the single symbol ``E_{D}`` (its subscript is part of its name)."""
+    """Write each listed ``E_D`` (``f_{w,b}``, ``h_\\theta``) as one symbol ``E_{D}``: its subscript is part
+    of its name."""
     if not names:
         return node
 
     def one(x: n.Node) -> n.Node:
-        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
-                and isinstance(x.sub[0], n.Sym) and (x.base.name, x.sub[0].name) in names:
-            named = n.Sym(f"{x.base.name}_{{{x.sub[0].name}}}", span=x.span)
+        letters = subscript_letters(x) if isinstance(x, n.Scripted) else None
+        if letters and (x.base.name, ",".join(letters)) in names:
+            named = n.Sym(f"{x.base.name}_{{{','.join(letters)}}}", span=x.span)
             return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
         return x
     return n.rebuild(node, one)
+
+
+def sample_calls(root: n.Node) -> n.Node:
+    """``h_w(x)^{(i)}``: the value of a call for sample i is the call at sample i, ``h_w(x^{(i)})``."""
+    def fix(x: n.Node) -> n.Node:
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Call) and x.sub is None and isinstance(x.sup, n.Group) \
+                and isinstance(x.sup.arg, n.Sym) and all(isinstance(a, n.Sym) for a in x.base.args):
+            return n.Call(x.base.head, tuple(n.Scripted(a, sup=x.sup) for a in x.base.args), span=x.span)
+        return x
+    return n.rebuild(root, fix) if any(isinstance(y, n.Scripted) and isinstance(y.base, n.Call)
+                                       for y in n.walk(root)) else root
 
 
 def summed_letter(root: n.Node) -> n.Node:

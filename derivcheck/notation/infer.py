@@ -110,7 +110,7 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
                     "symbols": symbols, "definitions": definitions}
     if ev.read.names:
-        header["names"] = sorted(f"{a}_{b}" for a, b in ev.read.names)
+        header["names"] = sorted(f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}" for a, b in ev.read.names)
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions

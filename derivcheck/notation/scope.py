@@ -34,3 +34,29 @@ def writes_narrow_operator(node: n.Node) -> bool:
     """Whether ``node`` has a derivative operator that takes a bracket and stands before more factors."""
     return any(isinstance(x, n.Mul) and any(isinstance(f, n.Deriv) and isinstance(f.body, n.Group)
                                             for f in x.factors[:-1]) for x in n.walk(node))
+
+def extended_sums(lhs: n.Node, rhs: n.Node, letters) -> tuple[n.Node, n.Node]:
+    """``\\ell = \\sum_i y_i \\log h_i + (1 - y_i) \\log(1 - h_i)``: an index free on one side of an
+    equation only, after a sum over it in the same run of terms, is summed by that sum: the sum reaches
+    over the terms that follow and use its index (no other reading gives both sides the same free indices)."""
+    left, right = n.free_indices(lhs, letters), n.free_indices(rhs, letters)
+    return _extend(lhs, left - right, letters), _extend(rhs, right - left, letters)
+
+
+def _extend(side: n.Node, unmatched: set[str], letters) -> n.Node:
+    if not unmatched:
+        return side
+
+    def fix(x: n.Node) -> n.Node:
+        if not isinstance(x, n.Add):
+            return x
+        terms = list(x.terms)
+        for i, term in enumerate(terms):
+            if isinstance(term, n.Sum) and term.index in unmatched and i + 1 < len(terms):
+                follow = [t for t in terms[i + 1:] if term.index in n.free_indices(t, letters)]
+                if follow and len(follow) == len(terms) - i - 1:
+                    body = n.Add((term.body, *follow))
+                    rest = [*terms[:i], replace(term, body=body)]
+                    return rest[0] if len(rest) == 1 else n.Add(tuple(rest), x.span)
+        return x
+    return n.rebuild(side, fix)

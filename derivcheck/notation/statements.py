@@ -50,11 +50,13 @@ def dependency_head(node: n.Node) -> n.Node | None:
 def _is_symbol_pattern(node: n.Node) -> bool:
     if isinstance(node, n.Sym):
         return node.name not in RESERVED
-    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.base.name not in RESERVED:
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym):
         sups, power, transposed = split_sup(node.sup)
         if power is not None or transposed:
             return False
         items = index_items(node.sub) + sups
+        if node.base.name in RESERVED and not (node.base.name == "\\delta" and len(items) == 1):
+            return False        # δ_j = ∂L/∂z_j: a one-index δ is the text's own, never Kronecker's
         return bool(items) and all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items)
     return False
 

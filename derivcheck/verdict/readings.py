@@ -2,9 +2,11 @@
 
 A notation may list other readings of its text (``readings`` in the header: an unstated one-hot label,
 an index range that starts at 0, δ as ∂ or as Kronecker's delta, a symbol defined twice). The walker
-checks the document under each; this module adopts the reading under which most steps are valid
-(fewest invalid or garbled on a tie, the text as written on a further tie), says which one it adopted
-and what each other reading would change, and notes every step that holds only under the adopted one.
+checks the document under each; this module adopts a reading only where it does better than the text
+as written on both counts (as many valid steps or more, as few invalid or garbled ones or fewer, and
+better on one): a reading the text never states must not call a step wrong that the text as written
+does not. Among those, the one with most valid steps wins. It says which one it adopted and what each
+other reading would change, and notes every step that holds only under the adopted one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ AS_WRITTEN = "as written"
 def adopt(first: DerivationResult, others: list[tuple[dict, DerivationResult]]) -> DerivationResult:
     """The result under the best reading, with the choice recorded on it."""
     candidates = [(AS_WRITTEN, {}, first)] + [(reading["name"], reading, result) for reading, result in others]
-    best = max(range(len(candidates)), key=lambda i: (_score(candidates[i][2]), -i))
+    better = [i for i, (_, _, result) in enumerate(candidates) if i == 0 or _dominates(result, first)]
+    best = max(better, key=lambda i: (_score(candidates[i][2]), -i))
     name, reading, chosen = candidates[best]
     verdicts = {s.id: s.verdict for s in chosen.steps}
     changes = []
@@ -40,6 +43,20 @@ def settled(result: DerivationResult) -> bool:
     the reference, when graded)."""
     return all(s.verdict == "valid" for s in result.steps) and result.final.verdict in ("correct", "none") \
         and all(t.reference is None or t.reference.verdict == "correct" for t in result.final.targets)
+
+
+def _dominates(result: DerivationResult, first: DerivationResult) -> bool:
+    """Whether ``result`` flags no step that ``first`` does not, has as many valid steps, and is better in
+    some way (fewer flags, more valid steps, a correct final answer, a reference matched)."""
+    flagged, flagged0 = _flagged(result), _flagged(first)
+    if not flagged <= flagged0:
+        return False
+    score, score0 = _score(result), _score(first)
+    return score[0] >= score0[0] and (flagged < flagged0 or score > score0)
+
+
+def _flagged(result: DerivationResult) -> set[str]:
+    return {s.id for s in result.steps if s.verdict in ("invalid", "garbled")}
 
 
 def _score(result: DerivationResult) -> tuple[int, int, bool, int]:

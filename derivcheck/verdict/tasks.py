@@ -16,7 +16,7 @@ from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
 from ..notation.einstein import matched_sums
-from ..notation.scope import widened
+from ..notation.scope import extended_sums, widened
 from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
@@ -123,6 +123,7 @@ def _run(task: Task, target: list) -> Result:
             return Result(notes=scope_notes(lhs, ctx.notation) + index_role_notes(lhs, ctx.notation),
                           definition=is_definition(lhs, ctx.notation))
         rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
+        lhs, rhs = extended_sums(lhs, rhs, ctx.notation.indices)
         if ctx.notation.einstein:
             lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices)
         if ctx.notation.operator_scope == "product":
