@@ -6,8 +6,10 @@ otherwise reach for. Prints ratios against baselines measured in the same run.
 
 1. Cold: the whole command in a fresh process (best of 3), against the 3 s target.
 2. Split: import, reading (Markdown, rules, grammar) and deciding.
-3. Growth: K = D = 2 … 6, each against K = D = 2.
-4. Peers, on the same instantiated step pairs derivcheck decides: ``sympy.simplify(a - b) == 0``
+3. What honesty costs: the whole command with the second size set and the other readings of a text
+   switched off (in the process, by patching), each against the command as shipped.
+4. Growth: K = D = 2 … 6, each against K = D = 2.
+5. Peers, on the same instantiated step pairs derivcheck decides: ``sympy.simplify(a - b) == 0``
    (5 s per pair at most), and Math-Verify's ``verify`` on the raw LaTeX pairs. Math-Verify needs
    antlr4-python3-runtime 4.13 (latex2sympy2 pins 4.7.2), so it runs in its own virtual environment.
 """
@@ -54,6 +56,32 @@ def split(total: float) -> None:
     deciding = max(0.0, total - imports - reading)
     print(f"  import {imports:.2f} s ({imports / total:.0%}) · reading {reading:.2f} s ({reading / total:.0%}) · "
           f"deciding and reporting {deciding:.2f} s ({deciding / total:.0%}), on {os.cpu_count()} cores")
+
+
+#: Patches that switch one safeguard off, for measuring what it costs (never in the tool itself).
+SAFEGUARDS_OFF = {
+    "as shipped": "",
+    "one size set": "orig = s.size_sets; s.size_sets = lambda *a: (orig(*a)[0], {})",
+    "no other readings": "c.settled = lambda result: True",
+}
+SAFEGUARD_RUN = ("import sys, time; t = time.perf_counter();"
+                 "import derivcheck.verdict.sizes as s, derivcheck.verdict.checker as c;"
+                 "from derivcheck.run.cli import main; {patch}\n"
+                 "sys.argv = ['derivcheck', 'derivations/', '--no-reports']\n"
+                 "try: main()\nexcept SystemExit: pass\n"
+                 "print(time.perf_counter() - t, file=sys.stderr)")
+
+
+def safeguards() -> None:
+    """The cost of the second size set and of the readings: each switched off, against the command as shipped."""
+    times = {}
+    for name, patch in SAFEGUARDS_OFF.items():
+        runs = [subprocess.run([PY, "-c", SAFEGUARD_RUN.format(patch=patch)], cwd=ROOT, capture_output=True,
+                               text=True, check=False) for _ in range(3)]
+        times[name] = min(float(r.stderr.strip().splitlines()[-1]) for r in runs)
+    shipped = times["as shipped"]
+    for name, seconds in times.items():
+        print(f"  {name}: {seconds:.2f} s = {seconds / shipped:.2f} × as shipped")
 
 
 def growth() -> None:
@@ -189,6 +217,8 @@ def peers() -> None:
 def main() -> None:
     total = cold()
     split(total)
+    print("what the safeguards cost (each switched off):")
+    safeguards()
     print("growth with K and D:")
     growth()
     if "--quick" not in sys.argv:

@@ -28,6 +28,7 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
     _complete_sigmoid(ev, families)
     _complete_matrix_of_vectors(ev, families, axes)
     _complete_named_softmax(ev, families, axes)
+    _complete_one_hot_of_class(ev, families, axes)
     weights = [x for x, f in families.items() if f["role"] == "weights"]
     inputs = [x for x, f in families.items() if f["role"] == "input"]
     if ev.model not in ("softmax", "logistic", None) or len(weights) != 1 or len(inputs) != 1:
@@ -64,6 +65,27 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
             del families[name]
             kind = "softmax" if "sum" in text else "logistic sigmoid"
             ev.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+
+
+def _complete_one_hot_of_class(ev: Evidence, families: dict[str, dict], axes: "Axes") -> None:
+    """"$y$ is one-hot and $k$ is the index of the correct class": y is the one-hot vector of k,
+    ``y_j = \\mathbf{1}\\{j = k\\}``, one label, not two that vary apart."""
+    one_hot = [x for x, f in families.items() if f["role"] == "one-hot label" and len(f["sub"]) == 1
+               and not f["sup"] and not f["shape"] and axes.role_of_slot(f["sub"][0]) == "classes"]
+    classes = [x for x, f in families.items() if f["role"] == "class label" and not f["sub"] and not f["sup"]
+               and x in ev.stated_labels]
+    if len(one_hot) != 1 or len(classes) != 1:
+        return
+    y, k = one_hot[0], classes[0]
+    letter = axes.letter_for("classes")
+    if letter == k:
+        return
+    text = f"{y}_{{{letter}}} = \\mathbf{{1}}\\{{{letter} = {k}\\}}"
+    d = _definition_from_text(text, y, "convention", None)
+    if d is not None:
+        ev.definitions[y] = d
+        del families[y]
+        ev.note("stated", f"${y}$ is the one-hot vector of the true class ${k}$: ${text}$")
 
 
 def _open(fam: dict) -> bool:

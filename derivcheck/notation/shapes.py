@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, Axes, Group, head_name
-from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, free_letter
+from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, SOFTMAX, free_letter
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import read_math
@@ -150,6 +150,7 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
     stated = memberships(ev)
     weights = [f for f in families.values() if f["role"] == "weights"]
     classify = ev.model in ("softmax", "logistic", None)
+    by_role = {role: {x for x, f in families.items() if f["role"] == role} for role in ("weights", "input")}
     for name, fam in families.items():
         if name in declared or (len(stated.get(name, ())) == len(fam["sub"]) > 0 and not fam["sup"]
                                 and all(axes.role_of_slot(s) != "samples" for s in fam["sub"])):
@@ -158,7 +159,8 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
         uses = ev.scanner.uses.get(name)
         bare_only = not fam["sub"] and not fam["sup"]
         vector_hint = bool(uses and uses.transposed) or name.isupper()
-        if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint):
+        if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint) \
+                and not _logits(ev, name, by_role["input"]):
             if bare_only and ev.model in ("softmax", None) and axes.has("classes") and \
                     (name[-1:].isupper() or name.startswith("\\") and name[1:2].isupper()):
                 # W x: classes × features; written W^T x, features × classes
@@ -167,7 +169,8 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
             else:
                 fam["shape"] = [axes.size_named("features")]
         elif fam["role"] == "input" and "features" not in roles and \
-                (any(w["shape"] or len(w["sub"] + w["sup"]) > 1 for w in weights) or vector_hint):
+                (any(w["shape"] or len(w["sub"] + w["sup"]) > 1 for w in weights) or vector_hint) \
+                and not _logits(ev, name, by_role["weights"]):
             if bare_only:
                 fam["sub"] = [axes.axis("features")]
             else:
@@ -175,6 +178,25 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
         elif fam["role"] == "bias" and bare_only and ev.model in ("softmax", None) and axes.has("classes") \
                 and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
             fam["sub"] = [axes.axis("classes")]
+
+
+def _logits(ev: Evidence, name: str, others: set[str]) -> bool:
+    """Whether ``name`` is written as logits (``e^{\\theta_i}``, ``\\operatorname{softmax}(x)``) and never multiplied
+    with one of ``others`` (w_j x_j, θ^T x): then it has no feature axis, whatever its letter suggests."""
+    nodes = [e.node for e in ev.read.chain_exprs()] + [d.rhs for d in ev.definitions.values()]
+    exponent = multiplied = False
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Mul):
+                heads = {head_name(f) for f in x.factors}
+                multiplied = multiplied or (name in heads and bool(heads & others))
+            inner = x.sup if isinstance(x, n.Scripted) and n.is_exponential(x) else \
+                x.arg if isinstance(x, n.Apply) and x.func == "exp" else \
+                x.args[0] if isinstance(x, n.Call) and head_name(x.head) == SOFTMAX and x.args else None
+            if inner is not None and any(head_name(y) == name for y in n.walk(inner)
+                                         if isinstance(y, (n.Sym, n.Scripted))):
+                exponent = True
+    return exponent and not multiplied
 
 
 def memberships(ev: Evidence) -> dict[str, list[str]]:

@@ -250,7 +250,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             track = _Track(reading, anchor=reading, step=step.id, anchor_step=step.id)
             continue
         verdict, reason, cex, repair, track_next, result = yield from _judge(
-            link, reading, track, info, assume, step, options, targets if position == 0 else ())
+            link, reading, track, info, assume, step, options, targets if position == 0 else (), start.text)
         if position == 0 and result is not None:
             target = result.target
         if damage:
@@ -298,15 +298,16 @@ def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Re
 
 
 def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume, step: StepResult,
-           options: Options, targets: tuple):
+           options: Options, targets: tuple, start: str = ""):
     """(verdict, reason, counterexample, repair, next track, compare result) for one link."""
     prev = track.reading if track.readable else track.anchor
     if prev is None:
         return "unsupported", NoPrevious(), None, None, track.moved(reading, step.id, known=False), None
-    result = yield Task("compare", info.spec, prev.text, reading.text, link.relation, assume, step.equation, targets)
+    result = yield Task("compare", info.spec, prev.text, reading.text, link.relation, assume, step.equation, targets,
+                        start=start)
     if result.failure == "garbled" and result.side == "lhs" and not step.equation:
         if track.anchor is not None and track.anchor is not prev:
-            result = yield Task("compare", info.spec, track.anchor.text, reading.text, link.relation, assume)
+            result = yield Task("compare", info.spec, track.anchor.text, reading.text, link.relation, assume, start=start)
         if result.failure == "garbled" and result.side == "lhs":
             return "unsupported", NoPrevious(), None, None, track.moved(reading, step.id, known=False), result
     step.notes.extend(x for x in result.notes if x not in step.notes)
@@ -321,7 +322,7 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
     # refuted, or the shapes differ
     if (not track.ok or not track.known) and link.relation in ("=", ":="):
         for ref, ref_step, sure in track.references(prev):
-            again = yield Task("compare", info.spec, ref.text, reading.text, "=", assume)
+            again = yield Task("compare", info.spec, ref.text, reading.text, "=", assume, start=start)
             if again.outcome is not None and again.outcome.status == "proved":
                 return "valid", Recovered(_anchor_name(ref_step), track.origin or track.step, sure, not track.ok), \
                     None, None, \

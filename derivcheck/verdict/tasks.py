@@ -52,6 +52,7 @@ class Task:
     equation: bool = False          # the step is written as one equation: both sides are its own
     targets: tuple[tuple[str, str], ...] = ()  # (loss, variable) pairs to recognise lhs as a gradient of
     reference: Any = None           # reference: the assignment's Reference (lhs: final expression, rhs: variable)
+    start: str = ""                 # compare: the chain's first expression (its free indices are the chain's)
 
 
 @dataclass
@@ -125,7 +126,8 @@ def _run(task: Task, target: list) -> Result:
         rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
         lhs, rhs = extended_sums(lhs, rhs, ctx.notation.indices)
         if ctx.notation.einstein:
-            lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices)
+            chain = _read(task.start, "lhs") if task.start else None
+            lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices, ctx.notation.relabel(chain) if chain else None)
         if ctx.notation.operator_scope == "product":
             lhs, rhs = widened(lhs), widened(rhs)
         if task.kind == "reference":
