@@ -97,6 +97,7 @@ class Notation:
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
+    shapes_stated: frozenset[str] = frozenset()        # symbols whose shape the text states (X ∈ R^{N×D})
     einstein: bool = False                             # an index written twice in a term is summed
     operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -124,6 +125,19 @@ class Notation:
 
     def definitions_of(self, name: str) -> list[Definition]:
         return [d for d in self.definitions if d.name == name]
+
+    def shapes_from_text(self, *nodes: n.Node) -> bool:
+        """Whether the text states the shape of every symbol ``nodes`` write (through the definitions
+        they use): then two sides of different shapes are a finding about the step, not about a reading."""
+        names, seen, todo = set(), set(), list(nodes)
+        while todo:
+            for x in n.walk(todo.pop()):
+                if isinstance(x, n.Sym) and x.name not in seen:
+                    seen.add(x.name)
+                    names.add(x.name)
+                    todo.extend(d.rhs for d in self.definitions_of(x.name))
+        written = {name for name in names if name in self.families}
+        return bool(written) and written <= self.shapes_stated and not names & self.ambiguous
 
     def declared(self, name: str) -> bool:
         return (name in self.families or bool(self.definitions_of(name)) or name in self.sizes
@@ -203,6 +217,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     readings = tuple(_reading(r) for r in _list(header, "readings"))
     ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
+    shapes_stated = frozenset(_names(_list(header, "shapes_stated"), "shapes_stated"))
     operator_scope = header.get("operator_scope", "bracket")
     if operator_scope not in ("bracket", "product"):
         raise NotationError("operator_scope: expected 'bracket' or 'product'")
@@ -214,7 +229,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
-                    einstein=einstein, operator_scope=operator_scope,
+                    shapes_stated=shapes_stated, einstein=einstein, operator_scope=operator_scope,
                     raw=dict(header),
                     sizes_override=sizes_override)
 

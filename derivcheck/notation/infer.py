@@ -116,6 +116,8 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         header["functions"] = functions
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
+    if ev.shaped:
+        header["shapes_stated"] = sorted(ev.shaped)
     readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions)
     if any(writes_narrow_operator(e.node) for e in ev.read.chain_exprs()):
         readings.append({"name": "each derivative operator applying to the whole product after it",

@@ -331,9 +331,9 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         # compared across a step that could not be read: the difference may have entered there
         return "undecided", AcrossUnreadable(_anchor_name(track.anchor_step), track.step), None, None, \
             track.moved(reading, step.id, known=False), result
-    if outcome.status == "shape" and info.inferred:
-        # with a notation read from the text, different shapes say more about the reading than
-        # about the step: not a refutation
+    if outcome.status == "shape" and info.inferred and not result.shapes_stated:
+        # with shapes guessed from the text, different shapes say more about the reading than about
+        # the step: not a refutation. Shapes the text states (X ∈ R^{N×D}) are the text's own.
         return "unsupported", ShapesUnread(*outcome.counterexample.shapes), None, None, \
             track.moved(reading, step.id, known=False), result
     reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else \
@@ -486,7 +486,7 @@ def _target_result(target, result: Result, line: int, inferred: bool = False) ->
                             f"({result.outcome.instances})")
     if status == "unproved":
         return TargetResult(target.of, target.wrt, where, "undecided", result.outcome.instances)
-    if status == "shape" and inferred:
+    if status == "shape" and inferred and not result.shapes_stated:
         return TargetResult(target.of, target.wrt, where, "unsupported",
                             str(ShapesUnread(*result.outcome.counterexample.shapes)))
     return TargetResult(target.of, target.wrt, where, "incorrect",

@@ -66,6 +66,7 @@ class Result:
     definition: bool = False        # lhs is the pattern of a declared definition
     target: int | None = None       # lhs is d(loss)/d(variable) of this target
     reference: int | None = None    # reference: which of the assignment's gradients was compared
+    shapes_stated: bool = False     # compare: the text states the shape of every symbol of both sides
     header: dict | None = None      # infer: the notation the document implies
     inferred: list = field(default_factory=list)  # infer: the notes saying how
     seconds: float = 0.0
@@ -150,7 +151,8 @@ def _run(task: Task, target: list) -> Result:
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
-                      definition=task.equation and is_definition(lhs, ctx.notation, rhs))
+                      definition=task.equation and is_definition(lhs, ctx.notation, rhs),
+                      shapes_stated=outcome.status == "shape" and ctx.notation.shapes_from_text(lhs, rhs))
     except _Unreadable as err:
         kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
         return Result(failure=kind, side=err.side, message=str(err))
