@@ -23,7 +23,8 @@ from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Re
 from ..notation.conventions import point_cue
 from .readings import adopt, settled
 from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
-                       Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable)
+                       Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable,
+                       UpdateRefuted)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
 from ..read.source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .tasks import Result, Spec, Task
@@ -337,7 +338,7 @@ def _judge(link: Link, reading: Reading, track: _Track, info: _BlockInfo, assume
         return "unsupported", ShapesUnread(*outcome.counterexample.shapes), None, None, \
             track.moved(reading, step.id, known=False), result
     reason = ShapeMismatch(*outcome.counterexample.shapes) if outcome.status == "shape" else \
-        Refuted(link.relation, step.equation)
+        UpdateRefuted(result.update) if result.update else Refuted(link.relation, step.equation)
     repair = None
     if options.repairs:
         fixed = yield Task("repair", info.spec, prev.text, reading.text, link.relation, assume)

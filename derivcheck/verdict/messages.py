@@ -67,6 +67,16 @@ class Refuted(Message):
 
 
 @dataclass(frozen=True)
+class UpdateRefuted(Message):
+    """An update rule whose step is not the step size times the gradient it descends (or climbs)."""
+    loss: str
+
+    def text(self) -> str:
+        return (f"the step this update takes is not the step size times the gradient of ${self.loss}$ "
+                "(see the counterexample: the change it makes, then the step size times the gradient)")
+
+
+@dataclass(frozen=True)
 class ShapeMismatch(Message):
     lhs: str
     rhs: str

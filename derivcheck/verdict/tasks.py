@@ -15,6 +15,7 @@ from typing import Any
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
+from .updates import update_outcome
 from ..notation.einstein import matched_sums
 from ..notation.scope import extended_sums, widened
 from ..meaning.values import EvaluationError
@@ -66,6 +67,7 @@ class Result:
     definition: bool = False        # lhs is the pattern of a declared definition
     target: int | None = None       # lhs is d(loss)/d(variable) of this target
     reference: int | None = None    # reference: which of the assignment's gradients was compared
+    update: str = ""                # compare: an update rule checked as a step on this loss
     shapes_stated: bool = False     # compare: the text states the shape of every symbol of both sides
     header: dict | None = None      # infer: the notation the document implies
     inferred: list = field(default_factory=list)  # infer: the notes saying how
@@ -146,7 +148,16 @@ def _run(task: Task, target: list) -> Result:
         outcome = prove(at_sizes, ctx, lhs, rhs, relation, assume)
         if outcome.status != "proved" and (task.relation == ":=" or (task.equation and is_update(lhs, rhs))):
             # θ := θ - α∇J, θ ← …, θ = θ - …: an assignment, true by the author's decree, never refuted
-            return Result(failure="unsupported", message=ASSIGNMENT)
+            # as an identity; the step it takes is checked against the loss's gradient, where the text has one
+            try:
+                update = None if not (task.equation and is_update(lhs, rhs)) else update_outcome(ctx.notation, task.lhs, lhs, rhs,
+                                        lambda a, b: prove(at_sizes, ctx, a, b, "=", assume))
+            except ENGINE_ERRORS:
+                update = None       # the loss's gradient cannot be evaluated here: the update is not checked
+            if update is None:
+                return Result(failure="unsupported", message=ASSIGNMENT)
+            outcome, loss, note = update
+            return Result(outcome=outcome, notes=[note], update=loss)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
@@ -162,12 +173,18 @@ def _run(task: Task, target: list) -> Result:
         return Result(failure="unsupported", message=f"notation: {err}")
     except RecursionError:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
-    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, NotImplementedError) as err:
+    except ENGINE_ERRORS as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
 
 
+#: What the engine raises on a step it cannot evaluate (a bug it has not met yet, or input it does not read).
+ENGINE_ERRORS = (EvaluationError, NotationError, ArithmeticError, ValueError, TypeError, AttributeError, KeyError,
+                 IndexError, NotImplementedError)
+
 ASSIGNMENT = ("an assignment (an update rule or a definition with :=, \\leftarrow, or the same symbol on both "
-              "sides): it is not an identity, and it does not restate what the text derived, so it is not checked")
+              "sides): it is not an identity, and the gradient step it takes cannot be checked here (the text takes "
+              "no gradient of a loss with respect to it, it writes no one step size, or that gradient cannot be "
+              "evaluated)")
 
 
 def is_update(lhs: n.Node, rhs: n.Node) -> bool:

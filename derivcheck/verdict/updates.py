@@ -1,0 +1,93 @@
+"""Update rules are assignments, checked against the gradient (issue 12, rule 5).
+
+``\\theta_j := \\theta_j - \\alpha \\frac{1}{m} \\sum_i (h_\\theta(x^{(i)}) - y^{(i)}) x_j^{(i)}`` is not an
+identity: it is true by the author's decree, so it is never refuted as one. What it does claim is that
+the step it takes is the learning rate times the gradient of the document's loss. So the change it
+makes, ``\\theta_j - (\\text{right side})``, is compared with ``\\alpha \\frac{\\partial J}{\\partial \\theta_j}``
+for the loss the document takes gradients of; a wrong gradient inside an update is found this way.
+
+Either direction is read charitably: ``\\theta + \\alpha \\nabla \\ell`` climbs a likelihood, ``\\theta -
+\\alpha \\nabla J`` descends a loss, and which one the text means is not ours to guess. The update is
+`valid` if it is either; `invalid` only if it is neither, at a point where it is not, printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ..latex import nodes as n
+from ..latex.errors import LatexError
+from ..latex.parse import parse_expression
+from ..notation.header import Notation
+from .decide import Outcome
+
+#: The letters a step size is written with.
+STEP_SIZES = ("\\alpha", "\\eta", "\\epsilon", "\\gamma", "\\rho", "\\mu", "\\lambda", "lr")
+
+
+def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
+                   decide: Callable[[n.Node, n.Node], Outcome]) -> tuple[Outcome, str, str] | None:
+    """``lhs := rhs`` checked as a gradient step on the document's loss: (outcome, the loss, a note saying
+    what was compared), or None when the text names no loss for this variable or no one step size."""
+    loss = _loss_of(notation, lhs)
+    rate = _step_size(notation, lhs, rhs)
+    if loss is None or rate is None:
+        return None
+    try:
+        gradient = parse_expression(f"{rate} \\frac{{\\partial}}{{\\partial {lhs_text}}} {loss}")
+    except LatexError:
+        return None
+    change = n.Add((lhs, n.Neg(rhs)))
+    descent = decide(change, gradient)
+    if descent.status == "proved":
+        return descent, loss, _note(lhs_text, rate, loss, "down")
+    ascent = decide(n.Neg(change), gradient)
+    if ascent.status == "proved":
+        return ascent, loss, _note(lhs_text, rate, loss, "up")
+    climbing = _climbs(lhs, rhs, rate)
+    outcome = ascent if climbing else descent
+    if outcome.status == "shape":
+        return None
+    return outcome, loss, _note(lhs_text, rate, loss, "up" if climbing else "down")
+
+
+def _note(variable: str, rate: str, loss: str, way: str) -> str:
+    change = f"(right side) - {variable}" if way == "up" else f"{variable} - (right side)"
+    return (f"an update rule, checked as a gradient step {way} ${loss}$: the change ${change}$ is compared with "
+            f"${rate} \\frac{{\\partial {loss}}}{{\\partial {variable}}}$")
+
+
+def _loss_of(notation: Notation, lhs: n.Node) -> str | None:
+    """The loss whose gradient the document takes with respect to ``lhs``'s symbol."""
+    head = _head(lhs)
+    losses = []
+    for target in notation.targets:
+        try:
+            wrt = parse_expression(target.wrt)
+        except LatexError:
+            continue
+        if _head(wrt) == head and target.of not in losses:
+            losses.append(target.of)
+    return losses[0] if len(losses) == 1 else None
+
+
+def _step_size(notation: Notation, lhs: n.Node, rhs: n.Node) -> str | None:
+    """The one step-size letter the right side writes and the variable does not."""
+    written = {x.name for x in n.walk(rhs) if isinstance(x, n.Sym)} - {x.name for x in n.walk(lhs)
+                                                                      if isinstance(x, n.Sym)}
+    rates = [r for r in STEP_SIZES if r in written and r not in notation.indices and not notation.definitions_of(r)]
+    return rates[0] if len(rates) == 1 else None
+
+
+def _climbs(lhs: n.Node, rhs: n.Node, rate: str) -> bool:
+    """Whether the term with the step size is added (``\\theta + \\alpha …``), not subtracted."""
+    terms = rhs.terms if isinstance(rhs, n.Add) else (rhs,)
+    for term in terms:
+        if term != lhs and any(isinstance(x, n.Sym) and x.name == rate for x in n.walk(term)):
+            return not isinstance(term, n.Neg)
+    return False
+
+
+def _head(node: n.Node) -> str | None:
+    while isinstance(node, n.Scripted):
+        node = node.base
+    return node.name if isinstance(node, n.Sym) else None

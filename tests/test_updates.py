@@ -1,0 +1,80 @@
+"""Update rules (issue 12, rule 5): an assignment is never refuted as an identity, but the step it takes is
+checked against the gradient of the loss the document differentiates: a wrong gradient inside an update is
+found, with the change it makes and the step size times the true gradient, both printed.
+
+The expected values come from NumPy at the counterexample's inputs, never from derivcheck."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+
+DESCENT = r"""
+# Gradient descent for a line through the origin
+
+The cost is $J(w) = \frac{1}{2} \sum_{i=1}^{m} (w x_i - y_i)^2$. Its derivative:
+
+$$
+\frac{\partial J}{\partial w} = \sum_{i=1}^{m} (w x_i - y_i) x_i
+$$
+
+Gradient descent repeats
+
+$$
+UPDATE
+$$
+"""
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+def update_step(update: str):
+    r = checked(DESCENT.replace("UPDATE", update))
+    assert r.steps[0].verdict == "valid"
+    return r.steps[1]
+
+
+def test_an_update_with_the_derived_gradient_is_valid_whichever_way_it_is_written():
+    for update in (r"w := w - \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i",
+                   r"w \leftarrow w - \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i",
+                   r"w = w + \alpha \sum_{i=1}^{m} (y_i - w x_i) x_i"):
+        step = update_step(update)
+        assert step.verdict == "valid", update
+        assert any("checked as a gradient step down $J$" in note for note in step.notes)
+
+
+def test_a_wrong_gradient_inside_an_update_is_invalid_with_both_values():
+    step = update_step(r"w \leftarrow w - \alpha \sum_{i=1}^{m} (w x_i - y_i)")
+    assert step.verdict == "invalid"
+    assert "not the step size times the gradient of $J$" in str(step.reason)
+    cex = step.counterexample
+    inputs = {k: float(v) for k, v in cex.inputs}
+    m = 1 + max(int(k.split("_{")[1].split("}")[0]) for k in inputs if k.startswith("y_"))
+    entries = sorted({int(k.split("[")[1].rstrip("]")) for k in inputs if k.startswith("w[")})
+    w = np.array([inputs[f"w[{e}]"] for e in entries])
+    x = [np.array([inputs[f"x_{{{i}}}[{e}]"] for e in entries]) for i in range(1, m)]
+    y = [inputs[f"y_{{{i}}}"] for i in range(1, m)]
+    alpha = inputs["\\alpha"]
+    change = alpha * sum(w @ x[i] - y[i] for i in range(m - 1)) * np.ones_like(w)
+    truth = alpha * sum((w @ x[i] - y[i]) * x[i] for i in range(m - 1))
+    entry = cex.entry[0] - 1
+    assert float(cex.lhs) == change[entry] and float(cex.rhs) == truth[entry]
+    assert change[entry] != truth[entry]
+
+
+def test_an_update_in_a_text_that_takes_no_gradient_is_not_checked():
+    r = checked(r"""
+    The cost is $J(w) = \frac{1}{2} \sum_{i=1}^{m} (w x_i - y_i)^2$, and gradient descent repeats
+
+    $$
+    w := w - \alpha \sum_{i=1}^{m} (w x_i - y_i)
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["unsupported"]
+    assert "an assignment" in str(r.steps[0].reason)
