@@ -67,6 +67,31 @@ def test_a_loss_defined_by_the_first_step_of_its_gradient():
     assert ev.definitions["F"].text == r"F = (\frac{1}{2} (w x - t)^{2})"
 
 
+def test_a_cost_defined_in_prose_with_the_parameters_it_depends_on():
+    ev, _ = with_definitions(r"""
+        The cost is $J(\theta_0,\theta_1) = \frac{1}{2m}\sum_i (\theta_0 + \theta_1 x_i - y_i)^2$.
+
+        $$
+        \frac{\partial}{\partial\theta_0}J(\theta_0,\theta_1) = \frac{1}{m}\sum_{i=1}^m (\theta_0 + \theta_1 x_i - y_i)
+        $$
+    """)
+    assert ev.definitions["J"].how == "inline"
+    assert ev.definitions["J"].lhs.name == "J"      # the listed parameters name what J depends on
+
+
+def test_a_one_index_delta_the_prose_defines_is_kept_though_kroneckers_name():
+    ev, _ = with_definitions(r"""
+        The output is $y_i = \gamma x_i + \beta$ and the upstream gradient is written
+        $\delta_i = \frac{\partial L}{\partial y_i}$.
+
+        $$
+        \frac{\partial L}{\partial \beta} = \sum_{i=1}^m \frac{\partial L}{\partial y_i}\frac{\partial y_i}{\partial \beta}
+        = \sum_{i=1}^m \delta_i
+        $$
+    """)
+    assert ev.definitions["\\delta"].text == r"\delta_i = \frac{\partial L}{\partial y_i}"
+
+
 def test_roles_from_use_and_from_the_loss_form():
     ev, targets = with_definitions(SOFTMAX)
     found = roles.find_roles(ev, targets)

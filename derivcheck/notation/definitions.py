@@ -88,6 +88,9 @@ def explicit_definitions(ev: Evidence) -> None:
         if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
             continue
         lhs, rhs = parts[0][1], parts[1][1]
+        named = dependency_head(lhs.node)
+        if named is not None:       # J(\theta_0, \theta_1) = …: J, with what it depends on listed
+            lhs = replace(lhs, node=named, text=to_latex(named))
         entry = _entry_form(lhs.node, rhs.node)
         root = _square_root_form(lhs.node, rhs.node)
         if root is not None:
@@ -195,7 +198,7 @@ def fold_definitions(ev: Evidence) -> None:
 def announce_definitions(ev: Evidence) -> None:
     """Keep the definitions the derivation needs (its symbols, and what their definitions use)."""
     needed: set[str] = set()
-    for name in ev.names:
+    for name in ev.names | _own_delta(ev):
         needed |= _closure(ev, name)
     ev.definitions = {k: d for k, d in ev.definitions.items() if d.name in needed}
     for d in sorted(ev.definitions.values(), key=lambda d: d.line):
@@ -205,6 +208,15 @@ def announce_definitions(ev: Evidence) -> None:
                "first step": " by the first step of its derivative"}.get(d.how)
         if how is not None:
             ev.note("stated", f"${d.name}$ is defined{how} on line {d.line}: ${d.text}$", d.line)
+
+
+def _own_delta(ev: Evidence) -> set[str]:
+    """``\\delta`` when the text defines a one-index δ of its own (``\\delta_i = \\partial L / \\partial y_i``)
+    and writes it: a reserved name (Kronecker's), so not among the names, but needed all the same."""
+    d = ev.definitions.get("\\delta")
+    written = any(isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name == "\\delta"
+                  for e in ev.read.chain_exprs() for x in n.walk(e.node))
+    return {"\\delta"} if d is not None and arity(d.lhs) == 1 and written else set()
 
 
 def entry_definitions(ev: Evidence) -> None:

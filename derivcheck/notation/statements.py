@@ -35,8 +35,9 @@ def is_pattern(node: n.Node) -> bool:
 
 
 def dependency_head(node: n.Node) -> n.Node | None:
-    """``E(w_1, \\dots, w_K)``: a symbol followed by the list of what it depends on (numbered
-    members, dots), which names no parameters; the symbol alone. None for anything else."""
+    """``E(w_1, \\dots, w_K)``, ``J(\\theta_0, \\theta_1)``: a symbol followed by the list of what it depends
+    on (numbered members, with dots or all of them), which names no parameters; the symbol alone. None for
+    anything else."""
     if not (isinstance(node, n.Call) and _is_symbol_pattern(node.head)):
         return None
     listed = [a.arg if isinstance(a, n.Group) else a for a in node.args]
@@ -44,6 +45,9 @@ def dependency_head(node: n.Node) -> n.Node | None:
                 and all(isinstance(i, (n.Num, n.Sym)) for i in index_items(a.sub))]
     if any(isinstance(a, n.Dots) for a in listed) and len(numbered) + 1 == len(listed):
         return node.head
+    if len(listed) > 1 and len(numbered) == len(listed) and \
+            all(isinstance(i, n.Num) for a in numbered for i in index_items(a.sub)):
+        return node.head    # J(\theta_0, \theta_1): the numbered parameters it depends on, every one
     return None
 
 
