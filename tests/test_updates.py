@@ -78,3 +78,27 @@ def test_an_update_in_a_text_that_takes_no_gradient_is_not_checked():
     """)
     assert [s.verdict for s in r.steps] == ["unsupported"]
     assert "an assignment" in str(r.steps[0].reason)
+
+
+def test_an_update_that_climbs_a_cost_is_invalid():
+    step = update_step(r"w := w + \alpha \sum_{i=1}^{m} (w x_i - y_i) x_i")
+    assert step.verdict == "invalid"
+    assert float(step.counterexample.lhs) == -float(step.counterexample.rhs) != 0
+
+
+def test_an_update_of_a_likelihood_may_climb_it():
+    r = checked(r"""
+    The log-likelihood is $\ell(w) = -\frac{1}{2} \sum_{i=1}^{m} (w x_i - y_i)^2$. Its derivative:
+
+    $$
+    \frac{\partial \ell}{\partial w} = -\sum_{i=1}^{m} (w x_i - y_i) x_i
+    $$
+
+    Gradient ascent repeats
+
+    $$
+    w := w + \alpha \sum_{i=1}^{m} (y_i - w x_i) x_i
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+    assert any("checked as a gradient step up" in note for note in r.steps[1].notes)

@@ -6,9 +6,10 @@ the step it takes is the learning rate times the gradient of the document's loss
 makes, ``\\theta_j - (\\text{right side})``, is compared with ``\\alpha \\frac{\\partial J}{\\partial \\theta_j}``
 for the loss the document takes gradients of; a wrong gradient inside an update is found this way.
 
-Either direction is read charitably: ``\\theta + \\alpha \\nabla \\ell`` climbs a likelihood, ``\\theta -
-\\alpha \\nabla J`` descends a loss, and which one the text means is not ours to guess. The update is
-`valid` if it is either; `invalid` only if it is neither, at a point where it is not, printed.
+A cost, a loss or an error (``J``, ``L``, ``E``, ``C``, ``\\mathcal{L}``) is minimised: its update must go
+down. Any other name (``\\ell`` is a log-likelihood as often as a loss) is read charitably: ``\\theta + \\alpha
+\\nabla \\ell`` climbs, ``\\theta - \\alpha \\nabla \\ell`` descends, and the update is `valid` if it is either.
+`invalid` only at a point where the change differs from the step it must be, both printed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
 from ..notation.header import Notation
 from .decide import Outcome
+
+#: The names of what is minimised (a cost, a loss, an error): an update of them goes down, never up.
+MINIMISED = frozenset({"J", "L", "E", "C", "\\mathcal{L}", "\\mathcal{J}", "\\mathcal{E}", "\\mathcal{C}"})
 
 #: The letters a step size is written with.
 STEP_SIZES = ("\\alpha", "\\eta", "\\epsilon", "\\gamma", "\\rho", "\\mu", "\\lambda", "lr")
@@ -40,6 +44,8 @@ def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
     descent = decide(change, gradient)
     if descent.status == "proved":
         return descent, loss, _note(lhs_text, rate, loss, "down")
+    if _minimised(loss):
+        return descent, loss, _note(lhs_text, rate, loss, "down")
     ascent = decide(n.Neg(change), gradient)
     if ascent.status == "proved":
         return ascent, loss, _note(lhs_text, rate, loss, "up")
@@ -50,9 +56,18 @@ def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
     return outcome, loss, _note(lhs_text, rate, loss, "up" if climbing else "down")
 
 
+def _minimised(loss: str) -> bool:
+    try:
+        node = parse_expression(loss)
+    except LatexError:
+        return False
+    return _head(node.head if isinstance(node, n.Call) else node) in MINIMISED
+
+
 def _note(variable: str, rate: str, loss: str, way: str) -> str:
     change = f"(right side) - {variable}" if way == "up" else f"{variable} - (right side)"
-    return (f"an update rule, checked as a gradient step {way} ${loss}$: the change ${change}$ is compared with "
+    why = " (a cost is minimised)" if _minimised(loss) else ""
+    return (f"an update rule, checked as a gradient step {way} ${loss}${why}: the change ${change}$ is compared with "
             f"${rate} \\frac{{\\partial {loss}}}{{\\partial {variable}}}$")
 
 
