@@ -76,7 +76,7 @@ class Symbols:
                 raise Unsupported(f"the power {exponent} in {node_text(node)} (powers above {MAX_POWER} are "
                                   "not expanded)")
             if is_matrix(value):
-                raise ShapeError(f"a power of a {shape_text(value)}")
+                return _matrix_power(value, exponent)
             value = value ** exponent
         return value
 
@@ -233,3 +233,25 @@ def _check_range(value: int, size: int, name: str) -> None:
     if not 0 <= value <= size:
         raise OutOfRange(f"{name} has no entry {value}: its index runs over 1..{size} (and 0, for a text that "
                          "counts from 0)")
+
+
+#: The largest whole power of a square matrix multiplied out (``A^2``, ``(X^\top X)^{-1}``).
+MAX_MATRIX_POWER = 4
+
+
+def _matrix_power(value: Value, exponent) -> Value:
+    """``A^k`` and ``A^{-1}`` of a square matrix: the product, or the inverse as adjugate over determinant
+    (exact, entry by entry; a matrix whose determinant is zero everywhere has no inverse and says so)."""
+    rows, cols = value.shape
+    if rows != cols or rows == 1 or not exponent.is_Integer or exponent == 0 or abs(exponent) > MAX_MATRIX_POWER:
+        raise ShapeError(f"a power of a {shape_text(value)}")
+    if exponent < 0:
+        det = sp.cancel(sp.together(value.det(method="berkowitz")))
+        if det == 0:
+            raise Unsupported(f"the inverse of a {shape_text(value)} whose determinant is zero")
+        value = value.adjugate(method="berkowitz").applyfunc(lambda e: sp.together(e / det))
+        exponent = -exponent
+    out = value
+    for _ in range(int(exponent) - 1):
+        out = out * value
+    return out

@@ -24,7 +24,7 @@ from ..notation.conventions import point_cue
 from .readings import adopt, settled
 from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable,
-                       UpdateRefuted)
+                       UpdateRefuted, Implied, NotImplied)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
 from ..read.source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .tasks import Result, Spec, Task
@@ -106,8 +106,11 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
     targets = tuple((t.of, t.wrt) for t in base.targets)
     steps = [_empty_display(doc, block, ids[id(block)]) for block in doc.empty]
     walked: list[_Walked] = []
+    before = None
     for chain in sorted(doc.chains, key=lambda c: c.first.start):
-        chain_steps, done = yield from _walk_chain(doc, chain, infos, ids, targets, options)
+        given = _antecedent(before, chain)
+        chain_steps, done = yield from _walk_chain(doc, chain, infos, ids, targets, options, given)
+        before = chain
         steps.extend(chain_steps)
         walked.append(done)
     steps.sort(key=lambda s: int(s.id))
@@ -117,6 +120,13 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
         displays.append((yield from _lone_display(piece, infos, doc.macros)))
     return DerivationResult(doc.path, str(header.get("source", "")), title, steps, final, displays,
                             sizes=dict(base.sizes), inferred=inferred, notation=header if inferred is not None else None)
+
+
+def _antecedent(before: Chain | None, chain: Chain) -> tuple[str, str] | None:
+    """The equation ``chain`` says it follows from (``A \\Rightarrow B``: A's first and last sides), if any."""
+    if before is None or not chain.first.joined or not before.links or before.first.block != chain.first.block:
+        return None
+    return before.first.text, before.links[-1].piece.text
 
 
 def _step_ids(doc: Document) -> dict[int, str]:
@@ -231,7 +241,7 @@ class _Walked:
 
 
 def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
-                targets: tuple, options: Options):
+                targets: tuple, options: Options, given: tuple[str, str] | None = None):
     first_info = infos[chain.first.block]
     start = read(chain.first.text, first_info.notation, doc.macros)
     track = _Track(start, anchor=start)
@@ -254,12 +264,23 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             link, reading, track, info, assume, step, options, targets if position == 0 else (), start.text)
         if position == 0 and result is not None:
             target = result.target
+        if given is not None and position == 0 and link.piece.joined and _claims_to_follow(verdict, result):
+            # A ⟹ B: B is no identity; what is claimed is that it follows from A
+            implied = yield Task("implies", info.spec, start.text, reading.text, "=", assume, given=given)
+            if implied.outcome is not None and implied.outcome.status == "proved":
+                verdict, reason, cex, repair = "valid", Implied(link.piece.joined, implied.implied), None, None
+                track_next = track.moved(reading, step.id)
+            elif implied.outcome is not None:
+                verdict, reason, cex, repair = "invalid", NotImplied(link.piece.joined), \
+                    implied.outcome.counterexample, None
         if damage:
             step.repair = Repair("damage", "; ".join(damage), repaired_text, verdict, reason, cex, repair) \
                 if verdict != "garbled" else None
             step.verdict = "garbled"
             step.reason = Damaged("; ".join(damage)) if verdict != "garbled" else \
                 Damaged("; ".join(damage) + f"; even so, {reason}")
+        elif verdict == "invalid" and isinstance(reason, NotImplied):
+            step.verdict, step.reason, step.counterexample = verdict, reason, cex
         elif verdict == "invalid" and info.kind == "conditional":
             step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
             track_next = track.moved(reading, step.id, known=False)
@@ -272,12 +293,20 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         else:
             step.verdict, step.reason, step.counterexample, step.repair = verdict, reason, cex, repair
         if position == 0 and len(chain.links) == 1 and step.equation and result is not None \
-                and result.definition and step.verdict == "valid":
+                and result.definition and step.verdict == "valid" and not isinstance(step.reason, Implied):
             step.kind, step.reason = "definition", DefinitionAdopted(start.original, not (doc.header or {}).get("inferred"))
         out.append(step)
         track = track_next
     decided = bool(out) and out[-1].verdict in ("valid", "invalid", "garbled")
     return out, _Walked(chain, track.reading if track.readable else None, target, decided)
+
+
+def _claims_to_follow(verdict: str, result: Result | None) -> bool:
+    """After ``\\Rightarrow``: an equation not proved as an identity of its own (refuted, beyond the engine,
+    or naming a new symbol, ``\\hat{w} = …``) is checked as following from the one before."""
+    if result is None:
+        return False
+    return verdict == "invalid" or result.definition or (verdict == "unsupported" and result.failure == "unsupported")
 
 
 def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Reading, reading: Reading):

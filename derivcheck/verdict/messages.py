@@ -157,6 +157,30 @@ class NotSupported(Message):
 
 
 @dataclass(frozen=True)
+class Implied(Message):
+    """An equation that follows from the one before it (``A \\Rightarrow B``): rearranged, or solved."""
+    connective: str
+    how: str                # "rearranged" | "solved"
+
+    def text(self) -> str:
+        if self.how == "rearranged":
+            return f"follows from the equation before it (`{self.connective}`): the same equation, rearranged"
+        return (f"follows from the equation before it (`{self.connective}`): what it states, put into that "
+                "equation, makes it hold everywhere (so it is that equation's solution where it has one, e.g. "
+                "where the matrix that multiplies the unknown is invertible)")
+
+
+@dataclass(frozen=True)
+class NotImplied(Message):
+    """An equation that says it follows from the one before it, and names what does not solve it."""
+    connective: str
+
+    def text(self) -> str:
+        return (f"does not follow from the equation before it (`{self.connective}`): what it states, put into that "
+                "equation, leaves two different sides (see the counterexample: that equation's two sides)")
+
+
+@dataclass(frozen=True)
 class AtAPoint(Message):
     """A refuted equation the text says holds only somewhere (at an optimum): not an identity."""
     cue: str

@@ -15,6 +15,7 @@ from typing import Any
 from ..latex import nodes as n
 from .decide import Context, Outcome, compare
 from .sizes import prove
+from .implies import implication
 from .updates import update_outcome
 from ..notation.einstein import matched_sums
 from ..notation.scope import extended_sums, widened
@@ -54,6 +55,7 @@ class Task:
     targets: tuple[tuple[str, str], ...] = ()  # (loss, variable) pairs to recognise lhs as a gradient of
     reference: Any = None           # reference: the assignment's Reference (lhs: final expression, rhs: variable)
     start: str = ""                 # compare: the chain's first expression (its free indices are the chain's)
+    given: tuple[str, ...] = ()     # implies: the two sides of the equation the step says it follows from
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Result:
     target: int | None = None       # lhs is d(loss)/d(variable) of this target
     reference: int | None = None    # reference: which of the assignment's gradients was compared
     update: str = ""                # compare: an update rule checked as a step on this loss
+    implied: str = ""               # implies: how the equation follows ("rearranged" | "solved")
     shapes_stated: bool = False     # compare: the text states the shape of every symbol of both sides
     header: dict | None = None      # infer: the notation the document implies
     inferred: list = field(default_factory=list)  # infer: the notes saying how
@@ -140,6 +143,17 @@ def _run(task: Task, target: list) -> Result:
         assume = tuple(parse_condition(a) for a in task.assume)
         def at_sizes(sizes: dict[str, int]) -> Context:
             return _at_sizes(task.spec, ctx.notation, sizes)
+        if task.kind == "implies":
+            given = (ctx.notation.relabel(_read(task.given[0], "lhs")), ctx.notation.relabel(_read(task.given[1], "lhs")))
+            def decided(a: n.Node, b: n.Node) -> Outcome | None:
+                try:
+                    return prove(at_sizes, ctx, a, b, "=", assume)
+                except ENGINE_ERRORS:
+                    return None     # this way of following cannot be evaluated; another may
+            found = implication(given, lhs, rhs, decided)
+            if found is None:
+                return Result(failure="unsupported", message="it is not decided whether it follows from the equation before it")
+            return Result(outcome=found[0], implied=found[1])
         if task.kind == "repair":
             from .repair import search
             return Result(repair=search(ctx, lhs, rhs, task.rhs, task.relation, assume,
