@@ -10,8 +10,11 @@ import textwrap
 
 import numpy as np
 
+from derivcheck.latex.parse import parse_expression
+from derivcheck.notation.header import load_notation
 from derivcheck.read.source import read_document
 from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.verdict.updates import update_outcome
 
 DESCENT = r"""
 # Gradient descent for a line through the origin
@@ -102,3 +105,26 @@ def test_an_update_of_a_likelihood_may_climb_it():
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid"]
     assert any("checked as a gradient step up" in note for note in r.steps[1].notes)
+
+
+def test_a_step_size_absorbs_a_constant_factor_and_says_so():
+    step = update_step(r"w := w - \alpha \frac{1}{m} \sum_{i=1}^{m} (w x_i - y_i) x_i")
+    assert step.verdict == "valid"
+    assert any(r"times $\frac{1}{m}$ (the step size absorbs that constant)" in note for note in step.notes)
+
+
+def test_a_step_on_one_sample_is_not_checked_against_the_whole_cost():
+    notation = load_notation({"sizes": {"m": "samples"}, "indices": {"i": "m"},
+                              "symbols": {"w": "weights", "x_{i}": "input", "y_{i}": "variable"},
+                              "gradient": [{"of": "J", "wrt": "w"}]})
+    lhs, rhs = parse_expression("w"), parse_expression(r"w - \alpha (w x_i - y_i) x_i")
+    asked = []
+    assert update_outcome(notation, "w", lhs, rhs, lambda a, b: asked.append((a, b))) is None
+    assert asked == []      # nothing compared: the sample index i is free on the right only
+
+
+def test_a_stochastic_step_in_a_document_is_never_flagged():
+    step = update_step(r"w := w - \alpha (w x_i - y_i) x_i")
+    # as written it is not checked; read with Einstein's convention (i written twice) it is the full step
+    assert step.verdict in ("unsupported", "valid")
+    assert step.verdict == "unsupported" or any("Einstein" in note for note in step.notes)

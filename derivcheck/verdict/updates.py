@@ -18,6 +18,7 @@ from collections.abc import Callable
 from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
+from ..latex.render import to_latex
 from ..notation.header import Notation
 from .decide import Outcome
 
@@ -31,29 +32,48 @@ STEP_SIZES = ("\\alpha", "\\eta", "\\epsilon", "\\gamma", "\\rho", "\\mu", "\\la
 def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
                    decide: Callable[[n.Node, n.Node], Outcome]) -> tuple[Outcome, str, str] | None:
     """``lhs := rhs`` checked as a gradient step on the document's loss: (outcome, the loss, a note saying
-    what was compared), or None when the text names no loss for this variable or no one step size."""
+    what was compared), or None when the text names no loss for this variable or no one step size, or
+    the step is taken on one sample (its gradient is of a loss the text does not write)."""
     loss = _loss_of(notation, lhs)
     rate = _step_size(notation, lhs, rhs)
-    if loss is None or rate is None:
+    if loss is None or rate is None or _one_sample(notation, lhs, rhs):
         return None
     try:
         gradient = parse_expression(f"{rate} \\frac{{\\partial}}{{\\partial {lhs_text}}} {loss}")
     except LatexError:
         return None
     change = n.Add((lhs, n.Neg(rhs)))
-    descent = decide(change, gradient)
-    if descent.status == "proved":
-        return descent, loss, _note(lhs_text, rate, loss, "down")
-    if _minimised(loss):
-        return descent, loss, _note(lhs_text, rate, loss, "down")
-    ascent = decide(n.Neg(change), gradient)
-    if ascent.status == "proved":
-        return ascent, loss, _note(lhs_text, rate, loss, "up")
-    climbing = _climbs(lhs, rhs, rate)
-    outcome = ascent if climbing else descent
-    if outcome.status == "shape":
+    ways = [("down", change)] if _minimised(loss) else [("down", change), ("up", n.Neg(change))]
+    written, meant = None, "up" if not _minimised(loss) and _climbs(lhs, rhs, rate) else "down"
+    for way, moved in ways:
+        for factor in _factors(notation):
+            outcome = decide(moved, gradient if factor is None else n.Mul((factor, gradient)))
+            if outcome.status == "proved":
+                return outcome, loss, _note(lhs_text, rate, loss, way, factor)
+            if factor is None and way == meant:
+                written = (outcome, way)
+    if written is None or written[0].status == "shape":
         return None
-    return outcome, loss, _note(lhs_text, rate, loss, "up" if climbing else "down")
+    return written[0], loss, _note(lhs_text, rate, loss, written[1], None)
+
+
+def _factors(notation: Notation) -> list[n.Node | None]:
+    """What a step size may absorb: nothing, then 2 and 1/2, and a count of samples N, 1/N, 2N, 1/(2N)
+    (``\\theta - \\alpha \\sum_i …`` for a cost with ``\\frac{1}{m}``: the same direction, the step
+    rescaled). Only constants: a factor that depends on the data or the parameters is another direction."""
+    out: list[n.Node | None] = [None, n.Num("2"), n.Div(n.Num("1"), n.Num("2"))]
+    for size, role in sorted(notation.size_roles.items()):
+        if role == "samples":
+            count = n.Sym(size)
+            out += [count, n.Div(n.Num("1"), count), n.Mul((n.Num("2"), count)),
+                    n.Div(n.Num("1"), n.Mul((n.Num("2"), count)))]
+    return out
+
+
+def _one_sample(notation: Notation, lhs: n.Node, rhs: n.Node) -> bool:
+    """``\\theta \\leftarrow \\theta - \\alpha (h(x^{(i)}) - y^{(i)}) x^{(i)}``: an index free on the right
+    and not on the left, a step on one sample (stochastic gradient descent)."""
+    return bool(n.free_indices(rhs, notation.indices) - n.free_indices(lhs, notation.indices))
 
 
 def _minimised(loss: str) -> bool:
@@ -64,11 +84,12 @@ def _minimised(loss: str) -> bool:
     return _head(node.head if isinstance(node, n.Call) else node) in MINIMISED
 
 
-def _note(variable: str, rate: str, loss: str, way: str) -> str:
+def _note(variable: str, rate: str, loss: str, way: str, factor: n.Node | None) -> str:
     change = f"(right side) - {variable}" if way == "up" else f"{variable} - (right side)"
     why = " (a cost is minimised)" if _minimised(loss) else ""
+    scaled = "" if factor is None else f" times ${to_latex(factor)}$ (the step size absorbs that constant)"
     return (f"an update rule, checked as a gradient step {way} ${loss}${why}: the change ${change}$ is compared with "
-            f"${rate} \\frac{{\\partial {loss}}}{{\\partial {variable}}}$")
+            f"${rate} \\frac{{\\partial {loss}}}{{\\partial {variable}}}${scaled}")
 
 
 def _loss_of(notation: Notation, lhs: n.Node) -> str | None:
