@@ -59,12 +59,9 @@ def complete(ev: Evidence, roles: dict[str, str], axes: "Axes", families: dict[s
         if z is None:
             continue
         text = _prediction_text(ev, name, z, fam, families, axes)
-        d = _definition_from_text(text, name, "convention", None) if text else None
-        if d is not None:
-            ev.definitions[name] = d
-            del families[name]
+        if text:
             kind = "softmax" if "sum" in text else "logistic sigmoid"
-            ev.note("convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
+            _adopt(ev, families, name, text, "convention", f"${name}$ is never defined; read as the {kind} of ${z}$: ${text}$")
 
 
 def _complete_one_hot_of_class(ev: Evidence, families: dict[str, dict], axes: "Axes") -> None:
@@ -81,11 +78,19 @@ def _complete_one_hot_of_class(ev: Evidence, families: dict[str, dict], axes: "A
     if letter == k:
         return
     text = f"{y}_{{{letter}}} = \\mathbf{{1}}\\{{{letter} = {k}\\}}"
-    d = _definition_from_text(text, y, "convention", None)
-    if d is not None:
-        ev.definitions[y] = d
-        del families[y]
-        ev.note("stated", f"${y}$ is the one-hot vector of the true class ${k}$: ${text}$")
+    _adopt(ev, families, y, text, "stated", f"${y}$ is the one-hot vector of the true class ${k}$: ${text}$")
+
+
+def _adopt(ev: Evidence, families: dict[str, dict], name: str, text: str, kind: str, message: str) -> bool:
+    """Read ``name`` by the definition ``text`` a convention or the prose gives it, in place of its family,
+    and say so; False (nothing changed) when the text does not read as a definition of it."""
+    d = _definition_from_text(text, name, "convention", None)
+    if d is None:
+        return False
+    ev.definitions[name] = d
+    del families[name]
+    ev.note(kind, message)
+    return True
 
 
 def _open(fam: dict) -> bool:
@@ -105,11 +110,9 @@ def _complete_named_softmax(ev: Evidence, families: dict[str, dict], axes: "Axes
             continue
         z = next((c for c in logits if c != name), None)
         text = _prediction_text(ev, name, z, families[name], families, axes) if z else None
-        d = _definition_from_text(text, name, "convention", None) if text else None
-        if d is not None:
-            ev.definitions[name] = d
-            del families[name]
-            ev.note("stated", f"${name}$ is the softmax of ${z}$ (the text says so, line {item.line}): ${text}$")
+        if text:
+            _adopt(ev, families, name, text, "stated",
+                   f"${name}$ is the softmax of ${z}$ (the text says so, line {item.line}): ${text}$")
 
 
 def _complete_dropped_samples(ev: Evidence, families: dict[str, dict], axes: "Axes") -> None:
@@ -166,12 +169,9 @@ def _complete_matrix_of_vectors(ev: Evidence, families: dict[str, dict], axes: "
             feat = axes.second_letter(feature_size)
         pattern = f"{name}_{{{feat},{cls}}}" if columns else f"{name}_{{{cls},{feat}}}"
         text = f"{pattern} = ({lower}_{{{cls}}})_{{{feat}}}"
-        d = _definition_from_text(text, name, "convention", None)
-        if d is not None:
-            ev.definitions[name] = d
-            del families[name]
-            where = "columns" if columns else "rows"
-            ev.note("convention", f"${name}$ is read as the matrix whose {where} are the ${lower}_{{{cls}}}$: ${text}$")
+        where = "columns" if columns else "rows"
+        _adopt(ev, families, name, text, "convention",
+               f"${name}$ is read as the matrix whose {where} are the ${lower}_{{{cls}}}$: ${text}$")
 
 
 def _entries_of(ev: Evidence, name: str, lower: str, families: dict[str, dict], axes: "Axes") -> bool:
@@ -273,11 +273,7 @@ def _complete_sigmoid(ev: Evidence, families: dict[str, dict]) -> None:
                 any(len(args) != 1 for args in uses.call_args):
             continue
         text = f"{name}(u) = \\frac{{1}}{{1 + e^{{-u}}}}"
-        d = _definition_from_text(text, name, "convention", None)
-        if d is not None:
-            ev.definitions[name] = d
-            del families[name]
-            ev.note("convention", f"${name}$ is never defined; read as the logistic sigmoid, ${text}$")
+        _adopt(ev, families, name, text, "convention", f"${name}$ is never defined; read as the logistic sigmoid, ${text}$")
 
 
 def _logits_text(ev: Evidence, z: str, w: str, x: str, bias: str | None, families, axes: "Axes") -> str | None:
