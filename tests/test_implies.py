@@ -96,3 +96,35 @@ def test_the_inverse_of_a_square_matrix_is_exact():
     $$
     """)
     assert [s.verdict for s in r.steps] == ["valid"]
+
+
+POINT = r"""
+$$ L = (a w - b)^2 + \lambda w^2 $$
+
+Setting the derivative to zero:
+
+$$ a^2 w - a b + \lambda w = 0 $$
+
+Isolating $w$:
+
+$$ w (a^2 + \lambda) = a b $$
+
+so
+
+$$ w = SOLUTION $$
+"""
+
+
+def test_equations_after_one_that_holds_at_a_point_follow_from_it():
+    r = checked(POINT.replace("SOLUTION", r"\frac{a b}{a^2 + \lambda}"))
+    assert [s.verdict for s in r.steps] == ["valid", "unsupported", "valid", "valid"]
+    assert "Setting the derivative to zero" in str(r.steps[2].reason)
+
+
+def test_a_wrong_solution_after_a_point_is_refuted_with_the_equation_before_it():
+    r = checked(POINT.replace("SOLUTION", r"\frac{a b}{a^2 - \lambda}"))
+    step = r.steps[3]
+    assert step.verdict == "invalid"
+    v = {k: Fraction(x) for k, x in step.counterexample.inputs}
+    w = v["a"] * v["b"] / (v["a"] ** 2 - v["\\lambda"])
+    assert Fraction(step.counterexample.lhs) == w * (v["a"] ** 2 + v["\\lambda"]) != v["a"] * v["b"] == Fraction(step.counterexample.rhs)

@@ -213,7 +213,12 @@ class _Scripts:
             return replace(base, base=n.Sym(f"{base.base.name}^{{{layer(sup)}}}"), span=span)
         if isinstance(base, n.Scripted) and base.sup is None:
             return replace(base, sup=sup, span=span)
-        return n.Scripted(done(base), sup=sup, span=span)
+        applied = done(base)
+        if isinstance(applied, n.Apply) and applied.func in ("log", "ln") and not isinstance(sup, n.Num):
+            # \log (1-s)^{1-y}: the log of a likelihood's factor, log((1-s)^{1-y}); a power of the log is
+            # written \log^2 x, and a numeric power after the bracket stays ambiguous (left as it was)
+            return replace(applied, arg=n.Scripted(n.Group(applied.arg), sup=sup, span=span), span=span)
+        return n.Scripted(applied, sup=sup, span=span)
 
     @_rule
     def prime(self, meta, c):

@@ -33,14 +33,16 @@ def find_conditions(ev: Evidence) -> None:
     for chain in ev.read.chains:
         if not chain.exprs:
             continue
-        block = ev.doc.blocks[chain.blocks[0]]
-        m = CUES_CONDITION.search(block.before)
-        conditions = _index_conditions(m.group(1), ev.scanner) if m else _conditions_in_words(block.before, ev.scanner)
-        if conditions:
-            free = _free_letters(chain, ev.scanner)
-            conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
+        for index in dict.fromkeys(chain.blocks):   # "If $i = j$," before a display that goes on with "= …" too
+            block = ev.doc.blocks[index]
+            m = CUES_CONDITION.search(block.before)
+            conditions = _index_conditions(m.group(1), ev.scanner) if m else \
+                _conditions_in_words(block.before, ev.scanner)
             if conditions:
-                _assume(ev, chain.blocks[0], conditions, block.line)
+                free = _free_letters(chain, ev.scanner)
+                conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
+                if conditions:
+                    _assume(ev, index, conditions, block.line)
     _heading_conditions(ev)
     for item, _ in ev.read.inline:
         parts = [item.text[a:b].strip() for a, b in split_top_level(item.text, ",")]

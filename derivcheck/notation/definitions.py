@@ -15,6 +15,7 @@ from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
 from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED, free_letter
+from .names import DIFFERENTIALS
 from .evidence import Evidence
 from .gather import Expr
 from .statements import (
@@ -53,6 +54,8 @@ def _definable(ev: Evidence, d: Definition) -> bool:
         return False  # parameters and data are not defined by equations
     if d.name.endswith("'"):
         return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
+    if DIFFERENTIALS in ev.read.names and d.name.startswith("d") and d.name[1:] in ev.names:
+        return False  # d\hat{x}_i = dy_i \gamma_i: the gradient by x̂, which the equation claims, not gives
     return not refers_to_itself(d)
 
 

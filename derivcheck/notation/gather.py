@@ -20,7 +20,7 @@ from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED
-from .header import relabel, subscript_letters
+from .names import DIFFERENTIALS, relabel, subscript_letters, writes_differentials
 
 
 @dataclass
@@ -76,7 +76,9 @@ class Reader:
                     break           # an unreadable start: nothing below can be tied to it
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
-        self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes())
+        self.differentials = writes_differentials(self.all_nodes())
+        self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
+            ({DIFFERENTIALS} if self.differentials else frozenset())
         if self.names:
             self._relabel()
         _mark_generic(self.chains)
@@ -90,7 +92,7 @@ class Reader:
             for rel, part in split_relations(item.text):
                 text, node = read_math(part, doc.macros) if part else (part, None)
                 if node is not None:
-                    node = relabel(node, self.names)
+                    node = self.relabeled(node)
                 parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
             self.inline.append((item, parts))
             scope += 1
@@ -99,11 +101,12 @@ class Reader:
         return [e.node for c in self.chains for e in c.exprs] + [e.node for e in self.lone]
 
     def _relabel(self) -> None:
-        for chain in self.chains:
-            for e in chain.exprs:
-                e.node = relabel(e.node, self.names)
-        for e in self.lone:
-            e.node = relabel(e.node, self.names)
+        for e in [e for chain in self.chains for e in chain.exprs] + self.lone:
+            e.node = self.relabeled(e.node)
+
+    def relabeled(self, node: n.Node) -> n.Node:
+        """``node`` with the names the text makes of subscripts (``E_D``) and of ``d`` (``dW``)."""
+        return relabel(node, self.names)
 
     def chain_exprs(self) -> list[Expr]:
         return [e for c in self.chains if not c.skipped for e in c.exprs]

@@ -15,6 +15,7 @@ from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
 from .einstein import implied_sums
+from .names import DIFFERENTIALS, relabel, subscript_letters
 from .scope import extended_sums
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
@@ -203,6 +204,10 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     sizes, size_roles = _sizes(header.get("sizes", {}), sizes_override)
     indices = _indices(header.get("indices", {}), sizes)
     names = frozenset(_label(str(x)) for x in _list(header, "names"))
+    differentials = header.get("differentials", False)
+    if not isinstance(differentials, bool):
+        raise NotationError("differentials: expected true or false")
+    names |= {DIFFERENTIALS} if differentials else frozenset()
     families = _families(header.get("symbols", {}), sizes, indices, names)
     functions = frozenset(_names(header.get("functions", []), "functions"))
     definitions = tuple(_definition(text, indices, names) for text in _list(header, "definitions"))
@@ -387,34 +392,6 @@ def _label(latex: str) -> tuple[str, str]:
     if letters:
         return node.base.name, ",".join(letters)
     raise NotationError(f"names: {latex!r} is not a symbol with a subscript of letters, like E_D or f_{{w,b}}")
-
-
-def subscript_letters(node: n.Scripted) -> list[str] | None:
-    """The letters of ``node``'s subscript (``_{w,b}``, ``_{xh}``, ``_\\theta``), if it is only letters."""
-    if not isinstance(node.base, n.Sym) or not node.sub:
-        return None
-    letters: list[str] = []
-    for item in node.sub:
-        parts = item.factors if isinstance(item, n.Mul) else (item,)
-        if not all(isinstance(p, n.Sym) for p in parts):
-            return None
-        letters += [p.name for p in parts]
-    return letters
-
-
-def relabel(node: n.Node, names: frozenset) -> n.Node:
-    """Write each listed ``E_D`` (``f_{w,b}``, ``h_\\theta``) as one symbol ``E_{D}``: its subscript is part
-    of its name."""
-    if not names:
-        return node
-
-    def one(x: n.Node) -> n.Node:
-        letters = subscript_letters(x) if isinstance(x, n.Scripted) else None
-        if letters and (x.base.name, ",".join(letters)) in names:
-            named = n.Sym(f"{x.base.name}_{{{','.join(letters)}}}", span=x.span)
-            return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
-        return x
-    return n.rebuild(node, one)
 
 
 def sample_calls(root: n.Node) -> n.Node:

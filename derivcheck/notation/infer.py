@@ -43,6 +43,7 @@ from .scope import writes_narrow_operator
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used
 from .header import DEFAULT_SIZES
+from .names import DIFFERENTIALS
 from .model import complete, declare_unknowns
 from .roles import find_roles, find_targets
 from .shapes import find_axes, find_families, index_letters
@@ -109,11 +110,16 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
                    if d.blocks is None]
     header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
                     "symbols": symbols, "definitions": definitions}
-    if ev.read.names:
-        header["names"] = sorted(f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}" for a, b in ev.read.names)
+    if ev.read.names - {DIFFERENTIALS}:
+        header["names"] = sorted(f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}" for a, b in ev.read.names
+                                 if (a, b) != DIFFERENTIALS)
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions
+    if ev.read.differentials:
+        header["differentials"] = True
+        ev.note("convention", "$d$ is written only before a symbol ($dW$): each is one name, the gradient of the "
+                              "loss by that symbol as backpropagation writes it, never $d$ times the symbol")
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
     if ev.shaped:

@@ -106,11 +106,11 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
     targets = tuple((t.of, t.wrt) for t in base.targets)
     steps = [_empty_display(doc, block, ids[id(block)]) for block in doc.empty]
     walked: list[_Walked] = []
-    before = None
+    before, point = None, None
     for chain in sorted(doc.chains, key=lambda c: c.first.start):
-        given = _antecedent(before, chain)
+        given = _antecedent(before, chain, point)
         chain_steps, done = yield from _walk_chain(doc, chain, infos, ids, targets, options, given)
-        before = chain
+        before, point = chain, _point_of(doc, chain, infos, chain_steps)
         steps.extend(chain_steps)
         walked.append(done)
     steps.sort(key=lambda s: int(s.id))
@@ -122,11 +122,41 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
                             sizes=dict(base.sizes), inferred=inferred, notation=header if inferred is not None else None)
 
 
-def _antecedent(before: Chain | None, chain: Chain) -> tuple[str, str] | None:
-    """The equation ``chain`` says it follows from (``A \\Rightarrow B``: A's first and last sides), if any."""
-    if before is None or not chain.first.joined or not before.links or before.first.block != chain.first.block:
+@dataclass(frozen=True)
+class _Given:
+    """The equation a chain says it follows from: its two sides, the connective (``\\Rightarrow``), or
+    none when it comes right after an equation that holds at a particular point (``cue``)."""
+    lhs: str
+    rhs: str
+    connective: str | None
+    cue: str | None = None
+
+
+def _antecedent(before: Chain | None, chain: Chain, point: str | None) -> _Given | None:
+    """What ``chain`` follows from: the equation before a connective (``A \\Rightarrow B``: A's first and
+    last sides), or, for one equation right after an equation that holds at a point ("setting the
+    gradient to zero", then "isolating w"), that equation."""
+    if before is None or not before.links:
         return None
-    return before.first.text, before.links[-1].piece.text
+    sides = before.first.text, before.links[-1].piece.text
+    if chain.first.joined and before.first.block == chain.first.block:
+        return _Given(*sides, chain.first.joined)
+    if point is not None and len(chain.links) == 1 and not chain.first.joined:
+        return _Given(*sides, None, point)
+    return None
+
+
+def _point_of(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], steps: list[StepResult]) -> str | None:
+    """The cue ("setting the gradient to zero") when ``chain`` holds only at a particular point: said so
+    before it, or following from an equation that does."""
+    for step in steps:
+        if isinstance(step.reason, AtAPoint):
+            return step.reason.cue
+        if isinstance(step.reason, Implied) and step.reason.cue:
+            return step.reason.cue
+    if infos[chain.first.block].kind == "conditional":
+        return point_cue(doc.blocks[chain.first.block].before) or "at a particular point"
+    return None
 
 
 def _step_ids(doc: Document) -> dict[int, str]:
@@ -241,14 +271,17 @@ class _Walked:
 
 
 def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
-                targets: tuple, options: Options, given: tuple[str, str] | None = None):
+                targets: tuple, options: Options, given: _Given | None = None):
     first_info = infos[chain.first.block]
     start = read(chain.first.text, first_info.notation, doc.macros)
     track = _Track(start, anchor=start)
     out: list[StepResult] = []
     target = None
+    cases: _Track | None = None     # the track where a run of displays, each under its own case, began
     for position, link in enumerate(chain.links):
         info = infos[link.piece.block]
+        if position > 0 and link.piece.block != chain.links[position - 1].piece.block:
+            track, cases = _case_start(infos, chain.links[position - 1].piece.block, first_info, info, track, cases)
         assume = tuple(dict.fromkeys(first_info.assume + info.assume + chain.conditions))
         step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation, doc.macros)
@@ -264,22 +297,27 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             link, reading, track, info, assume, step, options, targets if position == 0 else (), start.text)
         if position == 0 and result is not None:
             target = result.target
-        if given is not None and position == 0 and link.piece.joined and _claims_to_follow(verdict, result):
-            # A ⟹ B: B is no identity; what is claimed is that it follows from A
-            implied = yield Task("implies", info.spec, start.text, reading.text, "=", assume, given=given)
+        if given is not None and position == 0 and _claims_to_follow(verdict, result):
+            # A ⟹ B, or B right after an A that holds at a point: B is no identity; what is claimed is
+            # that it follows from A
+            implied = yield Task("implies", info.spec, start.text, reading.text, "=", assume,
+                                 given=(given.lhs, given.rhs))
             if implied.outcome is not None and implied.outcome.status == "proved":
-                verdict, reason, cex, repair = "valid", Implied(link.piece.joined, implied.implied), None, None
+                verdict, reason, cex, repair = "valid", Implied(given.connective, implied.implied, given.cue), None, None
                 track_next = track.moved(reading, step.id)
             elif implied.outcome is not None:
-                verdict, reason, cex, repair = "invalid", NotImplied(link.piece.joined), \
+                verdict, reason, cex, repair = "invalid", NotImplied(given.connective), \
                     implied.outcome.counterexample, None
+            elif given.cue is not None and verdict == "invalid":
+                verdict, reason = "unsupported", AtAPoint(given.cue)
+                track_next = track.moved(reading, step.id, known=False)
         if damage:
             step.repair = Repair("damage", "; ".join(damage), repaired_text, verdict, reason, cex, repair) \
                 if verdict != "garbled" else None
             step.verdict = "garbled"
             step.reason = Damaged("; ".join(damage)) if verdict != "garbled" else \
                 Damaged("; ".join(damage) + f"; even so, {reason}")
-        elif verdict == "invalid" and isinstance(reason, NotImplied):
+        elif isinstance(reason, (NotImplied, AtAPoint)):
             step.verdict, step.reason, step.counterexample = verdict, reason, cex
         elif verdict == "invalid" and info.kind == "conditional":
             step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
@@ -299,6 +337,20 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         track = track_next
     decided = bool(out) and out[-1].verdict in ("valid", "invalid", "garbled")
     return out, _Walked(chain, track.reading if track.readable else None, target, decided)
+
+
+def _case_start(infos: dict[int, _BlockInfo], before: int, first: _BlockInfo, info: _BlockInfo, track: "_Track",
+                cases: "_Track | None") -> tuple["_Track", "_Track | None"]:
+    """(the track a new display goes on from, where its run of cases began). "If $i = j$, $$= …$$ and if
+    $i \\neq j$, $$= …$$": each case goes on from the expression before the first, not from the other case."""
+    own = [a for a in info.assume if a not in first.assume]
+    if not own:
+        return track, None
+    if cases is None:
+        return track, track
+    if infos[before].assume != info.assume:
+        return cases, cases     # another case: it goes on from where the cases began
+    return track, cases
 
 
 def _claims_to_follow(verdict: str, result: Result | None) -> bool:

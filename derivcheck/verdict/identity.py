@@ -78,7 +78,11 @@ class Rationalizer:
                 return self.rational(base) ** power
             if base is sp.E:
                 return self._exp(self.rational(power))
-            return self._opaque(sp.Pow(self.rational(base), self.rational(power)))
+            inner = self.rational(base)
+            if _positive_rational(inner):
+                # b^p = exp(p log b) for b > 0: so log(s^y (1-s)^{1-y}) folds to y log s + (1-y) log(1-s)
+                return self._exp(sp.expand(self.rational(power) * self._log(inner)))
+            return self._opaque(sp.Pow(inner, self.rational(power)))
         return self._opaque(expr)
 
     def _exp(self, arg: sp.Expr) -> sp.Expr:
@@ -139,6 +143,14 @@ class Rationalizer:
         for prime, power in sp.factorint(q.q).items():
             out -= power * self._log_symbol(sp.Integer(prime))
         return out
+
+
+def _positive_rational(expr: sp.Expr) -> bool:
+    """A quotient of polynomials with positive coefficients in positive symbols (or a positive number)."""
+    if expr.is_Rational:
+        return expr > 0
+    num, den = sp.fraction(sp.cancel(sp.together(expr)))
+    return all(part.is_Rational and part > 0 or not part.is_Rational and _positive(part) for part in (num, den))
 
 
 def _positive(poly: sp.Expr) -> bool:

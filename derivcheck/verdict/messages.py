@@ -158,26 +158,31 @@ class NotSupported(Message):
 
 @dataclass(frozen=True)
 class Implied(Message):
-    """An equation that follows from the one before it (``A \\Rightarrow B``): rearranged, or solved."""
-    connective: str
+    """An equation that follows from the one before it (``A \\Rightarrow B``, or right after an equation
+    that holds at a point): rearranged, or solved."""
+    connective: str | None
     how: str                # "rearranged" | "solved"
+    cue: str | None = None  # the point the equation before it holds at ("setting the gradient to zero")
 
     def text(self) -> str:
+        joined = f" (`{self.connective}`)" if self.connective else ""
+        at = f", at the point that one holds at (\"{self.cue}\")" if self.cue else ""
         if self.how == "rearranged":
-            return f"follows from the equation before it (`{self.connective}`): the same equation, rearranged"
-        return (f"follows from the equation before it (`{self.connective}`): what it states, put into that "
-                "equation, makes it hold everywhere (so it is that equation's solution where it has one, e.g. "
-                "where the matrix that multiplies the unknown is invertible)")
+            return f"follows from the equation before it{joined}: the same equation, rearranged{at}"
+        return (f"follows from the equation before it{joined}: what it states, put into that equation, makes "
+                "it hold everywhere (so it is that equation's solution where it has one, e.g. where the matrix "
+                f"that multiplies the unknown is invertible){at}")
 
 
 @dataclass(frozen=True)
 class NotImplied(Message):
     """An equation that says it follows from the one before it, and names what does not solve it."""
-    connective: str
+    connective: str | None
 
     def text(self) -> str:
-        return (f"does not follow from the equation before it (`{self.connective}`): what it states, put into that "
-                "equation, leaves two different sides (see the counterexample: that equation's two sides)")
+        joined = f" (`{self.connective}`)" if self.connective else ""
+        return (f"does not follow from the equation before it{joined}: what it states, put into that equation, "
+                "leaves two different sides (see the counterexample: that equation's two sides)")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""Names the text makes: a subscript that is part of a name (``E_D``, ``f_{w,b}``, ``h_\\theta``) and, in
+a text that writes ``d`` only before a symbol, ``dW`` for the gradient by W (backpropagation's custom).
+Read before anything else, so a step, a definition and a symbol's pattern all see the same names."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..latex import nodes as n
+
+
+def subscript_letters(node: n.Scripted) -> list[str] | None:
+    """The letters of ``node``'s subscript (``_{w,b}``, ``_{xh}``, ``_\\theta``), if it is only letters."""
+    if not isinstance(node.base, n.Sym) or not node.sub:
+        return None
+    letters: list[str] = []
+    for item in node.sub:
+        parts = item.factors if isinstance(item, n.Mul) else (item,)
+        if not all(isinstance(p, n.Sym) for p in parts):
+            return None
+        letters += [p.name for p in parts]
+    return letters
+
+
+#: Among the names: the text writes ``dW`` for one name (``differentials: true`` in the header).
+DIFFERENTIALS = ("d", "")
+
+
+def relabel(node: n.Node, names: frozenset) -> n.Node:
+    """Write each listed ``E_D`` (``f_{w,b}``, ``h_\\theta``) as one symbol ``E_{D}``: its subscript is part
+    of its name."""
+    if not names:
+        return node
+    if DIFFERENTIALS in names:
+        node = differential_names(node)
+
+    def one(x: n.Node) -> n.Node:
+        letters = subscript_letters(x) if isinstance(x, n.Scripted) else None
+        if letters and (x.base.name, ",".join(letters)) in names:
+            named = n.Sym(f"{x.base.name}_{{{','.join(letters)}}}", span=x.span)
+            return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
+        return x
+    return n.rebuild(node, one)
+
+
+def differential_names(root: n.Node) -> n.Node:
+    """``d\\hat{x}_i``, ``dW``: in a text that writes ``d`` only before a symbol (the backprop custom of
+    ``dW`` for the gradient of the loss by W), ``d`` and the symbol are one name, ``d\\hat{x}``, never the
+    product of a ``d`` with it."""
+    def fix(x: n.Node) -> n.Node:
+        if not isinstance(x, n.Mul):
+            return x
+        out: list[n.Node] = []
+        for factor in x.factors:
+            if out and out[-1] == n.Sym("d") and _named(factor):
+                out[-1] = _prefixed(factor)
+            else:
+                out.append(factor)
+        return out[0] if len(out) == 1 else n.Mul(tuple(out), span=x.span)
+    return n.rebuild(root, fix)
+
+
+def _named(x: n.Node) -> bool:
+    return isinstance(x, n.Sym) and x.name != "d" or isinstance(x, n.Scripted) and isinstance(x.base, n.Sym)
+
+
+def _prefixed(x: n.Node) -> n.Node:
+    if isinstance(x, n.Sym):
+        return n.Sym("d" + x.name, span=x.span)
+    return replace(x, base=n.Sym("d" + x.base.name, span=x.base.span))
+
+
+def writes_differentials(nodes: list[n.Node]) -> bool:
+    """Whether every ``d`` the text writes stands right before a symbol (``dy_i \\cdot \\gamma_i``), and one does."""
+    before = alone = 0
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Mul):
+                for first, second in zip(x.factors, x.factors[1:]):
+                    before += first == n.Sym("d") and _named(second)
+            alone += x == n.Sym("d")
+    return before > 0 and before == alone

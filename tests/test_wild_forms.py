@@ -1,0 +1,84 @@
+"""Forms met in public derivations nobody tuned derivcheck on, each once read wrongly (a correct step
+flagged): a case stated in the prose before a display that goes on with "= …", the log of a likelihood
+factor written ``\\log (1-s)^{1-y}``, and powers of positive quantities inside a log."""
+
+from __future__ import annotations
+
+import textwrap
+
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+
+CASES = r"""
+$$ p_j = \frac{\exp(a_j)}{\sum_k^C \exp(a_k)} $$
+
+$$ \frac{\partial p_j}{\partial a_i} = \frac{\partial}{\partial a_i} \frac{\exp(a_j)}{\sum_k^C \exp(a_k)} $$
+
+If $i=j$,
+
+$$ = \frac{\partial}{\partial a_j} \frac{\exp(a_j)}{\sum_k^C \exp(a_k)} \\ = SAME $$
+
+And if $i \neq j$,
+
+$$ = \exp(a_j) \frac{\partial}{\partial a_i}\left(\sum_k^C \exp(a_k)\right)^{-1} \\ = -p_j p_i $$
+"""
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+def test_a_case_in_the_prose_holds_for_a_display_that_goes_on_and_the_next_case_starts_over():
+    r = checked(CASES.replace("SAME", "p_j(1-p_j)"))
+    assert [s.verdict for s in r.steps] == ["valid"] * 6
+    # the second case is compared with the expression before the first case, not with p_j(1 - p_j)
+    assert r.steps[4].compared_with == r.steps[1].id
+
+
+def test_a_wrong_line_in_a_case_is_refuted_inside_that_case():
+    r = checked(CASES.replace("SAME", "p_j(1+p_j)"))
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "invalid", "valid", "valid"]
+    cex = dict(r.steps[3].counterexample.indices)
+    assert cex["i"] == cex["j"]         # the counterexample keeps to the stated case
+
+
+def test_the_log_of_a_likelihood_factor_is_the_log_of_the_power():
+    r = checked(r"""
+    Let $s_i = \sigma(w^\top x_i)$ with $\sigma(z) = \frac{1}{1+e^{-z}}$.
+
+    $$ J = \sum_{i=1}^n \left[ \log s_i^{y_i} + \log (1-s_i)^{1-y_i} \right] $$
+
+    $$ = \sum_{i=1}^n \left[ y_i \log s_i + (1-y_i) \log (1-s_i) \right] $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+    assert "proved" in str(r.steps[1].reason)
+
+
+def test_a_wrong_exponent_inside_the_log_is_still_refuted():
+    r = checked(r"""
+    Let $s_i = \sigma(w^\top x_i)$ with $\sigma(z) = \frac{1}{1+e^{-z}}$.
+
+    $$ J = \sum_{i=1}^n \log \left( s_i^{y_i} (1-s_i)^{1-y_i} \right) = \sum_{i=1}^n \left[ y_i \log s_i + y_i \log (1-s_i) \right] $$
+    """)
+    assert r.steps[-1].verdict == "invalid"
+
+
+def test_d_before_a_symbol_is_one_name_never_a_factor():
+    r = checked(r"""
+    We write $dy_i$ for $\partial L/\partial y_i$ and $d\hat{x}_i$ for $\partial L/\partial \hat{x}_i$.
+
+    $$y_i = \gamma_i \hat{x}_i + \beta_i$$
+
+    $$d\hat{x}_i = dy_i \cdot \gamma_i$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "unsupported"]
+    assert "never defined" in str(r.steps[1].reason)     # the gradients dx̂ and dy are the text's own
+
+
+def test_a_lone_d_is_still_a_symbol():
+    r = checked(r"""
+    Let $x \in \mathbb{R}^d$ and $c = d + 1$.
+
+    $$ \sum_{j=1}^{d} 2 = 2 d $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
