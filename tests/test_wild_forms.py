@@ -82,3 +82,57 @@ def test_a_lone_d_is_still_a_symbol():
     $$ \sum_{j=1}^{d} 2 = 2 d $$
     """)
     assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_shorthand_for_a_functions_value_is_a_definition_and_its_products_are_products():
+    r = checked(r"""
+    Let $\sigma(z) = \frac{1}{1+e^{-z}}$ and, for short,
+
+    $$ \sigma = \sigma(w^\top x) $$
+
+    $$ \frac{y}{\sigma} - \frac{1-y}{1-\sigma} = \frac{y(1-\sigma) - (1-y)\sigma}{\sigma(1-\sigma)} $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+    assert r.steps[0].kind == "definition"
+
+
+def test_a_wrong_step_with_the_shorthand_is_still_refuted():
+    r = checked(r"""
+    Let $\sigma(z) = \frac{1}{1+e^{-z}}$ and, for short,
+
+    $$ \sigma = \sigma(w^\top x) $$
+
+    $$ \frac{y}{\sigma} - \frac{1-y}{1-\sigma} = \frac{y - \sigma}{\sigma(1+\sigma)} $$
+    """)
+    assert r.steps[1].verdict == "invalid"
+
+
+def test_an_alignment_inside_an_equation_or_after_a_size_command_is_read():
+    r = checked(r"""
+    $$\begin{equation}\begin{split} f &= (x+1)^2 \\ &= x^2+2x+1 \end{split}\end{equation}$$
+
+    $$\Large \begin{array}{rcl} g &=& (x-1)^2 \\ &=& x^2-2x+1 \end{array}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"] * 4
+
+
+def test_a_word_in_a_subscript_is_one_edit_never_two():
+    r = checked(r"""
+    $$ S = \sum_{i=1}^{N_{out}} (\hat{y}_i - y_i) = \sum_{i=1}^{N_{out}} \hat{y}_i - \sum_{i=1}^{N_{out}} y_i $$
+    """)
+    assert "garbled" not in [s.verdict for s in r.steps]
+
+
+def test_a_unicode_minus_and_a_minus_after_a_sums_limits_are_read():
+    r = checked(r"""
+    $$ S = \sum_{k=1}^{n} -a_k = -\sum_{k=1}^{n} a_k = 1 − \left(1 + \sum_{k=1}^{n} a_k\right) $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"] * 3
+    assert any("minus sign" in note for s in r.steps for note in s.notes)
+
+
+def test_a_sum_followed_by_a_minus_and_more_terms_is_left_unread():
+    r = checked(r"""
+    $$ S = \sum_{k=1}^{n} -a_k + b_k = b_1 $$
+    """)
+    assert "invalid" not in [s.verdict for s in r.steps]     # where the sum ends is in question

@@ -254,6 +254,39 @@ def _detached_subscript(text: str, notation: Letters | None) -> list[tuple[Edit,
             for m in re.finditer(r"(?<=[A-Za-z}])\s*\{\s*_\s*(\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+)\s*\}", text)]
 
 
+def _unicode_minus(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``–`` or ``−`` (an en dash or Unicode's minus sign, as a web page or a copy leaves them) for ``-``."""
+    found = list(re.finditer("[\u2013\u2212]", text))
+    return [(Edit(m.start(), m.end(), "-"), "" if i else f"`{m.group(0)}` read as a minus sign")
+            for i, m in enumerate(found)]
+
+
+_SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+)\s*)(?:\^\s*(?:\{[^{}]*\}|\\?\w+)\s*)?)-")
+
+
+def _minus_after_sum(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\sum_{k \\neq i} -p_k y_k``: a minus sign right after a sum's limits, the sum of the negated terms,
+    which is the negated sum."""
+    return [(Edit(m.start(), m.end(), f"{m.group(1)}(-1) "), "a minus sign right after a sum's limits read as the "
+             "sum of the negated terms") for m in _SUM_MINUS.finditer(text) if _one_term(text, m.end())]
+
+
+def _one_term(text: str, start: int) -> bool:
+    """Whether one product runs from ``start`` to the end of its bracket (or of the text): then where the
+    sum ends is not in question (``\\sum_k -a_k b_k + c`` would be, and is left unread)."""
+    depth = 0
+    for ch in text[start:]:
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif ch in "+-=" and depth == 0:
+            return False
+    return True
+
+
 RULES: tuple[Rule, ...] = (
     Rule("eaten-escape", "damage", "a backslash escape eaten in transcription (\\b, \\r, \\t, \\f, \\n, \\a)",
          _eaten_escapes, "g_j(oldsymbol{z})\\cdot y\night)", "g_j(\\boldsymbol{z})\\cdot y\\right)"),
@@ -273,9 +306,23 @@ RULES: tuple[Rule, ...] = (
          _bare_names, "NLL = E_{train} + net_1", "\\mathrm{NLL} = E_{\\text{train}} + \\mathrm{net}_1"),
     Rule("kronecker-underscore", "slip", "\\delta{ik}: a Kronecker delta whose subscript lost its underscore",
          _kronecker_without_underscore, "-y_i \\delta{ik}", "-y_i \\delta_{ik}"),
+    Rule("unicode-minus", "slip", "an en dash or Unicode's minus sign for the minus sign",
+         _unicode_minus, "a \u2013 b \u2212 c", "a - b - c"),
+    Rule("minus-after-sum", "slip", "a minus sign right after a sum's limits",
+         _minus_after_sum, "a + \\sum_{k \\neq i}-p_k y_k", "a + \\sum_{k \\neq i}(-1) p_k y_k"),
     Rule("detached-subscript", "slip", "x{_k}: a subscript braced on its own after its symbol",
          _detached_subscript, "\\partial \\theta{_k}", "\\partial \\theta_k"),
 )
+
+
+def _apart(found: list[tuple[Edit, str]]) -> list[tuple[Edit, str]]:
+    """The edits of one rule that do not overlap one before them (``N_{out}``: the subscript read as a
+    word, not also ``out`` as a name inside it): two edits of the same text would garble it."""
+    kept: list[tuple[Edit, str]] = []
+    for edit, message in sorted(found, key=lambda f: (f[0].start, -f[0].end)):
+        if not kept or edit.start >= kept[-1][0].end:
+            kept.append((edit, message))
+    return kept
 
 
 def apply(text: str, kind: str, notation: Letters | None) -> tuple[str, list[Finding]]:
@@ -284,7 +331,7 @@ def apply(text: str, kind: str, notation: Letters | None) -> tuple[str, list[Fin
     for rule in RULES:
         if rule.kind != kind:
             continue
-        found = rule.find(text, notation)
+        found = _apart(rule.find(text, notation))
         if not found:
             continue
         for edit, message in sorted(found, key=lambda f: -f[0].start):

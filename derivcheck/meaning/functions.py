@@ -36,6 +36,8 @@ class Calls:
         defs = self.notation.definitions_of(name)
         if not defs:
             return False
+        if any(d.params is None and isinstance(d.lhs, n.Sym) for d in defs) and _writes_bare(args, name):
+            return False    # σ(1 - σ) beside the shorthand σ = σ(w^T x): σ times (1 - σ)
         if _names_dependencies(args):
             return True
         return any(d.params is not None and len(d.params) == len(args) and all(
@@ -142,6 +144,17 @@ def _function_name(name: str, sub: tuple, ev: SumsAndIndices, env: Env) -> str:
     if not sub:
         return name
     return name + "_{" + ",".join(str(ev.index(i, env)) for i in flat_items(sub)) + "}"
+
+
+def _writes_bare(args: tuple, name: str) -> bool:
+    """Whether ``name`` stands alone in ``args`` (not as the head of a call of its own)."""
+    def bare(node: n.Node) -> bool:
+        if isinstance(node, n.Call):
+            return any(bare(a) for a in node.args) or (not isinstance(node.head, n.Sym) and bare(node.head))
+        if isinstance(node, n.Sym):
+            return node.name == name
+        return any(bare(c) for c in n.children(node))
+    return any(bare(a) for a in args)
 
 
 def _names_dependencies(args: tuple) -> bool:

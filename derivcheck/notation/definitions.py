@@ -110,9 +110,12 @@ def explicit_definitions(ev: Evidence) -> None:
     # a letter given a new meaning through its old one ("let σ = \\sqrt{σ^2 + ε}"); a function's property
     # (LSE(θ) = c + LSE(θ - c1)) is no new meaning
     redefined = {d.name: d for _, d in found if isinstance(d.lhs, n.Sym) and refers_to_itself(d)
-                 and entries(d.rhs) is None}
+                 and entries(d.rhs) is None and not shorthand(d)}
     for _, d in sorted(found, key=lambda f: f[0]):
         if d.name in redefined:
+            continue
+        if shorthand(d):        # σ = σ(w^T x): the bare letter is the function's value there
+            ev.definitions.setdefault(f"{d.name}@bare", d)
             continue
         if not _definable(ev, d):
             continue
@@ -129,6 +132,13 @@ def explicit_definitions(ev: Evidence) -> None:
         # step uses cannot be told, so neither is used
         ev.note("ignored", f"${name}$ is given a new meaning in terms of itself on line {d.line} (${d.text}$): "
                            "no definition of it is used, and no step that uses it is refuted", d.line)
+
+
+def shorthand(d: Definition) -> bool:
+    """``\\sigma = \\sigma(w^\\top x)``, ``h = h_\\theta(x)``: a bare name for a function's value at one point."""
+    rhs = n.ungroup(d.rhs)
+    return isinstance(d.lhs, n.Sym) and isinstance(rhs, n.Call) and head_name(rhs.head) == d.name and \
+        not any(isinstance(x, n.Sym) and x.name == d.name for a in rhs.args for x in n.walk(a))
 
 
 def keep_parameters_reachable(ev: Evidence, targets) -> None:

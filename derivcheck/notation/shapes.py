@@ -124,8 +124,11 @@ def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str
         defined = {arity(d.lhs) for d in ev.definitions.values() if d.name == name}
         if defined and uses is not None:
             # y_n beside a defined y_{nc}: the family is the forms no definition covers
-            usual = min(a for a in uses.sub_arity if a not in defined)
-            sub = sub[:usual]
+            uncovered = [a for a in uses.sub_arity if a not in defined]
+            function = any(isinstance(d.lhs, n.Call) for d in ev.definitions.values() if d.name == name)
+            if not uncovered and (function or not uses.called):
+                continue        # σ(z) and the shorthand σ = σ(w^T x): every form is defined
+            sub = sub[:min(uncovered, default=0)]   # σ = σ(w^T x) alone: σ, the function, is still open
         elif uses is not None and len(uses.sub_arity) > 1:
             # x_n beside x_{nj}: one vector per sample, entries by j
             own = min(uses.sub_arity)

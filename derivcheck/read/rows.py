@@ -206,11 +206,18 @@ def _strip_punctuation(content: str) -> str:
     return content[:m.start()] if m and m.start() > 0 else content
 
 
+#: Size and style commands that may stand before a display's environment (``\\Large \\begin{array}…``).
+_STYLE = re.compile(r"\s*(?:\\(?:displaystyle|textstyle|tiny|scriptsize|footnotesize|small|normalsize|large|"
+                    r"Large|LARGE|huge|Huge)(?![A-Za-z])\s*)*")
+
+
 def _unwrap_alignment(content: str) -> tuple[int, int] | None:
-    """The inside of an alignment that is the whole display; an ``array`` only when its rows are
+    """The inside of an alignment that is the whole display, through size commands before it and one
+    environment inside another (``equation`` around ``split``); an ``array`` only when its rows are
     equations (``\\begin{array}{rcl} a &=& b``), not a matrix."""
-    names = ALIGN_ENVIRONMENTS + ("array",)
-    m = re.match(r"\s*\\begin\{(" + "|".join(re.escape(e) for e in names) + r")\}(\{[^}]*\})?", content)
+    names = ALIGN_ENVIRONMENTS + ("array", "equation", "equation*")
+    m = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in names) + r")\}(\{[^}]*\})?").match(
+        content, _STYLE.match(content).end())
     if not m:
         return None
     end = content.rfind(f"\\end{{{m.group(1)}}}")
@@ -220,7 +227,8 @@ def _unwrap_alignment(content: str) -> tuple[int, int] | None:
     if m.group(1) == "array" and not any(relation_cuts(_blank_alignment_marks(inner[a:b]))
                                          for a, b in split_top_level(inner, "\\\\")):
         return None
-    return m.end(), end
+    deeper = _unwrap_alignment(inner)
+    return (m.end() + deeper[0], m.end() + deeper[1]) if deeper is not None else (m.end(), end)
 
 
 def split_top_level(text: str, separator: str) -> list[tuple[int, int]]:
