@@ -136,3 +136,42 @@ def test_a_sum_followed_by_a_minus_and_more_terms_is_left_unread():
     $$ S = \sum_{k=1}^{n} -a_k + b_k = b_1 $$
     """)
     assert "invalid" not in [s.verdict for s in r.steps]     # where the sum ends is in question
+
+
+def test_a_condition_that_opens_the_paragraph_before_a_display_holds_there():
+    r = checked(r"""
+    Let $p_k = \frac{e^{a_k}}{\sum_{j=1}^{K} e^{a_j}}$.
+
+    When $i=k$, using the derivative of the logarithm, we get:
+
+    $$\frac{\partial \log p_k}{\partial a_i} = 1 - p_i$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_value_solved_for_is_no_definition_of_the_variable():
+    r = checked(r"""
+    $$\ell(\sigma) = -n \log(\sigma) - \frac{1}{2} \frac{\sum_{i=1}^n (x_i - \mu)^2}{\sigma^2}$$
+
+    Simplifying:
+
+    $$\ell(\sigma) = -n \log(\sigma) - \frac{n}{2}$$
+
+    Setting the derivative to zero gives
+
+    $$\sigma^2 = \frac{\sum_{i=1}^n (x_i - \mu)^2}{n}$$
+    """)
+    # the middle line holds only at the estimate the last line solves for: it is wrong as written
+    assert [s.verdict for s in r.steps] == ["valid", "invalid", "unsupported"]
+
+
+def test_a_definition_evaluated_at_the_texts_numbers_is_not_refuted():
+    r = checked(r"""
+    $$\hat{\mu} = \frac{\sum_{i=1}^n x_i}{n}$$
+
+    For the three measurements $1, 2, 3$:
+
+    $$\hat{\mu} = \frac{1+2+3}{3} = 2$$
+    """)
+    assert r.steps[1].verdict == "unsupported" and "numbers only" in str(r.steps[1].reason)
+    assert "invalid" not in [s.verdict for s in r.steps]

@@ -18,6 +18,7 @@ from .conventions import (
     CUES_ARBITRARY,
     CUES_CASES_END,
     CUES_CONDITION,
+    CUES_CONDITION_OPENING,
     CUES_CONDITION_WORDS,
     CUES_CONTINUES,
     CUES_HEADING_CONDITION,
@@ -35,7 +36,7 @@ def find_conditions(ev: Evidence) -> None:
             continue
         for index in dict.fromkeys(chain.blocks):   # "If $i = j$," before a display that goes on with "= …" too
             block = ev.doc.blocks[index]
-            m = CUES_CONDITION.search(block.before)
+            m = CUES_CONDITION.search(block.before) or CUES_CONDITION_OPENING.search(block.before)
             conditions = _index_conditions(m.group(1), ev.scanner) if m else \
                 _conditions_in_words(block.before, ev.scanner)
             if conditions:

@@ -52,6 +52,9 @@ RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: A condition that opens the paragraph before a display ("When $i=k$, using …, we get:").
+CUES_CONDITION_OPENING = re.compile(r"(?:^|\n\s*\n)\s*(?:if|when|for|assuming|suppose)\s+\$([^$]+)\$\s*[,:]"
+                                    r"[^\n]*(?:\n(?!\s*\n)[^\n]*)*\s*$", re.I)
 #: The same in words, in a label or sentence before a display ("[terms j not equal to i]", "when k = l"):
 #: a cue word, then two index letters compared.
 CUES_CONDITION_WORDS = re.compile(r"\b(?:if|when|where|for|case|cases|terms?|assum\w*|suppose|with)\b[^.$\n]{0,30}?"

@@ -14,7 +14,7 @@ from ..latex import nodes as n
 from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
-from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED, free_letter
+from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED, free_letter, point_cue
 from .names import DIFFERENTIALS
 from .evidence import Evidence
 from .gather import Expr
@@ -59,6 +59,12 @@ def _definable(ev: Evidence, d: Definition) -> bool:
     return not refers_to_itself(d)
 
 
+def _parameters(ev: Evidence) -> set[str]:
+    """What a function the text writes depends on: the σ of ``\\ell(\\sigma) = …``, the θ of ``J(\\theta)``."""
+    return {head_name(a) for chain in ev.read.chains if chain.exprs and isinstance(chain.exprs[0].node, n.Call)
+            for a in chain.exprs[0].node.args if head_name(a) is not None}
+
+
 def explicit_definitions(ev: Evidence) -> None:
     """Equations whose left side names a symbol: standalone displays and inline math, in
     reading order (the first definition of a symbol is the one that counts)."""
@@ -67,6 +73,9 @@ def explicit_definitions(ev: Evidence) -> None:
         if chain.skipped or len(chain.exprs) < 2:
             continue
         first, second = chain.exprs[0], chain.exprs[1]
+        if point_cue(ev.doc.blocks[chain.blocks[0]].before) and head_name(first.node) in _parameters(ev):
+            continue        # "setting the derivative to zero gives σ² = …" for the σ of ℓ(σ): where ℓ is
+                            # largest, not what σ means (as a definition it would prove every line above it)
         root = _square_root_form(first.node, second.node)
         if root is not None:        # σ^2 = (1/m) Σ (x_i - μ)^2: the variance defines σ, its root
             found.append((first.line, Definition(root[0].name, *root, first.line, "display", first.scope,

@@ -172,6 +172,9 @@ def _run(task: Task, target: list) -> Result:
                 return Result(failure="unsupported", message=ASSIGNMENT)
             outcome, loss, note = update
             return Result(outcome=outcome, notes=[note], update=loss)
+        if outcome.status == "refuted" and outcome.counterexample.inputs and (_data(lhs) or _data(rhs)):
+            # μ̂ = (1 + 2 + 3)/3: the defined quantity evaluated at data the text lists, not an identity
+            return Result(failure="unsupported", message=AT_VALUES)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
@@ -194,6 +197,17 @@ def _run(task: Task, target: list) -> Result:
 #: What the engine raises on a step it cannot evaluate (a bug it has not met yet, or input it does not read).
 ENGINE_ERRORS = (EvaluationError, NotationError, ArithmeticError, ValueError, TypeError, AttributeError, KeyError,
                  IndexError, NotImplementedError)
+
+AT_VALUES = ("one side is numbers only: the other evaluated at values the text gives (its data, an example), "
+             "which derivcheck does not bind to the symbols, so it is not refuted")
+
+
+def _data(node: n.Node) -> bool:
+    """Arithmetic on numbers only, more than one of them (``\\frac{1+2+3}{3}``): a value computed from data.
+    A single number (``= 0``) is a claim to check."""
+    walked = list(n.walk(node))
+    return not any(isinstance(x, n.Sym) for x in walked) and sum(isinstance(x, n.Num) for x in walked) > 2
+
 
 ASSIGNMENT = ("an assignment (an update rule or a definition with :=, \\leftarrow, or the same symbol on both "
               "sides): it is not an identity, and the gradient step it takes cannot be checked here (the text takes "
