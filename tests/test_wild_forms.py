@@ -175,3 +175,9 @@ def test_a_definition_evaluated_at_the_texts_numbers_is_not_refuted():
     """)
     assert r.steps[1].verdict == "unsupported" and "numbers only" in str(r.steps[1].reason)
     assert "invalid" not in [s.verdict for s in r.steps]
+
+
+def test_a_minus_after_a_sums_body_is_no_minus_after_its_limits():
+    from derivcheck.latex import rules
+    text = r"a_i \sum_ky_k - y_i"
+    assert rules.apply(text, "slip", None) == (text, [])

@@ -261,7 +261,8 @@ def _unicode_minus(text: str, notation: Letters | None) -> list[tuple[Edit, str]
             for i, m in enumerate(found)]
 
 
-_SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*(?:_\s*(?:\{[^{}]*\}|\\?\w+)\s*)(?:\^\s*(?:\{[^{}]*\}|\\?\w+)\s*)?)-")
+_SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*"
+                        r"(?:\^\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*)?)-")
 
 
 def _minus_after_sum(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
