@@ -27,6 +27,7 @@ from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, Defini
                        UpdateRefuted, Implied, NotImplied)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
 from ..read.source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
+from .antecedents import Given, antecedent, claims_to_follow, point_of
 from .tasks import Result, Spec, Task
 
 Walk = Generator[Task, Result, DerivationResult]
@@ -108,9 +109,9 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
     walked: list[_Walked] = []
     before, point = None, None
     for chain in sorted(doc.chains, key=lambda c: c.first.start):
-        given = _antecedent(before, chain, point)
+        given = antecedent(before, chain, point)
         chain_steps, done = yield from _walk_chain(doc, chain, infos, ids, targets, options, given)
-        before, point = chain, _point_of(doc, chain, infos, chain_steps)
+        before, point = chain, point_of(doc, chain, infos[chain.first.block].kind, chain_steps)
         steps.extend(chain_steps)
         walked.append(done)
     steps.sort(key=lambda s: int(s.id))
@@ -120,43 +121,6 @@ def _check_as(doc: Document, header: dict, options: Options, title: str, inferre
         displays.append((yield from _lone_display(piece, infos, doc.macros)))
     return DerivationResult(doc.path, str(header.get("source", "")), title, steps, final, displays,
                             sizes=dict(base.sizes), inferred=inferred, notation=header if inferred is not None else None)
-
-
-@dataclass(frozen=True)
-class _Given:
-    """The equation a chain says it follows from: its two sides, the connective (``\\Rightarrow``), or
-    none when it comes right after an equation that holds at a particular point (``cue``)."""
-    lhs: str
-    rhs: str
-    connective: str | None
-    cue: str | None = None
-
-
-def _antecedent(before: Chain | None, chain: Chain, point: str | None) -> _Given | None:
-    """What ``chain`` follows from: the equation before a connective (``A \\Rightarrow B``: A's first and
-    last sides), or, for one equation right after an equation that holds at a point ("setting the
-    gradient to zero", then "isolating w"), that equation."""
-    if before is None or not before.links:
-        return None
-    sides = before.first.text, before.links[-1].piece.text
-    if chain.first.joined and before.first.block == chain.first.block:
-        return _Given(*sides, chain.first.joined)
-    if point is not None and len(chain.links) == 1 and not chain.first.joined:
-        return _Given(*sides, None, point)
-    return None
-
-
-def _point_of(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], steps: list[StepResult]) -> str | None:
-    """The cue ("setting the gradient to zero") when ``chain`` holds only at a particular point: said so
-    before it, or following from an equation that does."""
-    for step in steps:
-        if isinstance(step.reason, AtAPoint):
-            return step.reason.cue
-        if isinstance(step.reason, Implied) and step.reason.cue:
-            return step.reason.cue
-    if infos[chain.first.block].kind == "conditional":
-        return point_cue(doc.blocks[chain.first.block].before) or "at a particular point"
-    return None
 
 
 def _step_ids(doc: Document) -> dict[int, str]:
@@ -271,7 +235,7 @@ class _Walked:
 
 
 def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: dict[int, str],
-                targets: tuple, options: Options, given: _Given | None = None):
+                targets: tuple, options: Options, given: Given | None = None):
     first_info = infos[chain.first.block]
     start = read(chain.first.text, first_info.notation, doc.macros)
     track = _Track(start, anchor=start)
@@ -297,7 +261,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             link, reading, track, info, assume, step, options, targets if position == 0 else (), start.text)
         if position == 0 and result is not None:
             target = result.target
-        if given is not None and position == 0 and _claims_to_follow(verdict, result):
+        if given is not None and position == 0 and claims_to_follow(verdict, result):
             # A ⟹ B, or B right after an A that holds at a point: B is no identity; what is claimed is
             # that it follows from A
             implied = yield Task("implies", info.spec, start.text, reading.text, "=", assume,
@@ -351,14 +315,6 @@ def _case_start(infos: dict[int, _BlockInfo], before: int, first: _BlockInfo, in
     if infos[before].assume != info.assume:
         return cases, cases     # another case: it goes on from where the cases began
     return track, cases
-
-
-def _claims_to_follow(verdict: str, result: Result | None) -> bool:
-    """After ``\\Rightarrow``: an equation not proved as an identity of its own (refuted, beyond the engine,
-    or naming a new symbol, ``\\hat{w} = …``) is checked as following from the one before."""
-    if result is None:
-        return False
-    return verdict == "invalid" or result.definition or (verdict == "unsupported" and result.failure == "unsupported")
 
 
 def _damage(doc: Document, chain: Chain, link: Link, step: StepResult, start: Reading, reading: Reading):
