@@ -76,9 +76,8 @@ class Reader:
                     break           # an unreadable start: nothing below can be tied to it
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
-        self.differentials = writes_differentials(self.all_nodes())
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
-            ({DIFFERENTIALS} if self.differentials else frozenset())
+            ({DIFFERENTIALS} if writes_differentials(self.all_nodes()) else frozenset())
         if self.names:
             self._relabel()
         _mark_generic(self.chains)
@@ -92,7 +91,7 @@ class Reader:
             for rel, part in split_relations(item.text):
                 text, node = read_math(part, doc.macros) if part else (part, None)
                 if node is not None:
-                    node = self.relabeled(node)
+                    node = relabel(node, self.names)
                 parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
             self.inline.append((item, parts))
             scope += 1
@@ -102,11 +101,7 @@ class Reader:
 
     def _relabel(self) -> None:
         for e in [e for chain in self.chains for e in chain.exprs] + self.lone:
-            e.node = self.relabeled(e.node)
-
-    def relabeled(self, node: n.Node) -> n.Node:
-        """``node`` with the names the text makes of subscripts (``E_D``) and of ``d`` (``dW``)."""
-        return relabel(node, self.names)
+            e.node = relabel(e.node, self.names)
 
     def chain_exprs(self) -> list[Expr]:
         return [e for c in self.chains if not c.skipped for e in c.exprs]

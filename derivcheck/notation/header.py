@@ -130,11 +130,11 @@ class Notation:
     def shapes_from_text(self, *nodes: n.Node) -> bool:
         """Whether the text states the shape of every symbol ``nodes`` write (through the definitions
         they use): then two sides of different shapes are a finding about the step, not about a reading."""
-        names, seen, todo = set(), set(), list(nodes)
+        names: set[str] = set()
+        todo = list(nodes)
         while todo:
             for x in n.walk(todo.pop()):
-                if isinstance(x, n.Sym) and x.name not in seen:
-                    seen.add(x.name)
+                if isinstance(x, n.Sym) and x.name not in names:
                     names.add(x.name)
                     todo.extend(d.rhs for d in self.definitions_of(x.name))
         written = {name for name in names if name in self.families}

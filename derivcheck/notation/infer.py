@@ -110,13 +110,13 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
                    if d.blocks is None]
     header: dict = {"derivcheck": 1, "inferred": True, "sizes": sizes, "indices": dict(sorted(indices.items())),
                     "symbols": symbols, "definitions": definitions}
-    if ev.read.names - {DIFFERENTIALS}:
-        header["names"] = sorted(f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}" for a, b in ev.read.names
-                                 if (a, b) != DIFFERENTIALS)
+    named = ev.read.names - {DIFFERENTIALS}
+    if named:
+        header["names"] = sorted(f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}" for a, b in named)
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions
-    if ev.read.differentials:
+    if DIFFERENTIALS in ev.read.names:
         header["differentials"] = True
         ev.note("convention", "$d$ is written only before a symbol ($dW$): each is one name, the gradient of the "
                               "loss by that symbol as backpropagation writes it, never $d$ times the symbol")

@@ -143,13 +143,15 @@ def _run(task: Task, target: list) -> Result:
         assume = tuple(parse_condition(a) for a in task.assume)
         def at_sizes(sizes: dict[str, int]) -> Context:
             return _at_sizes(task.spec, ctx.notation, sizes)
+
+        def decided(a: n.Node, b: n.Node) -> Outcome | None:
+            """``a = b`` decided, or None where the engine cannot evaluate it (another comparison may)."""
+            try:
+                return prove(at_sizes, ctx, a, b, "=", assume)
+            except ENGINE_ERRORS:
+                return None
         if task.kind == "implies":
             given = (ctx.notation.relabel(_read(task.given[0], "lhs")), ctx.notation.relabel(_read(task.given[1], "lhs")))
-            def decided(a: n.Node, b: n.Node) -> Outcome | None:
-                try:
-                    return prove(at_sizes, ctx, a, b, "=", assume)
-                except ENGINE_ERRORS:
-                    return None     # this way of following cannot be evaluated; another may
             found = implication(given, lhs, rhs, decided)
             if found is None:
                 return Result(failure="unsupported", message="it is not decided whether it follows from the equation before it")
@@ -163,11 +165,8 @@ def _run(task: Task, target: list) -> Result:
         if outcome.status != "proved" and (task.relation == ":=" or (task.equation and is_update(lhs, rhs))):
             # θ := θ - α∇J, θ ← …, θ = θ - …: an assignment, true by the author's decree, never refuted
             # as an identity; the step it takes is checked against the loss's gradient, where the text has one
-            try:
-                update = None if not (task.equation and is_update(lhs, rhs)) else update_outcome(ctx.notation, task.lhs, lhs, rhs,
-                                        lambda a, b: prove(at_sizes, ctx, a, b, "=", assume))
-            except ENGINE_ERRORS:
-                update = None       # the loss's gradient cannot be evaluated here: the update is not checked
+            update = update_outcome(ctx.notation, task.lhs, lhs, rhs, decided) \
+                if task.equation and is_update(lhs, rhs) else None
             if update is None:
                 return Result(failure="unsupported", message=ASSIGNMENT)
             outcome, loss, note = update

@@ -30,10 +30,11 @@ STEP_SIZES = ("\\alpha", "\\eta", "\\epsilon", "\\gamma", "\\rho", "\\mu", "\\la
 
 
 def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
-                   decide: Callable[[n.Node, n.Node], Outcome]) -> tuple[Outcome, str, str] | None:
+                   decide: Callable[[n.Node, n.Node], Outcome | None]) -> tuple[Outcome, str, str] | None:
     """``lhs := rhs`` checked as a gradient step on the document's loss: (outcome, the loss, a note saying
-    what was compared), or None when the text names no loss for this variable or no one step size, or
-    the step is taken on one sample (its gradient is of a loss the text does not write)."""
+    what was compared), or None when the text names no loss for this variable or no one step size, the
+    step is taken on one sample (its gradient is of a loss the text does not write), or the gradient
+    cannot be evaluated (``decide`` gives None)."""
     loss = _loss_of(notation, lhs)
     rate = _step_size(notation, lhs, rhs)
     if loss is None or rate is None or _one_sample(notation, lhs, rhs):
@@ -48,6 +49,8 @@ def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
     for way, moved in ways:
         for factor in _factors(notation):
             outcome = decide(moved, gradient if factor is None else n.Mul((factor, gradient)))
+            if outcome is None:
+                return None
             if outcome.status == "proved":
                 return outcome, loss, _note(lhs_text, rate, loss, way, factor)
             if factor is None and way == meant:
