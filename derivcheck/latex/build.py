@@ -291,13 +291,6 @@ def name_label(base, script) -> str | None:
     return None
 
 
-def layer(sup: n.Node) -> str | None:
-    """``(2)`` or ``[2]`` as a superscript: a layer's number, part of a symbol's name."""
-    if isinstance(sup, n.Group) and isinstance(sup.arg, n.Num) and sup.arg.text.isdigit():
-        return f"({sup.arg.text})"
-    return None
-
-
 def powered(op: Prefix, applied: n.Node) -> n.Node:
     return n.Scripted(applied, sup=op.sup, span=applied.span) if op.sup is not None else applied
 

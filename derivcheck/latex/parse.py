@@ -16,6 +16,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from . import nodes as n
 from .build import done
 from .lexer import CommandPostLexer
+from .layers import fold_layers
 from .errors import LatexError, TooLarge
 from .transform import ToNodes
 
@@ -72,7 +73,7 @@ def parse_expression(text: str) -> n.Node:
         raise TooLarge(f"an expression of {len(text):,} characters (at most {MAX_LENGTH:,} are read)")
     parser = _parser()
     try:
-        return _not_a_condition(done(parser.parse(text)))
+        return fold_layers(_not_a_condition(done(parser.parse(text))))
     except VisitError as err:
         inner = err.orig_exc
         if isinstance(inner, LatexError):

@@ -32,7 +32,10 @@ def _scripts(sub, sup) -> str:
 
 
 def _scripted(x: n.Scripted) -> str:
-    return _atomic(x.base) + _scripts(x.sub, x.sup)
+    base = _atomic(x.base)
+    if x.sup is not None and isinstance(x.base, n.Sym) and "^" in x.base.name:
+        base = "{" + base + "}"     # W^{(l)} transposed: {W^{(l)}}^{T}, never a double superscript
+    return base + _scripts(x.sub, x.sup)
 
 
 def _call(x: n.Call) -> str:

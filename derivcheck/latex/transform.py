@@ -13,7 +13,7 @@ from lark import Token, Transformer
 
 from . import nodes as n
 from .build import Listed, Over, Partial, PartialOf, Prefix, Primed, Script, before_semicolon, brace_label, cases, \
-    combine, done, done_or_none, finished, flatten_add, fraction, function_head, layer, name_label, paren_of, \
+    combine, done, done_or_none, finished, flatten_add, fraction, function_head, name_label, paren_of, \
     powered, single, times, unwrap, with_last
 from .errors import LatexError
 from .names import function_word, primed_operator
@@ -22,8 +22,6 @@ from .styles import evaluated_at, styled, text_token, word_over
 
 CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
 MATRIX_ENVIRONMENTS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array"}
-#: Symbols whose numbered superscript after a subscript is a layer (``\\delta_k^{(2)}``), not an index.
-LAYERED = frozenset({"\\delta"})
 
 
 def _span(meta) -> n.Span:
@@ -162,8 +160,6 @@ class _Scripts:
             # \sigma(s)_c is \sigma_c(s): the c-th entry of a function of the vector s
             return n.Call(n.Scripted(base.head, sub=sub, span=base.head.span), base.args, span=span)
         if isinstance(base, n.Scripted) and base.sub is None:
-            if isinstance(base.base, n.Sym) and base.base.name in LAYERED and layer(base.sup):
-                return n.Scripted(n.Sym(f"{base.base.name}^{{{layer(base.sup)}}}"), sub=sub, span=span)
             return replace(base, sub=sub, span=span)
         return n.Scripted(done(base), sub=sub, span=span)
 
@@ -208,9 +204,6 @@ class _Scripts:
             return n.Sym(base.name + "^*", span=span)
         if isinstance(sup, n.Sym) and sup.name == "'" and isinstance(done_or_none(base), (n.Sym, n.Scripted)):
             return self.prime([base, sup])          # f^\prime is f'
-        if isinstance(base, n.Scripted) and isinstance(base.base, n.Sym) and base.base.name in LAYERED \
-                and base.sup is None and layer(sup):
-            return replace(base, base=n.Sym(f"{base.base.name}^{{{layer(sup)}}}"), span=span)
         if isinstance(base, n.Scripted) and base.sup is None:
             return replace(base, sup=sup, span=span)
         applied = done(base)

@@ -29,6 +29,26 @@ CONVENTIONS = {
     "constant": frozenset({"\\lambda", "\\eta", "\\alpha", "\\gamma", "\\epsilon", "\\varepsilon", "\\rho",
                            "\\tau", "\\kappa", "c", "C_0"}),
 }
+#: A layer label at the end of a name (``W^{(l)}``, latex/layers.py): the name's stem carries its role.
+LAYER_LABEL = re.compile(r"\^\{\([^{}]*\)\}$")
+
+
+def stem(name: str) -> str:
+    """The name without its layer label: ``W^{(L-1)}`` is weights as ``W`` is."""
+    return LAYER_LABEL.sub("", name)
+
+
+def conventional(names, *roles: str) -> set[str]:
+    """The names whose stem the conventions give one of ``roles``."""
+    known = frozenset().union(*(CONVENTIONS[r] for r in roles))
+    return {x for x in names if stem(x) in known}
+
+
+def is_conventional(name: str, *roles: str) -> bool:
+    """Whether the conventions give ``name``'s stem one of ``roles``."""
+    return bool(conventional((name,), *roles))
+
+
 #: The role of a size named by one of these letters, unless the document shows otherwise.
 SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
               "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}

@@ -14,7 +14,7 @@ from ..latex import nodes as n
 from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
-from .conventions import CONVENTIONS, CUES_DIAGONAL, RESERVED, free_letter, point_cue
+from .conventions import CUES_DIAGONAL, RESERVED, conventional, free_letter, is_conventional, point_cue
 from .names import DIFFERENTIALS
 from .evidence import Evidence
 from .gather import Expr
@@ -50,7 +50,7 @@ def _definable(ev: Evidence, d: Definition) -> bool:
     if (d.name in RESERVED and not (d.name == "\\delta" and arity(d.lhs) == 1)) \
             or d.name in ev.scanner.letter_scopes and INDEX_LETTER.match(d.name):
         return False
-    if d.name in CONVENTIONS["weights"] | CONVENTIONS["bias"] | CONVENTIONS["input"] and d.how != "convention":
+    if is_conventional(d.name, "weights", "bias", "input") and d.how != "convention":
         return False  # parameters and data are not defined by equations
     if d.name.endswith("'"):
         return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
@@ -164,9 +164,9 @@ def keep_parameters_reachable(ev: Evidence, targets) -> None:
             for name in sorted(_closure(ev, loss)):
                 d = ev.definitions.get(name)
                 if d is None or d.how != "inline" or has_parameters(d.lhs) or _reaches(ev, name, param, frozenset()) \
-                        or name in CONVENTIONS["label"] | CONVENTIONS["input"] | CONVENTIONS["constant"]:
+                        or is_conventional(name, "label", "input", "constant"):
                     continue        # data and labels do not depend on the parameters anyway
-                foreign = written_symbols(d.rhs) & CONVENTIONS["weights"] - params
+                foreign = conventional(written_symbols(d.rhs), "weights") - params
                 if not foreign:
                     continue        # written with the derivation's own parameters: it is theirs
                 ev.note("ignored", f"${d.text}$ (line {d.line}) is not used as the definition of ${name}$: "

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..latex import nodes as n
 from .axes import head_name, label_value
-from .conventions import CONVENTIONS, NOT_ONE_HOT, ONE_HOT, POSITIVE, RESERVED, SUMS_TO_ONE
+from .conventions import (CONVENTIONS, NOT_ONE_HOT, ONE_HOT, POSITIVE, RESERVED, SUMS_TO_ONE, conventional,
+                          is_conventional, stem)
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import Expr
@@ -36,17 +37,16 @@ def find_targets(ev: Evidence) -> list[tuple[Expr, n.Deriv]]:
 def is_loss(ev: Evidence, name: str) -> bool:
     """A loss by name (J, L, E …), defined by the first step of its gradient, or a named objective."""
     d = ev.definitions.get(name)
-    return name in CONVENTIONS["loss"] or (d is not None and (d.how == "first step" or mentions_log_or_square(d.rhs)
+    return is_conventional(name, "loss") or (d is not None and (d.how == "first step" or mentions_log_or_square(d.rhs)
                                                               and name.startswith("\\operatorname")))
 
 
 def _is_parameter(ev: Evidence, name: str) -> bool:
     if name in ev.definitions:
         return False
-    if name in CONVENTIONS["weights"] | CONVENTIONS["bias"]:
+    if is_conventional(name, "weights", "bias"):
         return True
-    others = CONVENTIONS["input"] | CONVENTIONS["label"] | CONVENTIONS["logits"] | CONVENTIONS["prediction"]
-    return name not in others and name not in CONVENTIONS["loss"]
+    return not is_conventional(name, "input", "label", "logits", "prediction", "loss")
 
 
 def find_roles(ev: Evidence, targets) -> dict[str, str]:
@@ -55,21 +55,22 @@ def find_roles(ev: Evidence, targets) -> dict[str, str]:
     roles: dict[str, str] = {}
     for _, node in targets:
         name = head_name(node.wrt)
-        roles[name] = "bias" if name in CONVENTIONS["bias"] else "weights"
+        roles[name] = "bias" if is_conventional(name, "bias") else "weights"
     if not any(r == "weights" for r in roles.values()):
-        for name in sorted(ev.names & CONVENTIONS["weights"]):
+        for name in sorted(conventional(ev.names, "weights")):
             if name not in ev.definitions:
                 roles.setdefault(name, "weights")
-    for name in sorted(ev.names & CONVENTIONS["bias"]):
-        if name not in ev.definitions and ev.model in ("softmax", "logistic", "linear", None):
+    for name in sorted(conventional(ev.names, "bias")):
+        # a network's b is a bias where a layer label says whose (b^{(L)}); bare, it may be anything
+        if name not in ev.definitions and (ev.model in ("softmax", "logistic", "linear", None) or stem(name) != name):
             roles.setdefault(name, "bias")
-    for name in sorted(ev.names & CONVENTIONS["input"]):
+    for name in sorted(conventional(ev.names, "input")):
         if name not in ev.definitions:
             roles.setdefault(name, "input")
     if not any(r == "input" for r in roles.values()):
         for name in sorted(_multiplied_by_weights(ev, roles)):
             roles.setdefault(name, "input")     # a_{nc} = w_c^T φ_n: what the weights multiply
-    for name in sorted((ev.names & CONVENTIONS["label"]) | _cross_entropy_labels(ev) | ev.stated_labels):
+    for name in sorted(conventional(ev.names, "label") | _cross_entropy_labels(ev) | ev.stated_labels):
         if (name not in ev.definitions or other_forms(ev, name)) and name not in roles:
             roles[name] = "label"
     for name, role in _stated_roles(ev).items():
@@ -83,7 +84,7 @@ def find_roles(ev: Evidence, targets) -> dict[str, str]:
             # something else (∂μ/∂x_i of a batch mean stated in words) depends on that, in a way no
             # formula says: it stays unknown, and steps through its derivative are not decided
             roles[name] = "variable"
-    for name in sorted(ev.names & CONVENTIONS["logits"]):
+    for name in sorted(conventional(ev.names, "logits")):
         if name not in roles and name not in ev.definitions and _feeds_a_softmax(ev, name):
             roles[name] = "variable"    # the softmax of z, z never defined: z is the free input
     return roles
@@ -121,7 +122,7 @@ def _multiplied_by_weights(ev: Evidence, roles: dict[str, str]) -> set[str]:
                 for f in x.factors:
                     name = head_name(f)
                     if name and name not in weights and name not in ev.definitions and name not in roles \
-                            and name not in CONVENTIONS["constant"] and name not in RESERVED:
+                            and not is_conventional(name, "constant") and name not in RESERVED:
                         out.add(name)
     return out
 

@@ -10,6 +10,7 @@ proved is searched for a counterexample (refute.py). The outcome says which of: 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -21,9 +22,12 @@ from ..meaning.indices import instances
 from ..meaning.values import IDENTITY, ONES, ShapeError, Unsupported, Value, is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, is_nonnegative, is_zero
+from ..notation.conventions import stem
 from ..notation.header import Notation
 from .refute import Point, sample_difference
 
+#: What follows a family's name in a value's symbol: its entry (``_{2}``, ``[1,2]``).
+_FAMILY = re.compile(r"(_\{[^{}]*\})?(\[[^\]]*\])?$")
 #: Random points tried per unproved instantiation before calling it undecided.
 ATTEMPTS = 4
 
@@ -199,6 +203,23 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
                           "two sides cannot be compared")
+    spellings = two_spellings(left - right, right - left)
+    if spellings:
+        raise Unsupported(f"${spellings[0]}$ and ${spellings[1]}$ may be one quantity written two ways (with and "
+                          "without its layer label), so the step is not refuted")
+
+
+def two_spellings(left: set, right: set) -> tuple[str, str] | None:
+    """A symbol on one side with a layer label (``W^{(2)}``) and one on the other with the same letter
+    and none (``W_2``): texts switch between the two for one layer's weights."""
+    def named(symbols: set) -> dict[str, str]:
+        return {_FAMILY.sub("", s.name): s.name for s in symbols}
+    ones, others = named(left), named(right)
+    for a, b in ((ones, others), (others, ones)):
+        for name in a:
+            if stem(name) != name and stem(name) in {stem(x) for x in b if stem(x) == x}:
+                return a[name], next(b[x] for x in b if x == stem(name))
+    return None
 
 
 def _symbols(v: Value) -> set:

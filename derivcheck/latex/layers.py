@@ -1,0 +1,61 @@
+"""Layer labels: ``W^{(l)}``, ``a^{[L-1]}``, ``z^{(\\ell+1)}`` name one layer's quantity, not an entry
+and not a power.
+
+Backprop texts label every quantity with its layer in a bracketed superscript. Read as an index, the
+label would range over sizes the text never gives; read as a power, it is nonsense. Folded into the name,
+``z^{(L)}`` and ``z^{(L-1)}`` are two quantities, each with its own definition, as the text means. Only
+the layer letters (l, L, \\ell), alone or plus or minus a number, are labels, and only where no sum in the
+same expression binds the letter (``\\sum_l \\|W^{(l)}\\|^2`` sums over layers). A number in brackets is a
+layer too (``W^{(1)}``), except on the data (``x^{(1)}``, ``y^{(2)}``): CS229 writes the first sample so.
+"""
+
+from __future__ import annotations
+
+from . import nodes as n
+from .render import to_latex
+
+#: Letters that name a layer.
+LAYER_LETTERS = frozenset({"l", "L", "\\ell"})
+#: Names whose bracketed number is a sample, not a layer.
+SAMPLED = frozenset({"x", "X", "y", "Y", "t", "\\hat{y}", "\\hat{Y}"})
+
+
+def fold_layers(node: n.Node) -> n.Node:
+    """``node`` with every layer label folded into its symbol's name."""
+    bound = {x.index for x in n.walk(node) if isinstance(x, n.Sum)}
+    return n.rebuild(node, lambda x: _folded(x, bound))
+
+
+def _folded(node: n.Node, bound: set[str]) -> n.Node:
+    if not isinstance(node, n.Scripted) or not isinstance(node.base, n.Sym):
+        return node
+    sup, rest = node.sup, None
+    if isinstance(sup, n.Mul) and len(sup.factors) == 2:      # W^{(l)T}: the label, then a transpose
+        sup, rest = sup.factors
+    label = _label(sup, bound, node.base.name not in SAMPLED)
+    if label is None:
+        return node
+    name = n.Sym(f"{node.base.name}^{{({label})}}", span=node.base.span)
+    if node.sub is None and rest is None:
+        return name
+    return n.Scripted(name, sub=node.sub, sup=rest, span=node.span)
+
+
+def _label(sup: n.Node | None, bound: set[str], numbered: bool) -> str | None:
+    """The text of a layer label (``L-1``, ``2`` where ``numbered``), or None where ``sup`` is none."""
+    if not isinstance(sup, n.Group):
+        return None
+    inner = sup.arg
+    if numbered and _number(inner):
+        return inner.text
+    letter = inner
+    if isinstance(inner, n.Add) and len(inner.terms) == 2 and _number(inner.terms[1]):
+        letter = inner.terms[0]
+    if not isinstance(letter, n.Sym) or letter.name not in LAYER_LETTERS or letter.name in bound:
+        return None
+    return to_latex(inner).replace(" ", "")
+
+
+def _number(term: n.Node) -> bool:
+    term = term.arg if isinstance(term, n.Neg) else term
+    return isinstance(term, n.Num) and term.text.isdigit()

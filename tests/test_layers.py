@@ -1,0 +1,80 @@
+"""Layer labels (latex/layers.py): ``W^{(L)}``, ``a^{[L-1]}``, ``z^{(\\ell+1)}``, ``\\delta^{(2)}`` name one
+layer's quantity; a sum over layers keeps its index; a sample's number (``x^{(1)}``) stays an index; the
+role of ``b^{(L)}`` is the role of ``b``; and ``W_2`` beside ``W^{(2)}`` is never refuted as two symbols."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import sympy as sp
+
+from derivcheck.latex import nodes as n
+from derivcheck.latex.parse import parse_expression
+from derivcheck.notation.conventions import is_conventional, stem
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.verdict.decide import two_spellings
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+@pytest.mark.parametrize("text, name, sub", [
+    ("z_j^{(L)}", "z^{(L)}", ("j",)),
+    ("W^{(L-1)}_{jk}", "W^{(L-1)}", None),
+    ("a^{[l]}", "a^{(l)}", None),
+    ("a_k^{(\\ell+1)}", "a^{(\\ell+1)}", ("k",)),
+    ("\\delta_k^{(2)}", "\\delta^{(2)}", ("k",)),
+    ("W^{(1)}", "W^{(1)}", None),
+])
+def test_a_layer_label_is_part_of_the_name(text, name, sub):
+    node = parse_expression(text)
+    base = node.base if isinstance(node, n.Scripted) else node
+    assert isinstance(base, n.Sym) and base.name == name
+    if sub is not None:
+        assert tuple(x.name for x in node.sub) == sub
+
+
+def test_a_transpose_after_the_label_stays_a_transpose():
+    node = parse_expression("W^{(l)T}")
+    assert node.base == n.Sym("W^{(l)}") and node.sup == n.Sym("T")
+
+
+def test_a_sum_over_layers_keeps_its_index_and_a_samples_number_stays_an_index():
+    summed = parse_expression("\\sum_{l=1}^{L} W^{(l)}")
+    assert summed.body == n.Scripted(n.Sym("W"), sup=n.Group(n.Sym("l")))
+    assert parse_expression("x^{(1)}") == n.Scripted(n.Sym("x"), sup=n.Group(n.Num("1")))
+    assert parse_expression("y^{(i)}").sup == n.Group(n.Sym("i"))
+
+
+def test_a_labelled_name_has_the_role_of_its_letter():
+    assert stem("W^{(L-1)}") == "W" and stem("\\hat{y}") == "\\hat{y}"
+    assert is_conventional("b^{(2)}", "bias") and not is_conventional("b^{(2)}", "weights")
+
+
+BACKPROP = r"""
+$$z_j^{(L)} = \sum_k W_{jk}^{(L)} a_k^{(L-1)} + b_j^{(L)}$$
+
+$$\frac{\partial z_j^{(L)}}{\partial W_{jk}^{(L)}} = a_k^{(L-1)}$$
+
+$$\frac{\partial z_j^{(L)}}{\partial b_j^{(L)}} = a_j^{(L-1)}$$
+
+$$\frac{\partial z_j^{[L]}}{\partial a_k^{[L-1]}} = W_{jk}^{[L]}$$
+"""
+
+
+def test_labelled_layers_are_proved_and_refuted():
+    r = checked(BACKPROP)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid", "valid"]
+    bad = r.steps[2].counterexample
+    assert bad.lhs == "1.00000" and bad.rhs != bad.lhs      # dz/db is 1, not a_j
+
+
+def test_a_layer_written_with_and_without_its_label_is_two_spellings_not_two_symbols():
+    w2, w_2, w_1 = sp.Symbol("W^{(2)}"), sp.Symbol("W_{2}"), sp.Symbol("W^{(1)}_{1}")
+    assert two_spellings({w2}, {w_2}) == ("W^{(2)}", "W_{2}")
+    assert two_spellings({sp.Symbol("W_{1}[2]")}, {w2}) == ("W^{(2)}", "W_{1}[2]")
+    assert two_spellings({w_1}, {w2}) is None          # two layers, both labelled: a slip, refutable
+    assert two_spellings({sp.Symbol("b")}, {w2}) is None
