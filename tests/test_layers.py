@@ -1,5 +1,5 @@
 """Layer labels (latex/layers.py): ``W^{(L)}``, ``a^{[L-1]}``, ``z^{(\\ell+1)}``, ``\\delta^{(2)}`` name one
-layer's quantity; a sum over layers keeps its index; a sample's number (``x^{(1)}``) stays an index; the
+layer's quantity; a sum over layers keeps its index; a number (``x^{(1)}``, CS229's ``\\theta^{(1)}``) stays an index except on δ; the
 role of ``b^{(L)}`` is the role of ``b``; and ``W_2`` beside ``W^{(2)}`` is never refuted as two symbols."""
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ def checked(text: str):
     ("a^{[l]}", "a^{(l)}", None),
     ("a_k^{(\\ell+1)}", "a^{(\\ell+1)}", ("k",)),
     ("\\delta_k^{(2)}", "\\delta^{(2)}", ("k",)),
-    ("W^{(1)}", "W^{(1)}", None),
 ])
 def test_a_layer_label_is_part_of_the_name(text, name, sub):
     node = parse_expression(text)
@@ -46,6 +45,7 @@ def test_a_sum_over_layers_keeps_its_index_and_a_samples_number_stays_an_index()
     summed = parse_expression("\\sum_{l=1}^{L} W^{(l)}")
     assert summed.body == n.Scripted(n.Sym("W"), sup=n.Group(n.Sym("l")))
     assert parse_expression("x^{(1)}") == n.Scripted(n.Sym("x"), sup=n.Group(n.Num("1")))
+    assert parse_expression("\\theta^{(1)}") == n.Scripted(n.Sym("\\theta"), sup=n.Group(n.Num("1")))
     assert parse_expression("y^{(i)}").sup == n.Group(n.Sym("i"))
 
 

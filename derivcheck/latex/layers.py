@@ -6,7 +6,8 @@ label would range over sizes the text never gives; read as a power, it is nonsen
 ``z^{(L)}`` and ``z^{(L-1)}`` are two quantities, each with its own definition, as the text means. Only
 the layer letters (l, L, \\ell), alone or plus or minus a number, are labels, and only where no sum in the
 same expression binds the letter (``\\sum_l \\|W^{(l)}\\|^2`` sums over layers). A number in brackets is a
-layer too (``W^{(1)}``), except on the data (``x^{(1)}``, ``y^{(2)}``): CS229 writes the first sample so.
+layer only on δ (``\\delta^{(2)}_k``): elsewhere it may be an entry (CS229's ``\\theta^{(1)}`` beside
+``\\theta^{(k)}`` is class 1's parameters, ``x^{(1)}`` the first sample).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from .render import to_latex
 
 #: Letters that name a layer.
 LAYER_LETTERS = frozenset({"l", "L", "\\ell"})
-#: Names whose bracketed number is a sample, not a layer.
-SAMPLED = frozenset({"x", "X", "y", "Y", "t", "\\hat{y}", "\\hat{Y}"})
+#: Names whose bracketed number is a layer.
+NUMBERED = frozenset({"\\delta"})
 
 
 def fold_layers(node: n.Node) -> n.Node:
@@ -32,7 +33,7 @@ def _folded(node: n.Node, bound: set[str]) -> n.Node:
     sup, rest = node.sup, None
     if isinstance(sup, n.Mul) and len(sup.factors) == 2:      # W^{(l)T}: the label, then a transpose
         sup, rest = sup.factors
-    label = _label(sup, bound, node.base.name not in SAMPLED)
+    label = _label(sup, bound, node.base.name in NUMBERED)
     if label is None:
         return node
     name = n.Sym(f"{node.base.name}^{{({label})}}", span=node.base.span)

@@ -10,6 +10,7 @@ from sympy import ImmutableMatrix
 from ..latex import nodes as n
 from ..notation.conventions import DIAG, SIGMOID, SOFTMAX
 from .indices import SumsAndIndices, flat_items
+from .abstract import abstract, vector_map
 from .atoms import variable
 from .values import Bound, Env, ShapeError, Unsupported, Value, is_matrix, is_vector, multiply, node_text, scalar, shape_text
 
@@ -69,14 +70,10 @@ class Calls:
         if name is not None:
             if self._applies_definition(name, node.args):
                 return self.symbol(name, sub, sup_index, node.args, env, node)
-            if name in self.notation.functions:
-                args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
-                return sp.Function(_function_name(name, sub, self, env))(*args)
-            if name in self.notation.families:
-                fam = self.notation.families[name]
-                if fam.role == "function":
-                    args = [scalar(self.value(a, env), f"an argument of {name}") for a in node.args]
-                    return sp.Function(_function_name(name, sub, self, env))(*args)
+            function, order = unprimed(name)
+            if (self._is_function(function) or self._is_function(name)) and not self.notation.definitions_of(name) \
+                    and not (order and self.notation.definitions_of(function)):
+                return self._applied(function, order, sub, node.args, env)     # f'(z): f's derivative at z
         if name is not None and name.endswith("'") and len(node.args) == 1 and not self.notation.definitions_of(name) \
                 and (self.notation.definitions_of(name[:-1]) or name[:-1] in BUILTIN_FUNCTIONS):
             return self._derivative_at(n.Sym(name[:-1]) if not sub else n.Scripted(n.Sym(name[:-1]), sub=sub),
@@ -89,6 +86,36 @@ class Calls:
                               "not a declared function")
         return multiply(self.value(head, env), self.value(node.args[0], env), self.notes)
 
+
+    def _is_function(self, name: str) -> bool:
+        fam = self.notation.families.get(name)
+        return name in self.notation.functions or (fam is not None and fam.role in FUNCTION_ROLES)
+
+    def _applied(self, name: str, order: int, sub: tuple, args: tuple, env: Env) -> Value:
+        """A function the notation declares, at ``args``: any function (abstract.py) where it takes one;
+        one that may act on a whole vector (a softmax) at an entry of it as entry j of a function of all."""
+        fam = self.notation.families.get(name)
+        if fam is not None and fam.role == "vector function" and not sub:
+            return self._entry_of_map(name, order, args, env)
+        values = [scalar(self.value(a, env), f"an argument of {name}") for a in args]
+        full = _function_name(name, sub, self, env)
+        if len(values) == 1:
+            return abstract(full, order)(*values)
+        if order:
+            raise Unsupported(f"the derivative of {name}, a function of {len(values)} arguments")
+        return sp.Function(full)(*values)
+
+    def _entry_of_map(self, name: str, order: int, args: tuple, env: Env) -> Value:
+        arg = n.ungroup(args[0]) if len(args) == 1 else None
+        items = flat_items(arg.sub) if isinstance(arg, n.Scripted) and arg.sub else ()
+        if len(items) != 1:
+            raise Unsupported(f"{name} may act on a whole vector (the text speaks of a softmax), and here it is "
+                              "not applied to one entry of one")
+        vector = self.value(n.Scripted(arg.base, sup=arg.sup), env)
+        if not is_vector(vector):
+            raise Unsupported(f"{name} is applied to an entry of {node_text(arg.base)}, which is no vector here")
+        entry = self.index(items[0], env)
+        return vector_map(name, entry, (entry,) * order)(*list(vector))
 
     def _derivative_at(self, function: n.Node, arg: n.Node, env: Env) -> Value:
         """``\\sigma'(z)``: the derivative of a function the notation defines, at ``z`` (the function of a
@@ -126,8 +153,17 @@ def _diag(v: Value) -> Value:
     return ImmutableMatrix(sp.diag(*list(v)))
 
 
+#: Roles of a function the text applies and never defines (notation/model.py).
+FUNCTION_ROLES = frozenset({"function", "vector function"})
 #: The value of each function written by name (notation/conventions.py lists them).
 BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag}
+
+
+def unprimed(name: str) -> tuple[str, int]:
+    """``f'^{(L)}`` is the first derivative of ``f^{(L)}``: (the function's name, the derivative's order)."""
+    stem, _, label = name.partition("^")
+    order = len(stem) - len(stem.rstrip("'"))
+    return stem.rstrip("'") + ("^" + label if label else ""), order
 
 
 def _head_parts(head: n.Node):

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..latex import nodes as n
+from ..latex.layers import LAYER_LETTERS
 from .conventions import FRESH_LETTERS, FRESH_SIZES, free_letter
 
 Key = tuple
@@ -470,11 +471,12 @@ class Axes:
         for (_, name), s in self.letters.items():
             by_letter[name].add(s)
         for name, _ in sorted(self._slot_counts[size_name].items(), key=lambda kv: (-kv[1], kv[0])):
-            if by_letter[name] == {size_name} and name not in self.canonical.values():
+            # never a layer's letter: \theta^{(l)} in a pattern would read as layer l's θ (latex/layers.py)
+            if by_letter[name] == {size_name} and name not in self.canonical.values() and name not in LAYER_LETTERS:
                 self.canonical[size_name] = name
                 return name
         role = self.sizes.get(size_name)
-        taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values())
+        taken = set(by_letter) | set(self.scanner.uses) | set(self.canonical.values()) | LAYER_LETTERS
         name = free_letter(FRESH_LETTERS.get(role, "") + "uvqrstabcfg", taken, upper=False)
         self.canonical[size_name] = name
         return name

@@ -49,6 +49,12 @@ def is_conventional(name: str, *roles: str) -> bool:
     return bool(conventional((name,), *roles))
 
 
+#: A text that speaks of a softmax: a function it applies to one entry (``f(z_j)``) may act on the whole vector.
+CUES_SOFTMAX = re.compile(r"\bsoftmax\b", re.I)
+#: Letters that name a function when applied and never defined (an activation ``f``, ``\\phi``): any function.
+FUNCTION_LETTERS = frozenset({"f", "g", "r", "\\phi", "\\varphi", "\\psi", "\\sigma"})
+
+
 #: The role of a size named by one of these letters, unless the document shows otherwise.
 SIZE_ROLES = {"K": "classes", "C": "classes", "D": "features", "P": "features", "N": "samples",
               "M": "samples", "m": "samples", "n": "samples", "H": "hidden"}

@@ -27,7 +27,7 @@ ROLE_OF_FLAG = {"K": "classes", "C": "classes", "D": "features", "N": "samples",
 MAX_DECLARED_SIZE = 1000
 
 ROLES = {"variable", "weights", "bias", "input", "positive", "one-hot label", "class label", "function", "unknown",
-         "distribution"}
+         "distribution", "vector function"}
 LABEL_ROLES = {"one-hot label", "class label"}
 
 

@@ -12,7 +12,7 @@ import re
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import Axes, head_name, index_items, split_sup
-from .conventions import CONVENTIONS, CUES_SOFTMAX_OUTPUT, lower_case
+from .conventions import CONVENTIONS, CUES_SOFTMAX, CUES_SOFTMAX_OUTPUT, FUNCTION_LETTERS, lower_case, stem
 from .evidence import Evidence, pattern_text
 from .gather import read_math
 from .shapes import memberships
@@ -351,9 +351,38 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
             continue
+        kind = _any_function(ev, name, fam)
+        if kind is not None:
+            fam["role"] = kind
+            ev.note("convention", f"${name}$ is applied and never defined: read as any function" + (
+                " of the whole vector whose entry it is written at (the text speaks of a softmax)"
+                if kind == "vector function" else "") + ", so a step through it is proved only where it holds "
+                "for every such function")
+            continue
         shown = name + ("_{" + ",".join("·" for _ in fam["sub"]) + "}" if fam["sub"] else "")
         ev.note("undefined", f"${shown}$ is never defined: steps that differentiate through it are "
                   "not decided")
+
+
+def _any_function(ev: Evidence, name: str, fam: dict) -> str | None:
+    """``f^{(L)}(z_j)``, ``\\phi'(a_t)``: a function letter (FUNCTION_LETTERS, with its layer label and
+    primes), never written with an index, and only ever applied to one argument. Read so, it acts on each
+    entry alone; where the text speaks of a softmax, one applied to an entry (``f^{(L)}(z_j)``) may be that
+    softmax, which does not: entry j of any function of the whole vector."""
+    uses = ev.scanner.uses.get(name)
+    letter = stem(name).rstrip("'")
+    if not (letter in FUNCTION_LETTERS and not fam["sub"] and not fam["sup"] and not fam.get("shape")
+            and uses is not None and bool(uses.call_args) and uses.count == len(uses.call_args)
+            and all(len(args) == 1 for args in uses.call_args)):
+        return None
+    if CUES_SOFTMAX.search(ev.doc.text) and any(_an_entry(args[0]) for args in uses.call_args):
+        return "vector function"
+    return "function"
+
+
+def _an_entry(arg: n.Node) -> bool:
+    arg = n.ungroup(arg)
+    return isinstance(arg, n.Scripted) and bool(arg.sub)
 
 
 def _entry_text(name: str, fam: dict, axes: Axes, letters: dict[str, str]) -> str | None:

@@ -21,7 +21,7 @@ from ..meaning.evaluate import Evaluator
 from ..meaning.indices import instances
 from ..meaning.values import IDENTITY, ONES, ShapeError, Unsupported, Value, is_matrix, is_vector, shape_text
 from .findings import Counterexample
-from .identity import Rationalizer, is_nonnegative, is_zero
+from .identity import Rationalizer, fails_for_every_function, is_nonnegative, is_zero
 from ..notation.conventions import stem
 from ..notation.header import Notation
 from .refute import Point, sample_difference
@@ -175,16 +175,30 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
             _no_unknowns(ctx, a, b)
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
+            if point is not None and point.functions and notation.raw.get("inferred") \
+                    and not fails_for_every_function(a, b):
+                raise Unsupported(_particular_function(point))
             if point is not None:
                 return Outcome("refuted", _describe(letters, notation, label_keys, total),
-                               Counterexample(_items(env), _label_items(labels), point.inputs, point.lhs,
-                                              point.rhs, point.entry))
+                               Counterexample(_items(env), _label_items(labels),
+                                              point.inputs + tuple((lhs, c) for _, lhs, c in point.functions),
+                                              point.lhs, point.rhs, point.entry))
             unproved.append(_instance_text(env, labels))
     covered = _describe(letters, notation, label_keys, total)
     if unproved:
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
                        + (" …" if len(unproved) > 3 else ""), sampled=sampled)
     return Outcome("proved", covered)
+
+
+def _particular_function(point: Point) -> str:
+    """Why a difference found with a concrete function in place of one the text never defines refutes
+    nothing: the text's own function may be the one for which the step holds."""
+    names = ", ".join(f"${name}$" for name, _, _ in point.functions)
+    shown = ", ".join(f"${lhs} = {cubic}$" for _, lhs, cubic in point.functions)
+    return (f"{names} {'is' if len(point.functions) == 1 else 'are'} never defined: with {shown} the two sides "
+            f"differ ({point.lhs} vs {point.rhs}), so the step holds at most for a particular function, which "
+            "the text does not give")
 
 
 def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..meaning.abstract import abstract_applications
+from ..meaning.values import Value, is_matrix
+
 
 @dataclass
 class Rationalizer:
@@ -259,3 +262,52 @@ def _nonnegative_poly(p: sp.Expr) -> bool:
     if not all(s.is_positive for s in p.free_symbols):
         return False
     return all(c >= 0 for c in sp.Poly(sp.expand(p), *sorted(p.free_symbols, key=str)).coeffs())
+
+
+def fails_for_every_function(a: Value, b: Value) -> bool:
+    """Whether ``a = b`` fails whatever the functions the text never defines are (meaning/abstract.py).
+
+    Each application ``f(z)``, ``f'(z)``, and everything inside its argument, is held as a parameter; the
+    other variables (a label y, say) stay free. The step could hold for some function only if every
+    coefficient of the difference's numerator, as a polynomial in the free variables, vanished for some
+    values of the parameters. Where a Groebner basis of those coefficients is {1}, no values do (not even
+    complex ones): the step is wrong for every function, and a difference at one concrete function
+    refutes it. Anything this cannot rewrite so answers False (only "not shown")."""
+    pairs = list(zip(a, b)) if is_matrix(a) else [(a, b)]
+    return any(_fails_for_every_function(x - y) for x, y in pairs)
+
+
+def _fails_for_every_function(difference: sp.Expr) -> bool:
+    apps = abstract_applications(difference)
+    names = Rationalizer()
+    numerator = sp.fraction(sp.together(names.rational(difference)))[0]
+    held = set().union(*(app.free_symbols for app in apps))
+    values = {v for k, v in names.opaque_names.items() if k in apps}
+    free = set()
+    for s in numerator.free_symbols - values:
+        origin = _origin(names, s)
+        if origin is None or (origin & held and origin - held):
+            return False        # opaque, or a generator that mixes held and free variables: not separable
+        if not origin & held:
+            free.add(s)
+    try:
+        coeffs = sp.Poly(sp.expand(numerator), *sorted(free, key=str)).coeffs() if free else [sp.expand(numerator)]
+        if any(c.is_number and c != 0 for c in coeffs):
+            return True
+        if not any(c != 0 for c in coeffs):
+            return False
+        basis = sp.groebner(coeffs, *sorted(set().union(*(c.free_symbols for c in coeffs)), key=str))
+    except (sp.PolynomialError, sp.GeneratorsNeeded, sp.CoercionFailed):
+        return False
+    return list(basis.exprs) == [1]
+
+
+def _origin(names: Rationalizer, s: sp.Symbol) -> set | None:
+    """The variables a symbol of the rationalized difference stands for; None for an opaque generator."""
+    if s in names.monomial_of:
+        return set(names.monomial_of[s].free_symbols)
+    if s in names.factor_of:
+        return set(names.factor_of[s].free_symbols)
+    if s in names.opaque_names.values():
+        return None
+    return {s}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..meaning.abstract import concrete
 from ..meaning.atoms import Share
 from ..meaning.values import Value, is_matrix
 
@@ -27,6 +28,7 @@ class Point:
     lhs: str
     rhs: str
     entry: tuple[int, ...] | None
+    functions: tuple[tuple[str, str, str], ...] = ()   # a function never defined: (name, f(u), the cubic put)
 
 
 def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, violates=None) -> Point | None:
@@ -41,13 +43,13 @@ def sample_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0,
                       violates=None) -> tuple[Point | None, int]:
     """find_difference, and how many entry comparisons had real values on both sides (zero means
     the sampling says nothing: "equal at every sampled point" would be untrue)."""
-    pairs = _entry_pairs(lhs, rhs)
+    rng = random.Random(seed)
+    pairs, functions = _concrete_pairs(_entry_pairs(lhs, rhs), rng)
     variables = sorted(set().union(*(a.free_symbols | b.free_symbols for _, a, b in pairs)), key=str)
     if any(a.atoms(sp.Function) - a.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos)
            or b.atoms(sp.Function) - b.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos) for _, a, b in pairs):
         return None, 0  # undefined functions have no values
     compared = 0
-    rng = random.Random(seed)
     shares = sum(isinstance(v, Share) for v in variables)
     for attempt in range(attempts):
         point = {v: _share(rng, shares) if isinstance(v, Share) else _value(v, rng, attempt) for v in variables}
@@ -61,8 +63,14 @@ def sample_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0,
             bad = violates(va - margin, vb) if violates else abs(va - vb) > margin
             if bad:
                 inputs = tuple((str(v), str(point[v])) for v in variables)
-                return Point(inputs, _show(va), _show(vb), entry), compared
+                return Point(inputs, _show(va), _show(vb), entry, functions), compared
     return None, compared
+
+
+def _concrete_pairs(pairs: list, rng: random.Random) -> tuple[list, tuple[tuple[str, str, str], ...]]:
+    """The pairs with each function the text never defines replaced by one concrete cubic."""
+    flat, functions = concrete([x for _, a, b in pairs for x in (a, b)], rng)
+    return [(entry, flat[2 * i], flat[2 * i + 1]) for i, (entry, _, _) in enumerate(pairs)], functions
 
 
 def _entry_pairs(lhs: Value, rhs: Value):
