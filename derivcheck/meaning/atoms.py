@@ -120,6 +120,8 @@ class AtomTable:
             if expr == v:
                 return sp.Integer(1)
             if expr in self.opaque:
+                if v in self.expansion and expr in self._reachable(v):
+                    return sp.Integer(0)    # ∂μ/∂y with y defined through μ: μ is upstream of y, held fixed
                 return self._unknown_slope(expr, v)
             if expr in self.expansion and self._depends(expr, v):
                 return self._slope(expr, v)
@@ -148,7 +150,8 @@ class AtomTable:
         # anything else (tanh, an undefined g(u)): SymPy, with the chain rule through its atoms
         out = sp.diff(expr, v)
         for atom in expr.free_symbols:
-            if atom != v and ((atom in self.expansion and self._depends(atom, v)) or atom in self.opaque):
+            if atom != v and ((atom in self.expansion and self._depends(atom, v)) or atom in self.opaque
+                              and not (v in self.expansion and atom in self._reachable(v))):
                 out += sp.diff(expr, atom) * self.derivative(atom, v)
         return out
 

@@ -22,6 +22,13 @@ class Derivatives:
         wrt = self.value(node.wrt, env)
         # Θ_{k,d} = θ_{k,d}: a name for a variable is that variable
         wrt = wrt.applyfunc(self.atoms.alias_of) if is_matrix(wrt) else self.atoms.alias_of(wrt)
+        if not is_matrix(wrt) and _power_of_symbol(wrt):
+            # ∂f/∂σ^2 (batch norm's variance): by σ, over dσ^2/dσ, as the text holds σ^2 for a variable
+            base, power = wrt.args
+            body = self.value(node.body, env)
+            slope = power * base ** (power - 1)
+            return body.applyfunc(lambda e: self.atoms.derivative(e, base) / slope) if is_matrix(body) \
+                else self.atoms.derivative(body, base) / slope
         variables = list(wrt) if is_matrix(wrt) else [wrt]
         for v in variables:
             if not isinstance(v, sp.Symbol):
@@ -29,6 +36,11 @@ class Derivatives:
         body = self.value(node.body, env)
         return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
                              diff=self.atoms.derivative)
+
+
+def _power_of_symbol(value: sp.Expr) -> bool:
+    return isinstance(value, sp.Pow) and isinstance(value.args[0], sp.Symbol) and value.args[1].is_Rational \
+        and value.args[1] != 0
 
 
 def differentiate(body: Value, wrt: Value, gradient: bool, layout: str, diff=sp.diff) -> Value:

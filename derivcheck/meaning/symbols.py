@@ -17,6 +17,7 @@ from ..latex import nodes as n
 from ..latex.nodes import INDICATOR
 from ..notation.header import LABEL_ROLES, Family
 from .atoms import share, variable
+from .abstract import vector_map
 from .indices import flat_items
 from .matrices import stack
 from .values import IDENTITY, ONES, Bound, Env, OutOfRange, ShapeError, Unsupported, Value, column, is_matrix, \
@@ -35,6 +36,10 @@ class Symbols:
     def _scripted(self, node: n.Scripted, env: Env) -> Value:
         base = node.base
         sup_index, power, is_transposed = self.notation.superscript(node)
+        if isinstance(base, n.Sym) and isinstance(power, n.Group):
+            # b^{(2)} where b takes no bracketed index: a layer's b (another symbol), never a power
+            labelled = n.Sym(f"{base.name}^{{({node_text(power.arg)})}}")
+            node, base, power = n.Scripted(labelled, sub=node.sub), labelled, None
         if isinstance(base, n.Sym):
             if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
                 exponent = self.value(node.sup, env)
@@ -95,6 +100,8 @@ class Symbols:
             return self._defined_value(name, sub, sup_index, args, env, node)
         if name == "I" and not sub and not sup_index and self._unsized_identity():
             return IDENTITY
+        if name in self.notation.upstream and not sub and not sup_index:
+            return self._upstream_loss(name, env)
         if name in self.notation.families:
             return self._family_value(self.notation.families[name], sub, sup_index, env)
         if name in self.notation.sizes and not sub:
@@ -122,6 +129,14 @@ class Symbols:
         else:
             self.note(f"{name} is not declared in the notation; read as a free real variable")
         return symbol
+
+    def _upstream_loss(self, name: str, env: Env) -> Value:
+        """A loss the text never defines, differentiated by its layer's output y (notation/upstream.py):
+        any function of every entry of y (meaning/abstract.py)."""
+        output = self.notation.upstream[name]
+        value = self.value(n.Sym(output), env)
+        entries = list(value) if is_matrix(value) else [value]
+        return vector_map(name, 1)(*entries)
 
     def _family_value(self, fam: Family, sub: tuple, sup_index: tuple, env: Env) -> Value:
         sizes = self.notation.sizes

@@ -72,6 +72,7 @@ class Evidence:
         self.definitions: dict[str, Definition] = {}
         self.later: dict[str, list[Definition]] = defaultdict(list)   # other definitions of a symbol, in order
         self.shaped: set[str] = set()       # symbols whose shape the text states (X ∈ R^{N×D})
+        self.upstream: dict[str, str] = {}  # a loss never defined -> the quantity it is any function of
         self.block_notes: dict[int, dict] = defaultdict(dict)
         self.unstated_one_hot: set[str] = set()   # labels indexed by class, one-hot only as a reading
         self.ambiguous: set[str] = set()          # letters the text gives a second meaning (let σ = …)

@@ -99,6 +99,7 @@ class Notation:
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
     shapes_stated: frozenset[str] = frozenset()        # symbols whose shape the text states (X ∈ R^{N×D})
+    upstream: dict[str, str] = field(default_factory=dict)  # a loss never defined -> what it is any function of
     einstein: bool = False                             # an index written twice in a term is summed
     operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -223,6 +224,9 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     readings = tuple(_reading(r) for r in _list(header, "readings"))
     ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
     shapes_stated = frozenset(_names(_list(header, "shapes_stated"), "shapes_stated"))
+    upstream = header.get("upstream", {})
+    if not isinstance(upstream, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in upstream.items()):
+        raise NotationError("upstream: expected a mapping from a loss to the quantity it is a function of")
     operator_scope = header.get("operator_scope", "bracket")
     if operator_scope not in ("bracket", "product"):
         raise NotationError("operator_scope: expected 'bracket' or 'product'")
@@ -234,7 +238,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
-                    shapes_stated=shapes_stated, einstein=einstein, operator_scope=operator_scope,
+                    shapes_stated=shapes_stated, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
                     raw=dict(header),
                     sizes_override=sizes_override)
 

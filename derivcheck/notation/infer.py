@@ -45,6 +45,7 @@ from .gather import names_used
 from .header import DEFAULT_SIZES
 from .names import DIFFERENTIALS
 from .model import complete, declare_unknowns
+from .upstream import upstream_losses
 from .roles import find_roles, find_targets
 from .shapes import find_axes, find_families, index_letters
 
@@ -70,6 +71,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     families = find_families(ev, found_roles, axes)
     complete(ev, found_roles, axes, families)
     ev.notes = [x for x in ev.notes if not any(f"called ${r}$" in x.text for r in axes.renamed)]
+    ev.upstream = upstream_losses(ev, families)
     declare_unknowns(ev, found_roles, families)
     indices, overrides = index_letters(ev, axes)
     display_notes(ev, found_roles, axes, families, overrides)
@@ -122,6 +124,8 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
                               "loss by that symbol as backpropagation writes it, never $d$ times the symbol")
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
+    if ev.upstream:
+        header["upstream"] = dict(sorted(ev.upstream.items()))
     if ev.shaped:
         header["shapes_stated"] = sorted(ev.shaped)
     readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions)

@@ -340,7 +340,7 @@ def _blocks_mentioning(ev: Evidence, names: set[str]) -> tuple[int, ...]:
 def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, dict]) -> None:
     """What is still undefined: a constant by convention, or ``unknown`` (steps through it are not decided)."""
     for name, fam in sorted(families.items()):
-        if fam["role"] != "unknown":
+        if fam["role"] != "unknown" or name in ev.upstream:
             continue
         uses = ev.scanner.uses.get(name)
         differentiated = uses is not None and bool(uses.differentiated)    # ∂μ/∂x_i: not a constant
