@@ -181,3 +181,18 @@ def test_a_minus_after_a_sums_body_is_no_minus_after_its_limits():
     from derivcheck.latex import rules
     text = r"a_i \sum_ky_k - y_i"
     assert rules.apply(text, "slip", None) == (text, [])
+
+
+NAMED = r"""
+$$a_i = \frac{e^{s_i}}{\sum_k e^{s_k}} = \frac{e^{s_i}}{Z}$$
+
+$$\frac{\partial a_i}{\partial s_i} = \frac{e^{s_i} \cdot Z - e^{s_i} \cdot e^{s_i}}{Z^2} = \frac{e^{s_i}}{Z} - \frac{e^{2s_i}}{Z^2}$$
+
+$$\frac{\partial a_i}{\partial s_i} = \frac{e^{s_i}}{Z} + \frac{e^{2s_i}}{Z^2}$$
+"""
+
+
+def test_a_step_that_writes_part_of_the_line_before_as_a_new_letter_names_that_part():
+    r = checked(NAMED)
+    assert [s.verdict for s in r.steps[1:4]] == ["valid", "valid", "valid"]
+    assert r.steps[-1].verdict == "invalid"     # the sign of the square term: Z is the sum, not a free letter

@@ -22,6 +22,7 @@ from .statements import (
     Definition,
     arity,
     dependency_head,
+    shallow,
     entries,
     entry_pattern,
     fold,
@@ -354,3 +355,58 @@ def _data_likelihood(node: n.Node) -> bool:
             if event is not None and event[:1].isupper() or any(isinstance(y, n.Dots) for y in n.walk(x.condition)):
                 return True
     return False
+
+
+def named_subexpressions(ev: Evidence) -> None:
+    """``\\frac{e^{s_i}}{\\sum_k e^{s_k}} = \\frac{e^{s_i}}{Z}`` with Z written nowhere before: the step names
+    the part it replaces (Z is the sum). Only a part with no free index, replaced wherever Z stands."""
+    seen: set[str] = set()
+    for chain in ev.read.chains:
+        for before, after in zip(chain.exprs, chain.exprs[1:]):
+            named = None if chain.skipped else _named_part(before.node, after.node)
+            if named is not None and named[0].name not in seen | set(ev.definitions) | RESERVED:
+                symbol, part = named
+                _define(ev, Definition(symbol.name, symbol, part, after.line, "named", after.scope,
+                                       f"{symbol.name} = {to_latex(part)}"))
+            seen |= {x.name for x in n.walk(before.node) if isinstance(x, n.Sym)}
+        for e in chain.exprs:
+            seen |= {x.name for x in n.walk(e.node) if isinstance(x, n.Sym)}
+
+
+def _named_part(a: n.Node, b: n.Node) -> tuple[n.Sym, n.Node] | None:
+    """(Z, the part of ``a`` that ``b`` writes as Z) where ``a`` and ``b`` differ only there."""
+    places: list[tuple[n.Node, n.Node]] = []
+    if not _differ_at(a, b, places) or not places:
+        return None
+    symbols = {y for _, y in places}
+    parts = {x for x, _ in places}
+    if len(symbols) != 1 or len(parts) != 1:
+        return None
+    symbol, part = symbols.pop(), parts.pop()
+    if not isinstance(symbol, n.Sym) or len(symbol.name) != 1 or not symbol.name.isupper() \
+            or isinstance(part, (n.Sym, n.Num)) or _free_subscripts(part, frozenset()):
+        return None
+    return symbol, part
+
+
+def _differ_at(a: n.Node, b: n.Node, places: list) -> bool:
+    """Whether ``a`` and ``b`` have the same form except at places where ``b`` has a symbol (collected)."""
+    if a == b:
+        return True
+    if isinstance(b, n.Sym):
+        places.append((n.ungroup(a), b))
+        return True
+    kids_a, kids_b = n.children(a), n.children(b)
+    if type(a) is not type(b) or shallow(a) != shallow(b) or len(kids_a) != len(kids_b):
+        return False
+    return all(_differ_at(x, y, places) for x, y in zip(kids_a, kids_b))
+
+
+def _free_subscripts(node: n.Node, bound: frozenset) -> bool:
+    """Whether a letter in a subscript of ``node`` is bound by no sum inside it."""
+    if isinstance(node, n.Sum):
+        return _free_subscripts(node.body, bound | {node.index})
+    if isinstance(node, n.Scripted) and node.sub:
+        if any(isinstance(x, n.Sym) and x.name not in bound for item in node.sub for x in n.walk(item)):
+            return True
+    return any(_free_subscripts(c, bound) for c in n.children(node))

@@ -35,6 +35,7 @@ from .definitions import (
     entry_definitions,
     explicit_definitions,
     first_step_definitions,
+    named_subexpressions,
     fold_definitions,
     keep_parameters_reachable,
 )
@@ -61,6 +62,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     explicit_definitions(ev)
     entry_definitions(ev)
     first_step_definitions(ev)
+    named_subexpressions(ev)
     targets = find_targets(ev)
     keep_parameters_reachable(ev, targets)
     fold_definitions(ev)

@@ -145,7 +145,7 @@ def _first_difference(a: n.Node, b: n.Node):
     kids_a, kids_b = n.children(a), n.children(b)
     if not kids_a and not kids_b:
         return None if a == b else (a, b)
-    if len(kids_a) != len(kids_b) or _shallow(a) != _shallow(b):
+    if len(kids_a) != len(kids_b) or shallow(a) != shallow(b):
         return (a, b)
     for x, y in zip(kids_a, kids_b):
         d = _first_difference(x, y)
@@ -154,7 +154,7 @@ def _first_difference(a: n.Node, b: n.Node):
     return None
 
 
-def _shallow(node: n.Node) -> tuple:
+def shallow(node: n.Node) -> tuple:
     """The non-node fields of a node (operator, sum index, function name)."""
     return tuple((k, getattr(node, k)) for k in getattr(node, "__dataclass_fields__", {})
                  if k != "span" and isinstance(getattr(node, k), (str, bool)))
@@ -171,7 +171,7 @@ def _generalize(a: n.Node, b: n.Node, name: str) -> n.Node | None:
         return a
     if _is_position(a) and _is_position(b):
         return n.Sym(name)
-    if type(a) is not type(b) or _shallow(a) != _shallow(b):
+    if type(a) is not type(b) or shallow(a) != shallow(b):
         return None
     kids_a, kids_b = n.children(a), n.children(b)
     if len(kids_a) != len(kids_b):
@@ -279,7 +279,7 @@ def _match(pattern: n.Node, node: n.Node, letters: set[str], mapping: dict) -> d
         if not isinstance(node, n.Sym) or mapping.setdefault(pattern.name, node.name) != node.name:
             return None
         return mapping
-    if type(pattern) is not type(node) or _shallow(pattern) != _shallow(node):
+    if type(pattern) is not type(node) or shallow(pattern) != shallow(node):
         return None
     kids_p, kids_n = n.children(pattern), n.children(node)
     if len(kids_p) != len(kids_n):
