@@ -196,3 +196,64 @@ def test_a_step_that_writes_part_of_the_line_before_as_a_new_letter_names_that_p
     r = checked(NAMED)
     assert [s.verdict for s in r.steps[1:4]] == ["valid", "valid", "valid"]
     assert r.steps[-1].verdict == "invalid"     # the sign of the square term: Z is the sum, not a free letter
+
+
+def test_backprop_d_names_keep_their_layer_labels_and_bind_before_a_hadamard_product():
+    r = checked(r"""
+    $$z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$
+
+    $$dz^{[l]} = dA^{[l]} \odot g'(z^{[l]})$$
+
+    $$dW^{[l]} = \frac{1}{m} dz^{[l]} A^{[l-1]T}$$
+
+    $$dA^{[l-1]} = W^{[l]T} dz^{[l]}$$
+    """)
+    assert "invalid" not in [s.verdict for s in r.steps]   # never d times W
+    assert r.notation["differentials"] is True
+
+
+def test_d_of_a_bracket_over_dx_is_a_derivative_and_tanh_needs_no_backslash():
+    r = checked(r"""
+    $$\dfrac{d(tanh(x))}{dx} = \dfrac{(e^x+e^{-x})^2 - (e^x-e^{-x})^2}{(e^x+e^{-x})^2} = 1 - tanh(x)^2$$
+
+    $$\frac{d(x^3)}{dx} = 2x^2$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+
+
+def test_math_in_a_tag_is_no_prose():
+    r = checked(r"""
+    $$\frac{d}{dx} x^2 = 2x \tag*{$\blacksquare$}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_letter_in_both_cases_may_be_the_entries_and_the_whole_so_it_refutes_nothing():
+    r = checked(r"""
+    $$\mu = \frac{1}{N} \sum_i x_i$$
+
+    $$\sigma^2 = \frac{1}{N} \sum_i (x_i - \mu)^2 = \frac{1}{N} (X - \mu)^T (X - \mu)$$
+    """)
+    step = r.steps[-1]
+    assert step.verdict == "unsupported" and "two cases of one letter" in str(step.reason)
+
+
+def test_an_equation_the_prose_calls_a_form_to_reach_defines_nothing():
+    r = checked(r"""
+    Rewrite $\hat{X}$ in the form $R = A \cdot X$ for some choice of $A$.
+    We choose $$R = X - m$$
+
+    $$\hat{X} = s R = s (X - m)$$
+    """)
+    assert r.steps[-1].verdict == "valid"
+
+
+def test_a_function_defined_by_a_value_that_ignores_its_parameter_says_nothing_elsewhere():
+    r = checked(r"""
+    Let $$c(R) = (\sigma^2 + \epsilon)^{-1/2}$$ be a number.
+
+    For a function $$a(b)$$ where $$b=c(d) \cdot d$$, we have
+
+    $$\frac{\text{d}b}{\text{d}d} = \frac{\text{d}c}{\text{d}d} \cdot d + \frac{\text{d}d}{\text{d}d} \cdot c(d)$$
+    """)
+    assert r.steps[-1].verdict == "unsupported"     # c(d) is not c(R)'s value: the product rule is not refuted

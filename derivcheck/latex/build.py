@@ -365,4 +365,6 @@ def _d_form(node: n.Node):
     if isinstance(node, n.Mul) and isinstance(node.factors[0], n.Sym) and node.factors[0].name == "d":
         rest = node.factors[1:]
         return n.ungroup(rest[0] if len(rest) == 1 else n.Mul(rest, span=(rest[0].span[0], rest[-1].span[1])))
+    if isinstance(node, n.Call) and node.head == n.Sym("d") and len(node.args) == 1:
+        return n.ungroup(node.args[0])      # d(\tanh x): d of the bracket, as in \frac{d(\tanh x)}{dx}
     return None

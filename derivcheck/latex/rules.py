@@ -146,7 +146,7 @@ def _fractions(text: str):
 
 # ----------------------------------------------------------------------------- slips
 
-_BARE_FUNCTION = re.compile(r"(?<![\\A-Za-z])(log|ln|exp)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum)|\s+[A-Za-z\\])")
+_BARE_FUNCTION = re.compile(r"(?<![\\A-Za-z])(log|ln|exp|tanh|sinh|cosh)(?=\s*(\(|\\left|\\big|\{|\\frac|\\sum)|\s+[A-Za-z\\])")
 
 
 def _bare_functions(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
@@ -295,7 +295,7 @@ RULES: tuple[Rule, ...] = (
          _control_characters, "a\x0cb", "a b"),
     Rule("partial-denominator", "damage", "a command where \\partial belongs in a derivative's denominator",
          _command_for_partial, "\\frac{\\partial \\sigma(z_k)}{\\sigma w_j}", "\\frac{\\partial \\sigma(z_k)}{\\partial w_j}"),
-    Rule("bare-function", "slip", "log, ln or exp written without a backslash",
+    Rule("bare-function", "slip", "log, ln, exp, tanh, sinh or cosh written without a backslash",
          _bare_functions, "-log\\left(p\\right)", "-\\log\\left(p\\right)"),
     Rule("lost-subscript", "slip", "an index family written without its subscript, before a class label",
          _lost_subscript, "e^{fy_{i}}", "e^{f_{y_{i}}}"),
@@ -343,12 +343,14 @@ def apply(text: str, kind: str, notation: Letters | None) -> tuple[str, list[Fin
 
 # ----------------------------------------------------------------------------- display-level damage
 
+_TEXT_MODE = re.compile(r"\\tag\*?\{[^{}]*\}|\\(?:text|mbox)\{[^{}]*\}")
 _PROSE = re.compile(r"(?:^|\n)\s*(where|with|for|if|and|since|then)\s+(?=[$A-Za-z])|(?<!\\)\$", re.I)
 
 
 def prose_in_display(content: str) -> int | None:
-    """Where prose starts inside a display (a line of words, or inline ``$…$`` math), if it does."""
-    m = _PROSE.search(content)
+    """Where prose starts inside a display (a line of words, or inline ``$…$`` math), if it does. Math in
+    a ``\\tag*{$\\blacksquare$}`` or a ``\\text{…}`` is the author's LaTeX, not prose."""
+    m = _PROSE.search(_TEXT_MODE.sub(lambda t: " " * len(t.group()), content))
     return m.start() if m else None
 
 

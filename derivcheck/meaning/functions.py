@@ -39,6 +39,9 @@ class Calls:
             return False
         if any(d.params is None and isinstance(d.lhs, n.Sym) for d in defs) and _writes_bare(args, name):
             return False    # σ(1 - σ) beside the shorthand σ = σ(w^T x): σ times (1 - σ)
+        if any(d.params is not None and _ignores_its_parameters(d) and tuple(map(n.ungroup, args)) != d.params
+               for d in defs):
+            return False    # c(R) = (σ^2 + ε)^{-1/2}: c's value at R, which says nothing about c(d)
         if _names_dependencies(args):
             return True
         return any(d.params is not None and len(d.params) == len(args) and all(
@@ -180,6 +183,12 @@ def _function_name(name: str, sub: tuple, ev: SumsAndIndices, env: Env) -> str:
     if not sub:
         return name
     return name + "_{" + ",".join(str(ev.index(i, env)) for i in flat_items(sub)) + "}"
+
+
+def _ignores_its_parameters(d) -> bool:
+    """Whether a definition ``f(p) = body`` never uses p in its body (the value at p, not a function)."""
+    names = {x.name for p in d.params for x in n.walk(p) if isinstance(x, n.Sym)}
+    return bool(names) and not any(isinstance(x, n.Sym) and x.name in names for x in n.walk(d.rhs))
 
 
 def _writes_bare(args: tuple, name: str) -> bool:

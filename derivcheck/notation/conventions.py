@@ -51,6 +51,9 @@ def is_conventional(name: str, *roles: str) -> bool:
 
 #: A text that speaks of a softmax: a function it applies to one entry (``f(z_j)``) may act on the whole vector.
 CUES_SOFTMAX = re.compile(r"\bsoftmax\b", re.I)
+#: An equation in prose that is a form to be reached, not a definition: "in the form $R = A X$ for some A".
+CUES_HEDGED_BEFORE = re.compile(r"\b(?:in the form|of the form|such as|e\.g\.|for example)\s*[:,]?\s*$", re.I)
+CUES_HEDGED_AFTER = re.compile(r"\s*(?:for some|for a suitable|with some)\b", re.I)
 #: Letters that name a function when applied and never defined (an activation ``f``, ``\\phi``): any function.
 FUNCTION_LETTERS = frozenset({"f", "g", "r", "\\phi", "\\varphi", "\\psi", "\\sigma"})
 

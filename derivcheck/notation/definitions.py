@@ -14,7 +14,7 @@ from ..latex import nodes as n
 from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
-from .conventions import CUES_DIAGONAL, RESERVED, conventional, free_letter, is_conventional, point_cue
+from .conventions import CUES_DIAGONAL, CUES_HEDGED_AFTER, CUES_HEDGED_BEFORE, RESERVED, conventional, free_letter, is_conventional, point_cue
 from .names import DIFFERENTIALS
 from .evidence import Evidence
 from .gather import Expr
@@ -60,6 +60,13 @@ def _definable(ev: Evidence, d: Definition) -> bool:
     return not refers_to_itself(d)
 
 
+def _hedged(ev: Evidence, index: int) -> bool:
+    """Whether the prose around a display says its equation is a form to reach, not a definition."""
+    block = ev.doc.blocks[index]
+    end = block.outer[1] if block.outer else block.end
+    return bool(CUES_HEDGED_BEFORE.search(block.before) or CUES_HEDGED_AFTER.match(ev.doc.text[end:end + 40]))
+
+
 def _parameters(ev: Evidence) -> set[str]:
     """What a function the text writes depends on: the σ of ``\\ell(\\sigma) = …``, the θ of ``J(\\theta)``."""
     return {head_name(a) for chain in ev.read.chains if chain.exprs and isinstance(chain.exprs[0].node, n.Call)
@@ -77,6 +84,8 @@ def explicit_definitions(ev: Evidence) -> None:
         if point_cue(ev.doc.blocks[chain.blocks[0]].before) and head_name(first.node) in _parameters(ev):
             continue        # "setting the derivative to zero gives σ² = …" for the σ of ℓ(σ): where ℓ is
                             # largest, not what σ means (as a definition it would prove every line above it)
+        if _hedged(ev, chain.blocks[0]):
+            continue        # "rewrite R in the form $$R = A X$$ for some choice of A": a form, not what R is
         root = _square_root_form(first.node, second.node)
         if root is not None:        # σ^2 = (1/m) Σ (x_i - μ)^2: the variance defines σ, its root
             found.append((first.line, Definition(root[0].name, *root, first.line, "display", first.scope,
@@ -100,6 +109,8 @@ def explicit_definitions(ev: Evidence) -> None:
     for item, parts in ev.read.inline:
         if len(parts) < 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
             continue
+        if CUES_HEDGED_BEFORE.search(item.before) or CUES_HEDGED_AFTER.match(item.after):
+            continue        # "rewrite R in the form $R = A X$ for some choice of A": a form, not what R is
         lhs, rhs = parts[0][1], parts[1][1]
         named = dependency_head(lhs.node)
         if named is not None:       # J(\theta_0, \theta_1) = …: J, with what it depends on listed

@@ -49,7 +49,8 @@ def family_entry(name: str, fam: dict, axes: Axes, drop: str | None = None) -> d
 
 def pattern_text(name: str, sub: list[str], sup: list[str]) -> str:
     """``W_{k,d}^{(l)}``: a name with its subscript and superscript letters."""
-    return name + ("_{" + ",".join(sub) + "}" if sub else "") + ("^{(" + ",".join(sup) + ")}" if sup else "")
+    base = "{" + name + "}" if sup and "^" in name else name      # {z^{(L)}}^{(i)}: never two superscripts
+    return base + ("_{" + ",".join(sub) + "}" if sub else "") + ("^{(" + ",".join(sup) + ")}" if sup else "")
 
 
 class Evidence:

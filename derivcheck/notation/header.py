@@ -15,7 +15,7 @@ from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
 from .einstein import implied_sums
-from .names import DIFFERENTIALS, relabel, subscript_letters
+from .names import DIFFERENTIALS, differential_names, relabel, subscript_letters
 from .scope import extended_sums
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
@@ -273,7 +273,7 @@ def _reading(spec: Any) -> dict[str, Any]:
 
 def symbol_name(latex: str) -> str:
     """The canonical name of a symbol written in LaTeX (``\\boldsymbol{\\Theta}`` -> ``\\Theta``)."""
-    node = _parse(latex, "symbol")
+    node = differential_names(_parse(latex, "symbol"))      # a key is one symbol: dz^{(L)} is dz^{(L)}
     head = _head(node)
     if head is None:
         raise NotationError(f"{latex!r} is not a symbol")

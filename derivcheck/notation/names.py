@@ -54,6 +54,8 @@ def differential_names(root: n.Node) -> n.Node:
         for factor in x.factors:
             if out and out[-1] == n.Sym("d") and _named(factor):
                 out[-1] = _prefixed(factor)
+            elif out and out[-1] == n.Sym("d") and isinstance(factor, n.Hadamard) and _named(factor.left):
+                out[-1] = replace(factor, left=_prefixed(factor.left))   # dA \odot g'(z): (dA) ⊙ g'(z)
             else:
                 out.append(factor)
         return out[0] if len(out) == 1 else n.Mul(tuple(out), span=x.span)
@@ -77,6 +79,7 @@ def writes_differentials(nodes: list[n.Node]) -> bool:
         for x in n.walk(node):
             if isinstance(x, n.Mul):
                 for first, second in zip(x.factors, x.factors[1:]):
-                    before += first == n.Sym("d") and _named(second)
+                    before += first == n.Sym("d") and (_named(second) or isinstance(second, n.Hadamard)
+                                                       and _named(second.left))
             alone += x == n.Sym("d")
     return before > 0 and before == alone

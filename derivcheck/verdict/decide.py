@@ -205,11 +205,16 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
     """A difference that involves a symbol the notation knows nothing about refutes nothing when the
     symbol stands on one side only (``h = z`` may be a definition in words). One written on both sides
     is rewritten by the step (``(x - \\mu)/s = (x - \\mu) s^{-1/2}``): the step claims an identity in it,
-    and a point where the sides differ refutes that."""
+    and a point where the sides differ refutes that. Where the notation is read from the text, two symbols
+    that may be one quantity written two ways refute nothing either (two_spellings)."""
+    left, right = _symbols(a), _symbols(b)
+    spellings = two_spellings(left, right) if ctx.notation.raw.get("inferred") else None
+    if spellings:
+        raise Unsupported(f"${spellings[0]}$ and ${spellings[1]}$ may be one quantity written two ways "
+                          f"({spellings[2]}), so the step is not refuted")
     if not ctx.atoms.opaque:
         return
-    left, right = _symbols(a), _symbols(b)
-    two_meanings = sorted({ctx.atoms.opaque[s] for s in left | right if s in ctx.atoms.ambiguous})
+    two_meanings = sorted({ctx.atoms.opaque.get(s, s.name) for s in left | right if s in ctx.atoms.ambiguous})
     if two_meanings:
         raise Unsupported(f"${'$, $'.join(two_meanings)}$ {'has' if len(two_meanings) == 1 else 'have'} two meanings in "
                           "the text, so a step that uses it is not refuted")
@@ -217,22 +222,23 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
                           "two sides cannot be compared")
-    spellings = two_spellings(left - right, right - left)
-    if spellings:
-        raise Unsupported(f"${spellings[0]}$ and ${spellings[1]}$ may be one quantity written two ways (with and "
-                          "without its layer label), so the step is not refuted")
 
 
-def two_spellings(left: set, right: set) -> tuple[str, str] | None:
-    """A symbol on one side with a layer label (``W^{(2)}``) and one on the other with the same letter
-    and none (``W_2``): texts switch between the two for one layer's weights."""
+def two_spellings(left: set, right: set) -> tuple[str, str, str] | None:
+    """(a, b, how) where two symbols of a step may be one quantity written two ways: with a layer label on
+    one side only and without it on the other (``W^{(2)}`` beside ``W_2``), or one letter in both cases
+    anywhere in the step (``x_i`` and ``X``, whose rows they may be): texts switch between the two."""
     def named(symbols: set) -> dict[str, str]:
         return {_FAMILY.sub("", s.name): s.name for s in symbols}
-    ones, others = named(left), named(right)
+    ones, others = named(left - right), named(right - left)
     for a, b in ((ones, others), (others, ones)):
         for name in a:
             if stem(name) != name and stem(name) in {stem(x) for x in b if stem(x) == x}:
-                return a[name], next(b[x] for x in b if x == stem(name))
+                return a[name], next(b[x] for x in b if x == stem(name)), "with and without its layer label"
+    both = named(left | right)
+    for name in sorted(both):
+        if len(name) == 1 and name.islower() and name.upper() in both:
+            return both[name], both[name.upper()], "as the entries and as the whole, in two cases of one letter"
     return None
 
 
