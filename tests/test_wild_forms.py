@@ -257,3 +257,10 @@ def test_a_function_defined_by_a_value_that_ignores_its_parameter_says_nothing_e
     $$\frac{\text{d}b}{\text{d}d} = \frac{\text{d}c}{\text{d}d} \cdot d + \frac{\text{d}d}{\text{d}d} \cdot c(d)$$
     """)
     assert r.steps[-1].verdict == "unsupported"     # c(d) is not c(R)'s value: the product rule is not refuted
+
+
+def test_newline_ends_a_row_of_an_alignment():
+    r = checked(r"""
+    $$\begin{aligned} f &= (x+1)^2 \newline &= x^2 + 2x + 1 \newline &= x^2 + 1 \end{aligned}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]

@@ -44,7 +44,7 @@ KINDS.update({
     "neq": "REL", "ne": "REL", "leq": "REL", "le": "REL", "geq": "REL", "ge": "REL", "lt": "REL", "gt": "REL",
     "approx": "REL", "equiv": "REL", "in": "REL", "notin": "REL", "leqslant": "REL",
     "geqslant": "REL", "propto": "REL",
-    "{": "_LSET", "}": "_RSET", "mid": "BAR", "vert": "BAR", "star": "STAR",
+    "{": "_LSET", "}": "_RSET", "lbrace": "_LSET", "rbrace": "_RSET", "mid": "BAR", "vert": "BAR", "star": "STAR",
     "lvert": "ABS_L", "rvert": "ABS_R",
     "lgroup": "_LPAR", "rgroup": "_RPAR",
     "|": "NORM", "Vert": "NORM", "lVert": "NORM_L", "rVert": "NORM_R",

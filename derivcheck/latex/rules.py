@@ -265,6 +265,22 @@ _SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A
                         r"(?:\^\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*)?)-")
 
 
+_ESCAPED_UNDERSCORE = re.compile(r"\\_")
+_BARE_NEGATIVE_POWER = re.compile(r"\^-(\\[A-Za-z]+|[A-Za-z0-9])")
+
+
+def _escaped_underscores(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``x\\_i``: Markdown's escape of an underscore (so it starts no emphasis), a subscript in the math."""
+    return [(Edit(m.start(), m.end(), "_"), "`\\_` (Markdown's escaped underscore) read as a subscript")
+            for m in _ESCAPED_UNDERSCORE.finditer(text)]
+
+
+def _bare_negative_powers(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``e^-x``: a minus and one token after ``^`` without braces, the negative power ``e^{-x}``."""
+    return [(Edit(m.start(), m.end(), f"^{{-{m.group(1)}}}"), f"`{m.group()}` read as `^{{-{m.group(1)}}}`")
+            for m in _BARE_NEGATIVE_POWER.finditer(text)]
+
+
 def _minus_after_sum(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
     """``\\sum_{k \\neq i} -p_k y_k``: a minus sign right after a sum's limits, the sum of the negated terms,
     which is the negated sum."""
@@ -311,6 +327,10 @@ RULES: tuple[Rule, ...] = (
          _unicode_minus, "a \u2013 b \u2212 c", "a - b - c"),
     Rule("minus-after-sum", "slip", "a minus sign right after a sum's limits",
          _minus_after_sum, "a + \\sum_{k \\neq i}-p_k y_k", "a + \\sum_{k \\neq i}(-1) p_k y_k"),
+    Rule("escaped-underscore", "slip", "x\\_i: Markdown's escaped underscore, a subscript",
+         _escaped_underscores, "x\\_i + w\\_{ij}", "x_i + w_{ij}"),
+    Rule("bare-negative-power", "slip", "e^-x: a negative power without braces",
+         _bare_negative_powers, "e^-x + A^-1", "e^{-x} + A^{-1}"),
     Rule("detached-subscript", "slip", "x{_k}: a subscript braced on its own after its symbol",
          _detached_subscript, "\\partial \\theta{_k}", "\\partial \\theta_k"),
 )

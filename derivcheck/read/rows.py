@@ -47,6 +47,9 @@ class Equation:
     fresh: bool = False                         # written after a connective: a chain of its own
 
 
+_NEWLINE = re.compile(r"\\newline(?![A-Za-z])")
+
+
 def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
     """The rows of a display, each a list of (relation before it, piece)."""
     return [eq.parts for eq in block_equations(text, block) if eq.parts]
@@ -56,6 +59,8 @@ def block_equations(text: str, block: Block) -> list[Equation]:
     """The equations of a display in reading order (rows, and equations side by side in a row)."""
     # \boxed{a = b}, \color{red}{a = b}: the relation inside a box or a colour is a relation of the row
     content, offset = blank_layout(block.content), block.start
+    # \newline ends a row as \\ does (same length, so offsets into the file still hold)
+    content = _NEWLINE.sub(lambda m: "\\\\" + " " * (len(m.group()) - 2), content)
     content, offset, tag = strip_tag(content, offset)
     block.tag = tag
     if tag is not None and "\t" in block.content[len(content):]:
