@@ -264,3 +264,17 @@ def test_newline_ends_a_row_of_an_alignment():
     $$\begin{aligned} f &= (x+1)^2 \newline &= x^2 + 2x + 1 \newline &= x^2 + 1 \end{aligned}$$
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+
+
+def test_a_count_letter_with_a_one_letter_subscript_is_a_size_not_an_index():
+    r = checked(r"""
+    The weights are $W \in \mathbb{R}^{n_h \times n_x}$.
+
+    $$z_i = \sum_{j=1}^{n_x} W_{ij} x_j$$
+
+    $$\frac{\partial z_i}{\partial x_j} = W_{ij}$$
+
+    $$\frac{\partial z_i}{\partial x_j} = W_{ji}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+    assert "n_{x}" in r.notation["sizes"]

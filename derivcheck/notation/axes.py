@@ -26,7 +26,7 @@ Key = tuple
 #: Letters that are never index letters: e is Euler's number, and these name labels.
 NOT_INDICES = frozenset("e")
 INDEX_LETTER = re.compile(r"^[a-z]'*$")
-SIZE_NAME = re.compile(r"^[A-Z]$")
+SIZE_NAME = re.compile(r"^(?:[A-Z]|[nNmMdD]_\{[a-z]\})$")   # K, or n_{x}: the size of x
 
 
 class UnionFind:
@@ -369,7 +369,7 @@ def split_sup(sup: n.Node | None) -> tuple[list[n.Node], n.Node | None, bool]:
 
 
 def _size_name(node: n.Node) -> str | None:
-    if isinstance(node, n.Sym) and re.match(r"^[A-Za-z]$", node.name):
+    if isinstance(node, n.Sym) and (re.match(r"^[A-Za-z]$", node.name) or SIZE_NAME.match(node.name)):
         return node.name
     return None
 

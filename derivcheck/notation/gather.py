@@ -77,6 +77,7 @@ class Reader:
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
+            _size_labels(self.all_nodes(), doc.text) | \
             ({DIFFERENTIALS} if writes_differentials(self.all_nodes()) else frozenset())
         if self.names:
             self._relabel()
@@ -108,6 +109,28 @@ class Reader:
 
     def words(self) -> str:
         return self.doc.text
+
+
+#: Letters that name a count when written with a one-letter subscript: n_x (the inputs' size), d_k.
+COUNT_LETTERS = frozenset("nNmMdD")
+_REAL_SPACE = re.compile(r"\\mathbb\{R\}\^\{([^{}$]*)\}")
+
+
+def _size_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
+    """``n_x``, ``n_h`` (Ng's sizes of x and of the hidden layer): a count letter with a one-letter subscript,
+    used as a size: inside ``\\mathbb{R}^{n_h \\times n_x}`` or as a sum's upper limit. Its subscript is part
+    of its name (the size of x), not an index."""
+    found: set[tuple[str, str]] = set()
+    for m in _REAL_SPACE.finditer(text):
+        found |= {(a, b) for a, b in re.findall(r"(?<![\\A-Za-z])([nNmMdD])_\{?([a-z])\}?", m.group(1))}
+    for node in nodes:
+        for x in n.walk(node):
+            bound = x.upper if isinstance(x, n.Sum) else None
+            if isinstance(bound, n.Scripted) and isinstance(bound.base, n.Sym) and bound.base.name in COUNT_LETTERS:
+                letters = subscript_letters(bound)
+                if letters and len(letters) == 1:
+                    found.add((bound.base.name, letters[0]))
+    return frozenset(found)
 
 
 def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
