@@ -278,3 +278,12 @@ def test_a_count_letter_with_a_one_letter_subscript_is_a_size_not_an_index():
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
     assert "n_{x}" in r.notation["sizes"]
+
+
+def test_an_elementwise_product_of_two_numbers_is_their_product():
+    r = checked(r"""
+    $$\frac{d}{dz} \frac{1}{1+e^{-z}} = \frac{1}{1+e^{-z}} \odot \left(1 - \frac{1}{1+e^{-z}}\right)$$
+
+    $$\frac{d}{dz} \frac{1}{1+e^{-z}} = \frac{1}{1+e^{-z}} \odot \frac{1}{1+e^{-z}}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]

@@ -30,8 +30,15 @@ class VectorsAndMatrices:
 
     def _hadamard(self, node: n.Hadamard, env: Env) -> Value:
         a, b = self.value(node.left, env), self.value(node.right, env)
+        if not is_matrix(a) and not is_matrix(b):
+            return self._elementwise(node, ImmutableMatrix([a]), ImmutableMatrix([b]))[0]   # of two numbers
+        if is_vector(a) and is_vector(b) and len(a) == len(b) and a.shape != b.shape:
+            b = b.T                 # a row and a column of one length: entry by entry (orientation is not judged)
         if not (is_matrix(a) and is_matrix(b) and a.shape == b.shape):
             raise ShapeError(f"elementwise product of a {shape_text(a)} and a {shape_text(b)}")
+        return self._elementwise(node, a, b)
+
+    def _elementwise(self, node: n.Hadamard, a: ImmutableMatrix, b: ImmutableMatrix) -> ImmutableMatrix:
         if node.op == "\\oslash":
             if any(e == 0 for e in b):
                 raise Unsupported(f"division by zero in {node_text(node)}")
