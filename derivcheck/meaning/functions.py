@@ -40,8 +40,9 @@ class Calls:
         if any(d.params is None and isinstance(d.lhs, n.Sym) for d in defs) and _writes_bare(args, name):
             return False    # σ(1 - σ) beside the shorthand σ = σ(w^T x): σ times (1 - σ)
         if any(d.params is not None and _ignores_its_parameters(d) and tuple(map(n.ungroup, args)) != d.params
-               for d in defs):
-            return False    # c(R) = (σ^2 + ε)^{-1/2}: c's value at R, which says nothing about c(d)
+               and not any(self._is_data(p) for p in d.params) for d in defs):
+            return False    # c(R) = (σ^2 + ε)^{-1/2}: c's value at R, which says nothing about c(d) (but
+                            # y_k(φ) = e^{a_k}/Σ_j e^{a_j} is y_k of the data φ, whatever sample is put in)
         if _names_dependencies(args):
             return True
         return any(d.params is not None and len(d.params) == len(args) and all(
