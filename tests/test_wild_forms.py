@@ -287,3 +287,19 @@ def test_an_elementwise_product_of_two_numbers_is_their_product():
     $$\frac{d}{dz} \frac{1}{1+e^{-z}} = \frac{1}{1+e^{-z}} \odot \frac{1}{1+e^{-z}}$$
     """)
     assert [s.verdict for s in r.steps] == ["valid", "invalid"]
+
+
+def test_a_letter_redefined_as_the_root_of_its_own_square_keeps_the_square_as_a_name():
+    r = checked(r"""
+    The batch mean is $\mu = \frac{1}{m}\sum_{i=1}^m x_i$ and the variance $\sigma^2 = \frac{1}{m}\sum_{i=1}^m (x_i-\mu)^2$.
+
+    $$\hat{x}_j = \frac{x_j - \mu}{\sigma} \quad \text{Let }~ \sigma = \sqrt{\sigma^2 + \epsilon}$$
+
+    $$\frac{\partial \hat{x}_j}{\partial \sigma^2} = -\frac{x_j - \mu}{2 \sigma^3}$$
+
+    $$\frac{\partial \sigma^2}{\partial x_i} = \frac{2}{m} (x_i - \mu)$$
+
+    $$\frac{\partial \sigma^2}{\partial x_i} = 2 (x_i - \mu)$$
+    """)
+    assert [s.verdict for s in r.steps][-3:] == ["valid", "valid", "invalid"]
+    assert "\\sigma^2" in r.notation["names"]

@@ -20,7 +20,7 @@ from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED
-from .names import DIFFERENTIALS, relabel, subscript_letters, writes_differentials
+from .names import DIFFERENTIALS, relabel, squares_renamed, subscript_letters, writes_differentials
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Reader:
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
             scope += 1
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
-            _size_labels(self.all_nodes(), doc.text) | \
+            _size_labels(self.all_nodes(), doc.text) | squares_renamed(self.all_nodes(), self._equations(doc)) | \
             ({DIFFERENTIALS} if writes_differentials(self.all_nodes()) else frozenset())
         if self.names:
             self._relabel()
@@ -96,6 +96,17 @@ class Reader:
                 parts.append((rel, Expr(node, text, scope, None, item.line) if node is not None else None))
             self.inline.append((item, parts))
             scope += 1
+
+    def _equations(self, doc: Document) -> list[tuple[n.Node, n.Node]]:
+        """Each chain's first two sides, and each equation in the prose and in a display's where-clauses."""
+        out = [(c.exprs[0].node, c.exprs[1].node) for c in self.chains if len(c.exprs) > 1]
+        for item in inline_math(doc) + _where_clauses(doc):
+            parts = split_relations(item.text)
+            if len(parts) >= 2 and parts[1][0] == "=" and parts[0][1] and parts[1][1]:
+                lhs, rhs = read_math(parts[0][1], doc.macros)[1], read_math(parts[1][1], doc.macros)[1]
+                if lhs is not None and rhs is not None:
+                    out.append((lhs, rhs))
+        return out
 
     def all_nodes(self) -> list[n.Node]:
         return [e.node for c in self.chains for e in c.exprs] + [e.node for e in self.lone]

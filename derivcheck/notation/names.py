@@ -22,6 +22,9 @@ def subscript_letters(node: n.Scripted) -> list[str] | None:
     return letters
 
 
+#: Among the names: (σ, SQUARED) where the text says "let σ = \\sqrt{σ^2 + ε}": from then on σ is the root, and
+#: σ^2, written as a square, is still the variance, a name of its own (``names: ['\\sigma^2']``).
+SQUARED = "^2"
 #: Among the names: the text writes ``dW`` for one name (``differentials: true`` in the header).
 DIFFERENTIALS = ("d", "")
 
@@ -35,12 +38,30 @@ def relabel(node: n.Node, names: frozenset) -> n.Node:
         node = differential_names(node)
 
     def one(x: n.Node) -> n.Node:
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub is None and x.sup == n.Num("2") \
+                and (x.base.name, SQUARED) in names:
+            return n.Sym(f"{x.base.name}^{{2}}", span=x.span)      # σ^2 after "let σ = \sqrt{σ^2 + ε}"
         letters = subscript_letters(x) if isinstance(x, n.Scripted) else None
         if letters and (x.base.name, ",".join(letters)) in names:
             named = n.Sym(f"{x.base.name}_{{{','.join(letters)}}}", span=x.span)
             return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
         return x
     return n.rebuild(node, one)
+
+
+def squares_renamed(nodes: list[n.Node], pieces: list[tuple[n.Node, n.Node]]) -> frozenset[tuple[str, str]]:
+    """(σ, SQUARED) for each ``σ = \\sqrt{σ^2 + …}`` among ``pieces`` (a left side and the right side after
+    it) where σ stands bare on the left and squared, never bare, on the right."""
+    out = set()
+    for lhs, rhs in pieces:
+        if not isinstance(lhs, n.Sym):
+            continue
+        squares = [x for x in n.walk(rhs) if isinstance(x, n.Scripted) and x.base == lhs and x.sup == n.Num("2")
+                   and x.sub is None]
+        bare = [x for x in n.walk(rhs) if x == lhs]
+        if squares and len(bare) == len(squares):
+            out.add((lhs.name, SQUARED))
+    return frozenset(out)
 
 
 def differential_names(root: n.Node) -> n.Node:

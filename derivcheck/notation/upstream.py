@@ -17,16 +17,23 @@ from .evidence import Evidence
 def upstream_losses(ev: Evidence, families: dict[str, dict]) -> dict[str, str]:
     """Each never-defined scalar the text differentiates by defined quantities: the one it is a function of."""
     out: dict[str, str] = {}
-    used = {x.name for d in ev.definitions.values() for x in n.walk(d.rhs) if isinstance(x, n.Sym)}
     for name, fam in sorted(families.items()):
         if fam["role"] != "unknown" or fam["sub"] or fam["sup"] or fam.get("shape") or name in ev.definitions:
             continue
+        # what the definitions use, but δ_i = ∂f/∂y_i (a name for the gradient itself) uses y for nothing
+        used = {x.name for d in ev.definitions.values() if not _of(d.rhs, name)
+                for x in n.walk(d.rhs) if isinstance(x, n.Sym)}
         outputs = {x for x in _differentiated_by(ev, name) if x in ev.definitions and x not in used}
         if len(outputs) == 1:
             out[name] = outputs.pop()
             ev.note("convention", f"${name}$ is differentiated and never defined: read as any function of "
                                   f"${out[name]}$, the quantity it is differentiated by that nothing else uses")
     return out
+
+
+def _of(node: n.Node, name: str) -> bool:
+    """Whether ``node`` differentiates ``name``."""
+    return any(isinstance(x, n.Deriv) and head_name(x.body) == name for x in n.walk(node))
 
 
 def _differentiated_by(ev: Evidence, name: str) -> set[str]:
