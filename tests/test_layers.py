@@ -80,3 +80,15 @@ def test_a_layer_written_with_and_without_its_label_is_two_spellings_not_two_sym
     assert two_spellings({x1, big}, {big})[:2] == ("x_{1}", "X_{1}")     # x_i may be the rows of X
     assert two_spellings({w_1}, {w2}) is None          # two layers, both labelled: a slip, refutable
     assert two_spellings({sp.Symbol("b")}, {w2}) is None
+
+
+def test_a_layers_count_is_a_size():
+    r = checked(r"""
+    $$z_j^{[l]} = \sum_{k=1}^{n^{[l-1]}} W_{jk}^{[l]} a_k^{[l-1]} + b_j^{[l]}$$
+
+    $$\frac{\partial z_j^{[l]}}{\partial a_k^{[l-1]}} = W_{jk}^{[l]}$$
+
+    $$\frac{\partial z_j^{[l]}}{\partial a_k^{[l-1]}} = W_{kj}^{[l]}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+    assert "n^{(l-1)}" in r.notation["sizes"]

@@ -26,7 +26,7 @@ Key = tuple
 #: Letters that are never index letters: e is Euler's number, and these name labels.
 NOT_INDICES = frozenset("e")
 INDEX_LETTER = re.compile(r"^[a-z]'*$")
-SIZE_NAME = re.compile(r"^(?:[A-Z]|[nNmMdD]_\{[a-z]\})$")   # K, or n_{x}: the size of x
+SIZE_NAME = re.compile(r"^(?:[A-Z]|[nNmMdD]_\{[a-z]\}|[nNmMdD]\^\{\([^{}]*\)\})$")   # K, n_{x}, n^{(l)}: a size
 
 
 class UnionFind:
