@@ -303,3 +303,20 @@ def test_a_letter_redefined_as_the_root_of_its_own_square_keeps_the_square_as_a_
     """)
     assert [s.verdict for s in r.steps][-3:] == ["valid", "valid", "invalid"]
     assert "\\sigma^2" in r.notation["names"]
+
+
+def test_ascii_implication_joins_two_equations():
+    r = checked(r"""
+    $$2x - 4 = 0 => x = 2$$
+    """)
+    assert "garbled" not in [s.verdict for s in r.steps]
+    assert r.steps[-1].verdict == "valid"       # x = 2 solves 2x - 4 = 0
+
+
+def test_a_symbol_indexed_and_also_transposed_bare_is_never_refuted():
+    r = checked(r"""
+    $$J(\theta) = \frac{1}{2} \sum_{i=1}^{m} (h_\theta (x^i) - y^i)^2 + \frac{\alpha}{2}\sum_{i=1}^{n}\theta_i^2$$
+
+    $$\nabla_\theta [\frac{1}{2} (\theta^T X^T X \theta - \theta^T X^T y - y^T X \theta + y^T y)] = \frac{1}{2} [2 X^T X \theta - X^T y - (y^T X)^T]$$
+    """)
+    assert r.steps[-1].verdict != "invalid"

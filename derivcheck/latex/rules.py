@@ -269,6 +269,15 @@ _ESCAPED_UNDERSCORE = re.compile(r"\\_")
 _BARE_NEGATIVE_POWER = re.compile(r"\^-(\\[A-Za-z]+|[A-Za-z0-9])")
 
 
+_MINUS_AFTER_PRODUCT = re.compile(r"(\\cdot|\\times|\*)\s*-(?=\s*[\\A-Za-z0-9({])")
+
+
+def _minus_after_products(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``a \\cdot -b``: a minus right after a product sign negates the next factor."""
+    return [(Edit(m.start(), m.end(), f"{m.group(1)} (-1) "), "a minus right after a product sign read as "
+             "negating the next factor") for m in _MINUS_AFTER_PRODUCT.finditer(text)]
+
+
 def _escaped_underscores(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
     """``x\\_i``: Markdown's escape of an underscore (so it starts no emphasis), a subscript in the math."""
     return [(Edit(m.start(), m.end(), "_"), "`\\_` (Markdown's escaped underscore) read as a subscript")
@@ -327,6 +336,8 @@ RULES: tuple[Rule, ...] = (
          _unicode_minus, "a \u2013 b \u2212 c", "a - b - c"),
     Rule("minus-after-sum", "slip", "a minus sign right after a sum's limits",
          _minus_after_sum, "a + \\sum_{k \\neq i}-p_k y_k", "a + \\sum_{k \\neq i}(-1) p_k y_k"),
+    Rule("minus-after-product", "slip", "a \\cdot -b: a minus right after a product sign",
+         _minus_after_products, "a \\cdot -\\sigma(z)", "a \\cdot (-1) \\sigma(z)"),
     Rule("escaped-underscore", "slip", "x\\_i: Markdown's escaped underscore, a subscript",
          _escaped_underscores, "x\\_i + w\\_{ij}", "x_i + w_{ij}"),
     Rule("bare-negative-power", "slip", "e^-x: a negative power without braces",

@@ -86,6 +86,7 @@ class Uses:
     wrt: set[int] = field(default_factory=set)           # scopes where something is differentiated by it
     differentiated: set[int] = field(default_factory=set)  # scopes where it is differentiated by something else
     transposed: bool = False
+    bare_transposed: bool = False                        # written θ^T, with no index: a vector or matrix
     outer: int = 0                                       # uses with an axis the usual form does not have
     numbers: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     count: int = 0
@@ -263,6 +264,7 @@ class Scanner:
             uses.indexed.add(scope)
         else:
             uses.bare.add(scope)
+            uses.bare_transposed |= transposed
         for kind, items in (("sub", sub_items), ("sup", sup_items)):
             for pos, item in enumerate(items):
                 pos -= shift if kind == "sub" else 0

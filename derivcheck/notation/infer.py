@@ -72,12 +72,24 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     axes = find_axes(ev, found_roles)
     families = find_families(ev, found_roles, axes)
     complete(ev, found_roles, axes, families)
+    _indexed_and_transposed(ev, families)
     ev.notes = [x for x in ev.notes if not any(f"called ${r}$" in x.text for r in axes.renamed)]
     ev.upstream = upstream_losses(ev, families)
     declare_unknowns(ev, found_roles, families)
     indices, overrides = index_letters(ev, axes)
     display_notes(ev, found_roles, axes, families, overrides)
     return Inferred(header(ev, axes, families, indices, targets), ev.notes)
+
+
+def _indexed_and_transposed(ev: Evidence, families: dict[str, dict]) -> None:
+    """θ_i read as one vector per i, while the text also writes θ^T bare (θ^T X^T y): θ_i may be the entries of
+    the vector θ instead. Neither reading is the text's for sure, so a step that uses θ is never refuted."""
+    for name, fam in families.items():
+        uses = ev.scanner.uses.get(name)
+        if fam["sub"] and fam.get("shape") and uses is not None and uses.bare_transposed and name not in ev.shaped:
+            ev.ambiguous.add(name)
+            ev.note("ignored", f"${name}$ is written with an index and, bare, transposed: its entries or one vector per "
+                               "index, which the text does not settle; no step that uses it is refuted")
 
 
 def scan(ev: Evidence) -> None:

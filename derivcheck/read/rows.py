@@ -35,6 +35,7 @@ _ANNOTATED = re.compile(r"\\(?:overset|stackrel|underset)\s*\{")
 #: Between two equations: the second follows from (or gives) the first, and starts its own chain.
 _CONNECTIVE = re.compile(r"(?:\\q?quad\s*|\\[,;:!]\s*|~\s*)*(?P<core>\\(?:Longrightarrow|Rightarrow|Longleftrightarrow|"
                          r"Leftrightarrow|Longleftarrow|Leftarrow|implies|impliedby|therefore|iff)(?![A-Za-z])|"
+                         r"(?<![<>=!\\])=>(?![=>])|"      # ASCII's => for \Rightarrow
                          r"\\text\{\s*(?:hence|thus|so|therefore|which gives|giving|i\.e\.)\s*,?\s*\})"
                          r"(?:\s*\\q?quad|\s*\\[,;:!]|\s*~)*")
 

@@ -214,7 +214,7 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
                           f"({spellings[2]}), so the step is not refuted")
     if not ctx.atoms.opaque:
         return
-    two_meanings = sorted({ctx.atoms.opaque.get(s, s.name) for s in left | right if s in ctx.atoms.ambiguous})
+    two_meanings = sorted({ctx.atoms.opaque.get(s, _FAMILY.sub("", s.name)) for s in left | right if s in ctx.atoms.ambiguous})
     if two_meanings:
         raise Unsupported(f"${'$, $'.join(two_meanings)}$ {'has' if len(two_meanings) == 1 else 'have'} two meanings in "
                           "the text, so a step that uses it is not refuted")
