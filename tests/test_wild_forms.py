@@ -320,3 +320,18 @@ def test_a_symbol_indexed_and_also_transposed_bare_is_never_refuted():
     $$\nabla_\theta [\frac{1}{2} (\theta^T X^T X \theta - \theta^T X^T y - y^T X \theta + y^T y)] = \frac{1}{2} [2 X^T X \theta - X^T y - (y^T X)^T]$$
     """)
     assert r.steps[-1].verdict != "invalid"
+
+
+def test_a_label_in_a_text_that_counts_no_classes_is_any_number():
+    r = checked(r"""
+    Assuming $P(Y=-1\mid X)$ and $P(Y=1\mid X)$ are defined, the model is
+
+    $$P(Y=y\mid X) = \frac{1}{1+e^{-y w^\top x}}$$
+
+    $$\ell = -\log P(Y=y\mid X) = \log(1 + e^{-y w^\top x})$$
+
+    $$\frac{\partial \ell}{\partial w} = \frac{-y x e^{-y w^\top x}}{1 + e^{-y w^\top x}}$$
+
+    $$\frac{\partial \ell}{\partial w} = \frac{y x e^{-y w^\top x}}{1 + e^{-y w^\top x}}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid", "invalid"]

@@ -73,12 +73,24 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     families = find_families(ev, found_roles, axes)
     complete(ev, found_roles, axes, families)
     _indexed_and_transposed(ev, families)
+    _labels_without_classes(ev, axes, families)
     ev.notes = [x for x in ev.notes if not any(f"called ${r}$" in x.text for r in axes.renamed)]
     ev.upstream = upstream_losses(ev, families)
     declare_unknowns(ev, found_roles, families)
     indices, overrides = index_letters(ev, axes)
     display_notes(ev, found_roles, axes, families, overrides)
     return Inferred(header(ev, axes, families, indices, targets), ev.notes)
+
+
+def _labels_without_classes(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:
+    """A label used as a class (``P(y_i)``) in a text that counts no classes (a binary y_i ∈ {0, 1}): its
+    values are any numbers, as a binary label's are in every identity it takes part in."""
+    if "classes" in axes.sizes.values():
+        return
+    for name, fam in families.items():
+        if fam["role"] == "class label":
+            fam["role"] = "variable"
+            ev.note("convention", f"${name}$ is a label, and the text counts no classes: read as any numbers")
 
 
 def _indexed_and_transposed(ev: Evidence, families: dict[str, dict]) -> None:
