@@ -335,3 +335,10 @@ def test_a_label_in_a_text_that_counts_no_classes_is_any_number():
     $$\frac{\partial \ell}{\partial w} = \frac{y x e^{-y w^\top x}}{1 + e^{-y w^\top x}}$$
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid", "invalid"]
+
+
+def test_membership_in_the_reals_after_an_equation_is_a_remark():
+    r = checked(r"""
+    $$\frac{d}{dz} z^3 = 3z^2 \in \mathbb{R}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]

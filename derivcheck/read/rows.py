@@ -99,7 +99,7 @@ _RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s
                     r"\\\{\s*1\s*,\s*\\[lc]?dots\s*,\s*[A-Za-z0-9]+\s*\\\})\s*[.,;]?\s*$")
 _WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where|let|we let)\b[^{}]*\}(.*)$", re.S | re.I)
 _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
-                     r"|\\q?quad\s*\\text\{\s*\(.*$|(?:\s|\\[;,:!])\\in\s*(?:\\[;,:!]\s*)?\\mathbb\{R\}\^(?:\{[^{}]*\}|\w)"
+                     r"|\\q?quad\s*\\text\{\s*\(.*$|(?:\s|\\[;,:!])\\in\s*(?:\\[;,:!]\s*)?\\mathbb\{R\}(?:\^(?:\{[^{}]*\}|\w))?"
                      r"\s*[.,;]?\s*$"
                      # a justification in words: \quad (\text{since …}), \qquad [\text{by (3)}], \quad \because …,
                      # or words after the last column (&\text{neglecting the terms})
