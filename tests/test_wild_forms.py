@@ -342,3 +342,42 @@ def test_membership_in_the_reals_after_an_equation_is_a_remark():
     $$\frac{d}{dz} z^3 = 3z^2 \in \mathbb{R}$$
     """)
     assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_case_stated_in_words_holds_for_the_displays_under_it_until_more_words():
+    r = checked(r"""
+    $$p_i = \frac{e^{o_i}}{\sum_k e^{o_k}}$$
+
+    In case i $\neq$ j:
+
+    $$\frac{\partial p_i}{\partial o_j} = -\frac{e^{o_i} e^{o_j}}{(\sum_k e^{o_k})^2}$$
+
+    $$\frac{\partial p_i}{\partial o_j} = -p_i p_j$$
+
+    Together:
+
+    $$\frac{\partial p_i}{\partial o_j} = p_i (\delta_{ij} - p_j)$$
+    """)
+    assert [s.verdict for s in r.steps][1:] == ["valid", "valid", "valid"]
+
+
+def test_d_before_a_bracket_read_as_a_call_is_still_one_name():
+    r = checked(r"""
+    $$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$
+
+    $$dW^{[l]} = \frac{1}{m} dZ^{[l]} (A^{[l-1]})^T$$
+
+    $$dA^{[l-1]} = (W^{[l]})^T dZ^{[l]}$$
+    """)
+    assert "invalid" not in [s.verdict for s in r.steps]
+    assert r.notation["differentials"] is True
+
+
+def test_a_derivative_by_a_letter_the_text_never_defines_is_not_zero():
+    r = checked(r"""
+    $$\hat{y} = \frac{1}{1 + e^{-(w x + b)}}$$
+
+    $$\frac{\partial \hat{y}}{\partial z} = \hat{y}(1-\hat{y})$$
+    """)
+    step = r.steps[-1]
+    assert step.verdict == "unsupported" and "never defines" in str(step.reason)

@@ -194,7 +194,7 @@ BARE_NAMES = ("net", "out", "NLL", "CE", "BCE", "MSE", "SSE", "RSS", "KL", "ReLU
               "diag")
 #: Words written as a subscript without ``\\text``: ``E_{train}`` names a symbol, it is not E_{t r a i n}.
 SUBSCRIPT_WORDS = ("train", "test", "val", "valid", "reg", "new", "old", "max", "min", "data", "true", "pred",
-                   "total", "init", "out", "hidden")
+                   "total", "init", "out", "hidden", "gt", "hinge", "target")
 #: A period between two factors (``2.x``, ``).(``, ``w_{1}.x_1``, ``\\rgroup.x``, ``a . (b)``): never before a
 #: digit (a decimal point), the end, a line break, a relation or prose; never a letter, then a period and a
 #: letter (``logreg.md``) or a space and a letter (the end of a sentence: ``x^T. Correct``); not ``\\left.``.

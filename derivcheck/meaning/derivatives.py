@@ -34,8 +34,29 @@ class Derivatives:
             if not isinstance(v, sp.Symbol):
                 raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
         body = self.value(node.body, env)
-        return differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
-                             diff=self.atoms.derivative)
+        result = differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
+                               diff=self.atoms.derivative)
+        if _zero(result) and self._stands_apart(node.wrt):
+            raise Unsupported(f"${node_text(node.body)}$ as defined does not involve ${node_text(node.wrt)}$, which the "
+                              "text never defines: it may be a name the text gives in words (the argument of a "
+                              "function, say), so its derivative is not taken to be 0")
+        return result
+
+    def _stands_apart(self, wrt: n.Node) -> bool:
+        """Whether ``wrt`` names a symbol the text never defines nor uses in any definition."""
+        name = wrt.name if isinstance(wrt, n.Sym) else wrt.base.name if isinstance(wrt, n.Scripted) and \
+            isinstance(wrt.base, n.Sym) else None
+        if name is None or self.notation.definitions_of(name) or not self.notation.raw.get("inferred"):
+            return False
+        fam = self.notation.families.get(name)
+        if fam is not None and fam.role not in ("variable", "unknown"):
+            return False
+        return not any(isinstance(x, n.Sym) and x.name == name
+                       for d in self.notation.definitions for x in n.walk(d.rhs))
+
+
+def _zero(value: Value) -> bool:
+    return all(e == 0 for e in (list(value) if is_matrix(value) else [value]))
 
 
 def _power_of_symbol(value: sp.Expr) -> bool:

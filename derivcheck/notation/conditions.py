@@ -36,9 +36,10 @@ def find_conditions(ev: Evidence) -> None:
             continue
         for index in dict.fromkeys(chain.blocks):   # "If $i = j$," before a display that goes on with "= …" too
             block = ev.doc.blocks[index]
-            m = CUES_CONDITION.search(block.before) or CUES_CONDITION_OPENING.search(block.before)
+            before = _governing_prose(ev, index)
+            m = CUES_CONDITION.search(before) or CUES_CONDITION_OPENING.search(before)
             conditions = _index_conditions(m.group(1), ev.scanner) if m else \
-                _conditions_in_words(block.before, ev.scanner)
+                _conditions_in_words(before.replace("$", ""), ev.scanner)
             if conditions:
                 free = _free_letters(chain, ev.scanner)
                 conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
@@ -139,6 +140,14 @@ def _scalar_arguments(ev: Evidence) -> set[str]:
             if not any(isinstance(x, n.Scripted) and x.base == n.Sym(name) and x.sub for x in n.walk(d.rhs)):
                 out.add(name)
     return out
+
+
+def _governing_prose(ev: Evidence, index: int) -> str:
+    """The prose a display stands under: its own, or, for displays that follow one another with no words
+    between ("In case i = j:" and four displays under it), the last words before them."""
+    while index > 0 and not ev.doc.blocks[index].before.strip():
+        index -= 1
+    return ev.doc.blocks[index].before
 
 
 def _assume(ev: Evidence, block: int, conditions: list[str], line: int) -> None:

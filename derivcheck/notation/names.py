@@ -73,24 +73,30 @@ def differential_names(root: n.Node) -> n.Node:
             return x
         out: list[n.Node] = []
         for factor in x.factors:
-            if out and out[-1] == n.Sym("d") and _named(factor):
-                out[-1] = _prefixed(factor)
-            elif out and out[-1] == n.Sym("d") and isinstance(factor, n.Hadamard) and _named(factor.left):
-                out[-1] = replace(factor, left=_prefixed(factor.left))   # dA \odot g'(z): (dA) ⊙ g'(z)
+            named = _prefixed(factor) if out and out[-1] == n.Sym("d") else None
+            if named is not None:
+                out[-1] = named
             else:
                 out.append(factor)
         return out[0] if len(out) == 1 else n.Mul(tuple(out), span=x.span)
     return n.rebuild(root, fix)
 
 
-def _named(x: n.Node) -> bool:
-    return isinstance(x, n.Sym) and x.name != "d" or isinstance(x, n.Scripted) and isinstance(x.base, n.Sym)
-
-
-def _prefixed(x: n.Node) -> n.Node:
+def _prefixed(x: n.Node) -> n.Node | None:
+    """``x`` with ``d`` put before the name it starts with (``W``, ``z_i``, the ``A`` of ``A \\odot g'(z)`` or of
+    ``Z (A)^T`` read as a call), or None where it starts with no name."""
     if isinstance(x, n.Sym):
-        return n.Sym("d" + x.name, span=x.span)
-    return replace(x, base=n.Sym("d" + x.base.name, span=x.base.span))
+        return n.Sym("d" + x.name, span=x.span) if x.name != "d" else None
+    if isinstance(x, n.Scripted):
+        base = _prefixed(x.base)
+        return replace(x, base=base) if base is not None else None
+    if isinstance(x, n.Call):
+        head = _prefixed(x.head)
+        return replace(x, head=head) if head is not None else None
+    if isinstance(x, n.Hadamard):
+        left = _prefixed(x.left)
+        return replace(x, left=left) if left is not None else None
+    return None
 
 
 def writes_differentials(nodes: list[n.Node]) -> bool:
@@ -100,7 +106,6 @@ def writes_differentials(nodes: list[n.Node]) -> bool:
         for x in n.walk(node):
             if isinstance(x, n.Mul):
                 for first, second in zip(x.factors, x.factors[1:]):
-                    before += first == n.Sym("d") and (_named(second) or isinstance(second, n.Hadamard)
-                                                       and _named(second.left))
+                    before += first == n.Sym("d") and _prefixed(second) is not None
             alone += x == n.Sym("d")
     return before > 0 and before == alone
