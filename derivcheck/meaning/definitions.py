@@ -196,6 +196,8 @@ class Definitions:
             atom = self.atoms.new_atom(display)
             self.atoms.expansion[atom] = body
             result = atom
+        if defn.name in self.notation.ambiguous:     # σ after "let σ = \sqrt{σ^2 + ε}": never refuted
+            self.atoms.ambiguous.update(result if is_matrix(result) else [result])
         self.atoms.by_key.setdefault(key, []).append((deps, result))
         return result
 

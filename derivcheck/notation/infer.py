@@ -60,6 +60,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     ev = Evidence(doc, defaults or {})
     scan(ev)
     explicit_definitions(ev)
+    _roots_of_squares(ev)
     entry_definitions(ev)
     first_step_definitions(ev)
     named_subexpressions(ev)
@@ -80,6 +81,18 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     indices, overrides = index_letters(ev, axes)
     display_notes(ev, found_roles, axes, families, overrides)
     return Inferred(header(ev, axes, families, indices, targets), ev.notes)
+
+
+def _roots_of_squares(ev: Evidence) -> None:
+    """After "let σ = \\sqrt{σ^2 + ε}", σ^2 is still the variance, a name of its own (names.py). A step like
+    ``∂(x_1/σ)/∂x_1 = 1/σ`` may hold σ fixed, as a computational graph's partial derivative does, or not: a step
+    that uses σ is proved, never refuted."""
+    for name, kind in ev.read.names:
+        if kind == SQUARED:
+            ev.ambiguous.add(name)
+            ev.note("stated", f"${name}$ is given a new meaning through its square: ${name}^2$ is a name of its own; "
+                              f"a step that uses ${name}$ itself may hold it fixed, as a computational graph's partial "
+                              "derivative does, so it is proved but never refuted")
 
 
 def _labels_without_classes(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:

@@ -54,6 +54,7 @@ class Context:
         self._expanded: dict[tuple, tuple[n.Node, Value]] = {}
         self._needs: dict[tuple, tuple[n.Node, dict]] = {}
         self._numbers: dict[tuple, complex | None] = {}
+        self.written: dict[tuple, set] = {}           # atoms of two meanings each value was written with
 
     def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
         """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
@@ -62,9 +63,15 @@ class Context:
         if hit is not None:
             return hit[1]
         self.labels.values, self.labels.default = dict(labels), None
-        value = self.atoms.expand(self._evaluate(node, env))
+        unexpanded = self._evaluate(node, env)
+        self.written[key] = {s for s in _symbols(unexpanded) & self.atoms.ambiguous if s in self.atoms.expansion}
+        value = self.atoms.expand(unexpanded)
         self._expanded[key] = (node, value)
         return value
+
+    def ambiguous_in(self, node: n.Node, env: dict[str, int], labels: tuple) -> set:
+        """The atoms of two meanings ``node`` is written with (gone from its expanded value)."""
+        return self.written.get((id(node), tuple(sorted(env.items())), labels), set())
 
     def holds(self, relation: n.Rel, env: dict[str, int], labels: tuple) -> bool:
         """Whether an assumption that reads labels holds at this label assignment."""
@@ -172,7 +179,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                                Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
             if _holds(a, b, relation, ctx.names):
                 continue
-            _no_unknowns(ctx, a, b)
+            _no_unknowns(ctx, a, b, ctx.ambiguous_in(lhs, env, labels) | ctx.ambiguous_in(rhs, env, labels))
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
             if point is not None and point.functions and notation.raw.get("inferred") \
@@ -201,7 +208,7 @@ def _particular_function(point: Point) -> str:
             "the text does not give")
 
 
-def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
+def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -> None:
     """A difference that involves a symbol the notation knows nothing about refutes nothing when the
     symbol stands on one side only (``h = z`` may be a definition in words). One written on both sides
     is rewritten by the step (``(x - \\mu)/s = (x - \\mu) s^{-1/2}``): the step claims an identity in it,
@@ -212,12 +219,15 @@ def _no_unknowns(ctx: Context, a: Value, b: Value) -> None:
     if spellings:
         raise Unsupported(f"${spellings[0]}$ and ${spellings[1]}$ may be one quantity written two ways "
                           f"({spellings[2]}), so the step is not refuted")
-    if not ctx.atoms.opaque:
+    if not ctx.atoms.opaque and not written:
         return
-    two_meanings = sorted({ctx.atoms.opaque.get(s, _FAMILY.sub("", s.name)) for s in left | right if s in ctx.atoms.ambiguous})
+    two_meanings = sorted({ctx.atoms.opaque.get(s, _FAMILY.sub("", s.name))
+                           for s in (left | right if ctx.atoms.opaque else set()) | written if s in ctx.atoms.ambiguous})
     if two_meanings:
         raise Unsupported(f"${'$, $'.join(two_meanings)}$ {'has' if len(two_meanings) == 1 else 'have'} two meanings in "
                           "the text, so a step that uses it is not refuted")
+    if not ctx.atoms.opaque:
+        return
     unknown = sorted({ctx.atoms.opaque[s] for s in left ^ right if s in ctx.atoms.opaque})
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
