@@ -39,7 +39,7 @@ def find_conditions(ev: Evidence) -> None:
             before = _governing_prose(ev, index)
             m = CUES_CONDITION.search(before) or CUES_CONDITION_OPENING.search(before)
             conditions = _index_conditions(m.group(1), ev.scanner) if m else \
-                _conditions_in_words(before.replace("$", ""), ev.scanner)
+                _conditions_in_words(_RELATION_IN_MATH.sub(r" \1 ", before), ev.scanner)
             if conditions:
                 free = _free_letters(chain, ev.scanner)
                 conditions = [c for c in conditions if {c.split()[0], c.split()[-1]} <= free]
@@ -140,6 +140,10 @@ def _scalar_arguments(ev: Evidence) -> set[str]:
             if not any(isinstance(x, n.Scripted) and x.base == n.Sym(name) and x.sub for x in n.walk(d.rhs)):
                 out.add(name)
     return out
+
+
+#: A relation alone in math inside words: "In case i $\\neq$ j".
+_RELATION_IN_MATH = re.compile(r"\$\s*(\\neq?|=|\\ne)\s*\$")
 
 
 def _governing_prose(ev: Evidence, index: int) -> str:
