@@ -61,8 +61,7 @@ class Calls:
         if name is not None:
             if self._applies_definition(name, node.args):
                 return False
-            if name in self.notation.functions or (name in self.notation.families
-                                                   and self.notation.families[name].role == "function"):
+            if self._is_function(name):
                 return False
         if name in BUILTIN_FUNCTIONS and not sup_index and not self.notation.declared(name):
             return False
