@@ -92,3 +92,21 @@ def test_a_layers_count_is_a_size():
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
     assert "n^{(l-1)}" in r.notation["sizes"]
+
+
+def test_a_single_path_network_in_nielsens_labels():
+    r = run_inline(check(read_document("doc.md", textwrap.dedent(r"""
+    One input, one hidden unit, one output unit, no bias, and the quadratic cost:
+
+    $$C(a) = (a^l-y)^2,$$
+
+    $$a^l(z^l) = \sigma(z^l)$$
+
+    $$z^l(w^l) = a^{(l-1)}\cdot w^l$$
+
+    $$\frac{\partial C}{\partial w^l} = \frac{\partial C}{\partial a^l} \cdot \frac{\partial a^l}{\partial z^l}
+      \cdot \frac{\partial z^l}{\partial w^l} = 2(a^l-y)\cdot (\sigma(z^l)\cdot (1-\sigma(z^l)))\cdot a^{l-1}
+      = (a^l-y)\cdot \sigma(z^l)\cdot a^{l-1}$$
+    """)), Options()))
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid", "valid", "invalid"]
+    assert r.steps[1].kind == "definition"        # a^l(z^l): a of layer l as a function of z of layer l

@@ -148,7 +148,7 @@ def test_a_bare_sum_is_a_name():
     assert first.factors == (n.Scripted(n.Sym("e'"), sub=(n.Sym("j"),)), n.Sym("\\sum"))
     assert second.arg.factors[1] == n.Sym("\\sum'")
     with pytest.raises(LatexError, match="nothing to act on"):
-        P(r"\frac{a}{\sum_K}")              # a sum with an index but no body is still refused
+        P(r"\frac{a}{\sum_k}")              # a sum with an index but no body is still refused
 
 
 def test_words_are_names_prose_stays_text_and_function_words_apply():

@@ -248,8 +248,8 @@ def done(x) -> n.Node:
     if isinstance(x, Prefix):
         if x.kind == "brace":
             return n.Underbrace(x.first, "", span=x.span)
-        if x.first is None and x.kind in ("sum", "prod") and x.sub is None:
-            return bare_operator(x.name, x.sup, x.span)     # \sum alone: a name for a sum
+        if x.first is None and x.kind in ("sum", "prod") and (x.sub is None or _size_label(x.sub)):
+            return bare_operator(x.name, x.sub, x.sup, x.span)   # \sum, \sum_K alone: a name for a sum
         if x.first is None:
             raise LatexError(f"{x.name or x.kind} has nothing to act on", x.span[0])
         return _apply_prefix(x, x.first, x.span)
@@ -258,6 +258,14 @@ def done(x) -> n.Node:
     if isinstance(x, PartialOf):
         raise LatexError("\\partial outside a fraction", x.span[0])
     return x
+
+
+def _size_label(sub: tuple) -> bool:
+    """``\\sum_K`` with nothing after it: a capital names the sum (over K), no index runs (the name is
+    written back as ``\\sum_{\\text{K}}``, so the capital is never read as an index)."""
+    label = sub[0].name if len(sub) == 1 and isinstance(sub[0], n.Sym) else \
+        sub[0].text if len(sub) == 1 and isinstance(sub[0], n.Text) else ""
+    return len(label) == 1 and label.isupper()
 
 
 def _first_factor(node: n.Node) -> tuple[n.Node, n.Node | None]:

@@ -4,8 +4,8 @@ and not a power.
 Backprop texts label every quantity with its layer in a bracketed superscript. Read as an index, the
 label would range over sizes the text never gives; read as a power, it is nonsense. Folded into the name,
 ``z^{(L)}`` and ``z^{(L-1)}`` are two quantities, each with its own definition, as the text means. Only
-the layer letters (l, L, \\ell), alone or plus or minus a number, are labels, and only where no sum in the
-same expression binds the letter (``\\sum_l \\|W^{(l)}\\|^2`` sums over layers). A number in brackets is a
+the layer letters (l, L, \\ell), alone or plus or minus a number, are labels, in brackets or, as Nielsen writes
+them, without (``a^L_j``: never a power, and never on e), and only where no sum in the same expression binds the letter (``\\sum_l \\|W^{(l)}\\|^2`` sums over layers). A number in brackets is a
 layer only on δ (``\\delta^{(2)}_k``): elsewhere it may be an entry (CS229's ``\\theta^{(1)}`` beside
 ``\\theta^{(k)}`` is class 1's parameters, ``x^{(1)}`` the first sample).
 """
@@ -24,7 +24,29 @@ NUMBERED = frozenset({"\\delta"})
 def fold_layers(node: n.Node) -> n.Node:
     """``node`` with every layer label folded into its symbol's name."""
     bound = {x.index for x in n.walk(node) if isinstance(x, n.Sum)}
-    return n.rebuild(node, lambda x: _folded(x, bound))
+    return n.rebuild(n.rebuild(node, lambda x: _folded(x, bound)), _dependency)
+
+
+def _dependency(node: n.Node) -> n.Node:
+    """``a^l(z^l)``: a layer's quantity written as a function of another of the same layer is that function
+    (the label made ``a^l`` look like a power, so the grammar read a product); ``W^{(l)}(a^{(l-1)})``, of
+    another layer, stays a product."""
+    if not isinstance(node, n.Mul):
+        return node
+    factors: list[n.Node] = []
+    for factor in node.factors:
+        head = factors[-1] if factors else None
+        if isinstance(head, n.Sym) and isinstance(factor, n.Group) and isinstance(factor.arg, n.Sym) \
+                and _layer_of(head) is not None and _layer_of(head) == _layer_of(factor.arg):
+            factors[-1] = n.Call(head, (factor.arg,), span=(head.span[0], factor.span[1]))
+        else:
+            factors.append(factor)
+    return factors[0] if len(factors) == 1 else n.Mul(tuple(factors), span=node.span)
+
+
+def _layer_of(sym: n.Sym) -> str | None:
+    name = sym.name
+    return name[name.index("^{("):] if "^{(" in name and name.endswith(")}") else None
 
 
 def _folded(node: n.Node, bound: set[str]) -> n.Node:
@@ -33,7 +55,7 @@ def _folded(node: n.Node, bound: set[str]) -> n.Node:
     sup, rest = node.sup, None
     if isinstance(sup, n.Mul) and len(sup.factors) == 2:      # W^{(l)T}: the label, then a transpose
         sup, rest = sup.factors
-    label = _label(sup, bound, node.base.name in NUMBERED)
+    label = _label(sup, bound, node.base.name in NUMBERED) if node.base.name != "e" else None
     if label is None:
         return node
     name = n.Sym(f"{node.base.name}^{{({label})}}", span=node.base.span)
@@ -43,7 +65,11 @@ def _folded(node: n.Node, bound: set[str]) -> n.Node:
 
 
 def _label(sup: n.Node | None, bound: set[str], numbered: bool) -> str | None:
-    """The text of a layer label (``L-1``, ``2`` where ``numbered``), or None where ``sup`` is none."""
+    """The text of a layer label (``L-1``, ``2`` where ``numbered``), or None where ``sup`` is none.
+    Nielsen's labels go without brackets (``a^L_j``, ``w^{l+1}``): a layer letter alone, or plus or minus a
+    number, is a label there too."""
+    if isinstance(sup, (n.Sym, n.Add)):
+        return _label(n.Group(sup), bound, False)
     if not isinstance(sup, n.Group):
         return None
     inner = sup.arg

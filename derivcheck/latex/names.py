@@ -39,10 +39,11 @@ def function_word(node: n.Node) -> str | None:
     return None
 
 
-def bare_operator(name: str, sup: n.Node | None, span: n.Span) -> n.Node:
-    """``\\sum`` with no index and nothing after it, ``\\sum^2``: the author's name for a sum written
-    elsewhere (``\\frac{e_j}{\\sum}``), a symbol like any other."""
-    sym = n.Sym(name, span=span)
+def bare_operator(name: str, sub: tuple | None, sup: n.Node | None, span: n.Span) -> n.Node:
+    """``\\sum`` with no index and nothing after it, ``\\sum^2``, ``\\sum_K``: the author's name for a sum
+    written elsewhere (``\\frac{e_j}{\\sum}``), a symbol like any other."""
+    label = None if sub is None else sub[0].name if isinstance(sub[0], n.Sym) else sub[0].text
+    sym = n.Sym(name if label is None else f"{name}_{{\\text{{{label}}}}}", span=span)
     return sym if sup is None else n.Scripted(sym, sup=sup, span=span)
 
 

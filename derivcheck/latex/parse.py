@@ -62,6 +62,14 @@ def _not_a_condition(node: n.Node) -> n.Node:
     return node
 
 
+def _indicator(node: n.Node) -> n.Node:
+    """``1_{i=j}``: a one with a condition under it is the indicator of the condition, as ``\\mathbb{1}_{i=j}`` is."""
+    if isinstance(node, n.Scripted) and node.base == n.Num("1") and node.sup is None and node.sub \
+            and len(node.sub) == 1 and isinstance(n.ungroup(node.sub[0]), n.Rel):
+        return n.Scripted(n.Sym(n.INDICATOR, span=node.base.span), sub=node.sub, span=node.span)
+    return node
+
+
 @lru_cache(maxsize=4096)
 def parse_expression(text: str) -> n.Node:
     """Parse one side of a relation; raise LatexError with the position of the problem."""
@@ -73,7 +81,7 @@ def parse_expression(text: str) -> n.Node:
         raise TooLarge(f"an expression of {len(text):,} characters (at most {MAX_LENGTH:,} are read)")
     parser = _parser()
     try:
-        return fold_layers(_not_a_condition(done(parser.parse(text))))
+        return n.rebuild(fold_layers(_not_a_condition(done(parser.parse(text)))), _indicator)
     except VisitError as err:
         inner = err.orig_exc
         if isinstance(inner, LatexError):

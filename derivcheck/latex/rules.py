@@ -254,6 +254,27 @@ def _detached_subscript(text: str, notation: Letters | None) -> list[tuple[Edit,
             for m in re.finditer(r"(?<=[A-Za-z}])\s*\{\s*_\s*(\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+)\s*\}", text)]
 
 
+#: Math symbols pasted as characters (a web page, a note app) and the commands they are.
+UNICODE_COMMANDS = {"∑": "\\sum", "∏": "\\prod", "∂": "\\partial", "∇": "\\nabla", "√": "\\sqrt", "×": "\\times",
+                    "·": "\\cdot", "⋅": "\\cdot", "⊙": "\\odot", "∘": "\\circ", "≤": "\\leq", "≥": "\\geq",
+                    "≠": "\\neq", "∈": "\\in", "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "δ": "\\delta",
+                    "ε": "\\epsilon", "η": "\\eta", "θ": "\\theta", "λ": "\\lambda", "μ": "\\mu", "π": "\\pi",
+                    "σ": "\\sigma", "ϕ": "\\phi", "φ": "\\phi", "ω": "\\omega", "Σ": "\\Sigma", "Δ": "\\Delta",
+                    "ᵀ": "^{T}", "²": "^{2}"}
+_UNICODE = re.compile("|".join(map(re.escape, UNICODE_COMMANDS)))
+
+
+def _unicode_symbols(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``∑_j``, ``∂C/∂a``, ``σ′``: symbols pasted as characters, for the commands that write them (a space
+    after a command, so ``∂C`` stays ``\\partial C``)."""
+    out = []
+    for m in _UNICODE.finditer(text):
+        command = UNICODE_COMMANDS[m.group()]
+        space = " " if command[-1].isalpha() else ""
+        out.append((Edit(m.start(), m.end(), command + space), f"`{m.group()}` read as `{command}`"))
+    return out
+
+
 def _unicode_minus(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
     """``–`` or ``−`` (an en dash or Unicode's minus sign, as a web page or a copy leaves them) for ``-``."""
     found = list(re.finditer("[\u2013\u2212]", text))
@@ -261,6 +282,8 @@ def _unicode_minus(text: str, notation: Letters | None) -> list[tuple[Edit, str]
             for i, m in enumerate(found)]
 
 
+#: ``\\sum_K``: a sum named by a capital, a quantity (``\\sum_K - e^{z_i}``), not a sum over the terms after it.
+_NAMED_SUM = re.compile(r"\\sum\s*_\s*(?:\{\s*[A-Z]\s*\}|[A-Z])\s*")
 _SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*"
                         r"(?:\^\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*)?)-")
 
@@ -294,7 +317,8 @@ def _minus_after_sum(text: str, notation: Letters | None) -> list[tuple[Edit, st
     """``\\sum_{k \\neq i} -p_k y_k``: a minus sign right after a sum's limits, the sum of the negated terms,
     which is the negated sum."""
     return [(Edit(m.start(), m.end(), f"{m.group(1)}(-1) "), "a minus sign right after a sum's limits read as the "
-             "sum of the negated terms") for m in _SUM_MINUS.finditer(text) if _one_term(text, m.end())]
+             "sum of the negated terms") for m in _SUM_MINUS.finditer(text)
+            if _one_term(text, m.end()) and not _NAMED_SUM.fullmatch(m.group(1))]
 
 
 def _one_term(text: str, start: int) -> bool:
@@ -334,6 +358,8 @@ RULES: tuple[Rule, ...] = (
          _kronecker_without_underscore, "-y_i \\delta{ik}", "-y_i \\delta_{ik}"),
     Rule("unicode-minus", "slip", "an en dash or Unicode's minus sign for the minus sign",
          _unicode_minus, "a \u2013 b \u2212 c", "a - b - c"),
+    Rule("unicode-symbol", "slip", "a math symbol pasted as a character (∑, ∂, σ, ×)",
+         _unicode_symbols, "\\frac{∂C}{∂a_j} = ∑_j σ(z_j)×2", "\\frac{\\partial C}{\\partial a_j} = \\sum _j \\sigma (z_j)\\times 2"),
     Rule("minus-after-sum", "slip", "a minus sign right after a sum's limits",
          _minus_after_sum, "a + \\sum_{k \\neq i}-p_k y_k", "a + \\sum_{k \\neq i}(-1) p_k y_k"),
     Rule("minus-after-product", "slip", "a \\cdot -b: a minus right after a product sign",

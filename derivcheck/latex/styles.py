@@ -25,6 +25,9 @@ STYLE_TRANSPARENT = frozenset({"\\mathbf", "\\boldsymbol", "\\bm", "\\mathit", "
 #: Styles that make another name: ``\\hat{y}`` is not y.
 STYLE_NAMING = frozenset({"\\mathcal", "\\mathbb", "\\mathscr", "\\mathfrak", "\\hat", "\\widehat", "\\bar",
                           "\\overline", "\\tilde", "\\widetilde", "\\cal"})
+#: Blackboard bold exists only for capitals (\\mathbb{R}, \\mathbb{E}): around a small letter, a Greek letter
+#: or a decorated name (``\\mathbb{x}``, ``\\mathbb{\\theta}``, ``\\mathbb{\\hat{y}}``) an author uses it as bold.
+BOLD_UNLESS_CAPITAL = frozenset({"\\mathbb"})
 #: One spelling for each naming style, so ``\\widehat{y}`` and ``\\hat{y}`` are one name.
 CANONICAL_STYLE = {"\\widehat": "\\hat", "\\overline": "\\bar", "\\widetilde": "\\tilde", "\\cal": "\\mathcal"}
 #: Words that name a function even in ``\\text{…}``.
@@ -55,7 +58,7 @@ def styled(style: str, script, span: n.Span):
     if style in STYLE_TRANSPARENT and isinstance(items, tuple) and len(items) > 1 and items[0] != "substack":
         return Listed(items, span)
     inner = single(script, style)
-    if style in STYLE_TRANSPARENT:
+    if style in STYLE_TRANSPARENT or style in BOLD_UNLESS_CAPITAL and _not_capital(inner):
         if isinstance(inner, n.Num) and inner.text == "1":
             return n.Sym(INDICATOR, span=span)
         return replace(inner, span=span)
@@ -68,6 +71,12 @@ def styled(style: str, script, span: n.Span):
     if style == "\\mathbb" and isinstance(inner, n.Num) and inner.text == "1":
         return n.Sym(INDICATOR, span=span)
     raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
+
+
+def _not_capital(node: n.Node) -> bool:
+    """Whether a name is not one capital Latin letter or the digit 1 (which blackboard bold is for)."""
+    base = node.base if isinstance(node, n.Scripted) else node
+    return isinstance(base, n.Sym) and not re.fullmatch(r"[A-Z1]", base.name)
 
 
 def _indexed_letter(node: n.Node) -> bool:
