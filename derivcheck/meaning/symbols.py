@@ -41,7 +41,7 @@ class Symbols:
             labelled = n.Sym(f"{base.name}^{{({node_text(power.arg)})}}")
             node, base, power = n.Scripted(labelled, sub=node.sub), labelled, None
         if isinstance(base, n.Sym):
-            if base.name == "e" and not self.notation.declared("e") and node.sub is None and node.sup is not None:
+            if base.name == "e" and not self.notation.declared_bare("e") and node.sub is None and node.sup is not None:
                 exponent = self.value(node.sup, env)
                 # e^{a} of a vector or matrix: entry by entry, as ML writes it
                 return exponent.applyfunc(sp.exp) if is_matrix(exponent) else sp.exp(exponent)

@@ -51,6 +51,17 @@ def is_conventional(name: str, *roles: str) -> bool:
 
 #: A text that speaks of a softmax: a function it applies to one entry (``f(z_j)``) may act on the whole vector.
 CUES_SOFTMAX = re.compile(r"\bsoftmax\b", re.I)
+#: A letter's kind in words: "$A$ is a matrix", "$x$ the unknown vector", "the design matrix $X$" (at most two
+#: words between, none of them "of": "$g$ is the gradient of the weight vector" says nothing of g's kind).
+KIND_AFTER = re.compile(r"\$\s*(?P<name>[A-Za-z])\s*\$\s*,?\s*(?:is\s+|denotes\s+)?(?:an?\s+|the\s+)?"
+                        r"(?:(?!of\b)[a-z-]+\s+){0,2}?(?P<kind>matrix|vector)\b", re.I)
+KIND_BEFORE = re.compile(r"\b(?:an?|the)\s+(?:(?!of\b)[a-z-]+\s+){0,2}?(?P<kind>matrix|vector)\s+"
+                         r"\$\s*(?P<name>[A-Za-z])\s*\$", re.I)
+#: A name given in words: "writes $\\sum_K$ for $\\sum_j e^{\\theta_j}$", "$S$ denotes $\\sum_j e^{z_j}$", "$s$ stands
+#: for $\\sigma(z)$" (the words after the name, ending in the math it names; "for" only after "write" or "use").
+NAMED_IN_WORDS = re.compile(r"^(?:denotes|to denote|stands for|is short(?:hand)? for)\s+\$([^$]+)\$", re.I)
+NAMED_FOR = re.compile(r"^for\s+\$([^$]+)\$", re.I)
+WRITES = re.compile(r"\b(?:writes?|writing|uses?|using)\s*$", re.I)
 #: An equation in prose that is a form to be reached, not a definition: "in the form $R = A X$ for some A".
 CUES_HEDGED_BEFORE = re.compile(r"\b(?:in the form|of the form|such as|e\.g\.|for example)\s*[:,]?\s*$", re.I)
 CUES_HEDGED_AFTER = re.compile(r"\s*(?:for some|for a suitable|with some)\b", re.I)
@@ -129,7 +140,9 @@ CUES_DIAGONAL = re.compile(r"\bdiagonal\b", re.I)
 #: vanishes if and only if $q_t = \tilde y_t$ … for the true class against any other class,").
 CUES_AT_A_POINT = re.compile(r"\b(?:stationary|optimum|optimal\s+(?:point|solution|value)|minimi[sz]er|"
                              r"at\s+(?:the|a)\s+(?:minimum|maximum)|vanish\w*|fixed\s+point|at\s+convergence|"
-                             r"set(?:ting)?\s+(?:it|this|the\s+\w+)\s+(?:to|equal\s+to)\s+zero|solv\w+\s+for)\b",
+                             r"(?:set(?:ting)?|equat\w*)\s+(?:it|this|the\s+\w+)(?:\s+\$[^$]*\$)?\s+(?:to|equal\s+to)\s+"
+                             r"(?:zero|\$\s*0\s*\$)|solv\w+\s+for|"
+                             r"(?:take|set)\w*\s+(?:the\s+)?(?:derivative|gradient)s?\s+(?:to|equal\s+to)\s+(?:0|zero))\b",
                              re.I)
 
 def point_cue(prose: str) -> str | None:

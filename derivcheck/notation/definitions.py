@@ -14,10 +14,22 @@ from ..latex import nodes as n
 from ..latex.parse import parse_expression
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, head_name, index_items
-from .conventions import CUES_DIAGONAL, CUES_HEDGED_AFTER, CUES_HEDGED_BEFORE, RESERVED, conventional, free_letter, is_conventional, point_cue
+from .conventions import (
+    CUES_DIAGONAL,
+    CUES_HEDGED_AFTER,
+    CUES_HEDGED_BEFORE,
+    NAMED_FOR,
+    NAMED_IN_WORDS,
+    RESERVED,
+    WRITES,
+    conventional,
+    free_letter,
+    is_conventional,
+    point_cue,
+)
 from .names import DIFFERENTIALS
 from .evidence import Evidence
-from .gather import Expr
+from .gather import Expr, read_math
 from .statements import (
     Definition,
     arity,
@@ -46,18 +58,28 @@ def _define(ev: Evidence, d: Definition) -> bool:
 def _definable(ev: Evidence, d: Definition) -> bool:
     if isinstance(d.rhs, n.Num) or isinstance(d.rhs, n.Sym) and ev.scanner.is_index_letter(d.rhs.name):
         return False        # y_i = k, i = 1: a condition or a value, not what a symbol means
+    if not written_symbols(d.rhs) and not isinstance(d.lhs, n.Call):
+        return False        # Y = [1, 0, 0]: an example's values, not what Y means wherever it is written
     if any(isinstance(x, n.Unknown) for x in n.walk(d.rhs)):
         return False        # a^{max} = \max_j a_j: derivcheck cannot say what it is
-    if (d.name in RESERVED and not (d.name == "\\delta" and arity(d.lhs) == 1)) \
+    if (d.name in RESERVED and not (d.name in ("\\delta", "e") and arity(d.lhs) == 1)) \
             or d.name in ev.scanner.letter_scopes and INDEX_LETTER.match(d.name):
         return False
-    if is_conventional(d.name, "weights", "bias", "input") and d.how != "convention":
+    if is_conventional(d.name, "weights", "bias", "input") and d.how != "convention" and not _computed(d):
         return False  # parameters and data are not defined by equations
     if d.name.endswith("'"):
         return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
     if DIFFERENTIALS in ev.read.names and d.name.startswith("d") and d.name[1:] in ev.names:
         return False  # d\hat{x}_i = dy_i \gamma_i: the gradient by x̂, which the equation claims, not gives
     return not refers_to_itself(d)
+
+
+def _computed(d: Definition) -> bool:
+    """Whether a letter that usually names parameters is computed from other parameters and the data here
+    (``\\theta = w^T x + b``: the logits, not weights); a solution (``w = (X^T X)^{-1} X^T y``) uses no
+    parameters, and ``W = [w_1, \\dots, w_C]`` no data."""
+    used = written_symbols(d.rhs) - {d.name}
+    return bool(conventional(used, "weights")) and bool(conventional(used, "input"))
 
 
 def _hedged(ev: Evidence, index: int) -> bool:
@@ -128,6 +150,7 @@ def explicit_definitions(ev: Evidence) -> None:
             d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
                            f"{lhs.text} = {rhs.text}")
             found.append((item.line, _diagonal(d) if CUES_DIAGONAL.search(item.before + item.after) else d))
+    found += _named_in_words(ev)
     # a letter given a new meaning through its old one ("let σ = \\sqrt{σ^2 + ε}"); a function's property
     # (LSE(θ) = c + LSE(θ - c1)) is no new meaning
     redefined = {d.name: d for _, d in found if isinstance(d.lhs, n.Sym) and refers_to_itself(d)
@@ -153,6 +176,23 @@ def explicit_definitions(ev: Evidence) -> None:
         # step uses cannot be told, so neither is used
         ev.note("ignored", f"${name}$ is given a new meaning in terms of itself on line {d.line} (${d.text}$): "
                            "no definition of it is used, and no step that uses it is refuted", d.line)
+
+
+def _named_in_words(ev: Evidence) -> list[tuple[int, Definition]]:
+    """"The author writes $\\sum_K$ for $\\sum_{j=1}^K e^{\\theta_j}$", "$S$ denotes $…$": a name and what it
+    stands for, given in words rather than with an equals sign."""
+    out = []
+    for item, parts in ev.read.inline:
+        m = NAMED_IN_WORDS.match(item.after) or (NAMED_FOR.match(item.after) if WRITES.search(item.before) else None)
+        if len(parts) != 1 or parts[0][1] is None or m is None or not is_pattern(parts[0][1].node):
+            continue
+        text, node = read_math(m.group(1), ev.doc.macros)
+        if node is None:
+            continue
+        lhs = parts[0][1]
+        out.append((item.line, Definition(head_name(lhs.node), lhs.node, node, item.line, "inline", lhs.scope,
+                                          f"{lhs.text} = {text}")))
+    return out
 
 
 def shorthand(d: Definition) -> bool:

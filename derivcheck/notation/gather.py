@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..latex import nodes as n
 from ..latex import rules
 from ..latex.errors import LatexError
 from ..latex.macros import expand
 from ..latex.parse import parse_expression
-from ..read.source import Document, Inline, inline_math, split_relations
+from ..read.source import Document, Inline, inline_math, split_relations, split_top_level
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED
 from .names import DIFFERENTIALS, relabel, squares_renamed, subscript_letters, writes_differentials
@@ -56,6 +56,19 @@ def read_math(text: str, macros: dict | None = None) -> tuple[str, n.Node | None
         return reading, None
 
 
+def _inline_items(doc: Document) -> list[Inline]:
+    """Every piece of inline math and every where-clause, a list of equations cut into one item each
+    ("where $g_i = e^{a_i}, h_i = \\sum_k e^{a_k}$": two definitions, not one equation with a comma in it)."""
+    out: list[Inline] = []
+    for item in inline_math(doc) + _where_clauses(doc):
+        pieces = [item.text[a:b].strip() for a, b in split_top_level(item.text, ",")]
+        if len(pieces) > 1 and all(len(split_relations(p)) > 1 for p in pieces):
+            out += [replace(item, text=p) for p in pieces]
+        else:
+            out.append(item)
+    return out
+
+
 class Reader:
     """Everything parsed once: chains, standalone displays and inline fragments, each a scope."""
 
@@ -87,7 +100,7 @@ class Reader:
             if node is not None:
                 self.lone.append(Expr(node, text, scope, piece.block, piece.line))
             scope += 1
-        for item in inline_math(doc) + _where_clauses(doc):
+        for item in _inline_items(doc):
             parts = []
             for rel, part in split_relations(item.text):
                 text, node = read_math(part, doc.macros) if part else (part, None)
@@ -100,7 +113,7 @@ class Reader:
     def _equations(self, doc: Document) -> list[tuple[n.Node, n.Node]]:
         """Each chain's first two sides, and each equation in the prose and in a display's where-clauses."""
         out = [(c.exprs[0].node, c.exprs[1].node) for c in self.chains if len(c.exprs) > 1]
-        for item in inline_math(doc) + _where_clauses(doc):
+        for item in _inline_items(doc):
             parts = split_relations(item.text)
             if len(parts) >= 2 and parts[1][0] == "=" and parts[0][1] and parts[1][1]:
                 lhs, rhs = read_math(parts[0][1], doc.macros)[1], read_math(parts[1][1], doc.macros)[1]

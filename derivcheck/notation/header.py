@@ -98,6 +98,7 @@ class Notation:
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
+    fixed_sizes: frozenset[str] = frozenset()          # sizes the text gives a number and a role ({K: {role: classes, value: 3}})
     shapes_stated: frozenset[str] = frozenset()        # symbols whose shape the text states (X ∈ R^{N×D})
     upstream: dict[str, str] = field(default_factory=dict)  # a loss never defined -> what it is any function of
     einstein: bool = False                             # an index written twice in a term is summed
@@ -144,6 +145,14 @@ class Notation:
     def declared(self, name: str) -> bool:
         return (name in self.families or bool(self.definitions_of(name)) or name in self.sizes
                 or name in self.functions)
+
+    def declared_bare(self, name: str) -> bool:
+        """Whether ``name`` written with no index is declared (``e`` is a symbol, not Euler's number, only
+        then: ``e_j = e^{x_j}`` names the entries and leaves ``e^{x}`` the exponential)."""
+        fam = self.families.get(name)
+        return (fam is not None and not fam.sub_axes and not fam.sup_axes
+                or any(not d.sub_axes and not d.sup_axes for d in self.definitions_of(name))
+                or name in self.sizes or name in self.functions)
 
     def takes_sup_index(self, name: str) -> bool:
         """Whether ``name^{(k)}`` is an index (θ^{(k)}, x^{(i)}) rather than a power."""
@@ -202,7 +211,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     if not isinstance(header, dict):
         raise NotationError("the header must be a mapping")
     sizes_override = dict(sizes_override or {})
-    sizes, size_roles = _sizes(header.get("sizes", {}), sizes_override)
+    sizes, size_roles, fixed_sizes = _sizes(header.get("sizes", {}), sizes_override)
     indices = _indices(header.get("indices", {}), sizes)
     names = frozenset(_label(str(x)) for x in _list(header, "names"))
     differentials = header.get("differentials", False)
@@ -239,7 +248,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
                     shapes_stated=shapes_stated, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
-                    raw=dict(header),
+                    raw=dict(header), fixed_sizes=fixed_sizes,
                     sizes_override=sizes_override)
 
 
@@ -297,7 +306,9 @@ def _names(value, key: str) -> list[str]:
     return [symbol_name(str(v)) for v in value]
 
 
-def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[str, str]]:
+def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[str, str], frozenset[str]]:
+    """Each size's value and role, and which sizes the text fixes: a role is a default value that other size
+    sets vary, a number is a fact, and ``{role: classes, value: 3}`` is both (three classes, as the text says)."""
     if not isinstance(spec, dict):
         raise NotationError("sizes: expected a mapping such as {K: classes, D: features}")
     sizes: dict[str, int] = {}
@@ -306,8 +317,13 @@ def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[s
     for flag, value in override.items():
         if flag in ROLE_OF_FLAG and flag not in spec:
             role_values[ROLE_OF_FLAG[flag]] = value
+    fixed = set()
     for name, value in spec.items():
         name = str(name)
+        if isinstance(value, dict):
+            value, role = _fixed_size(name, value)
+            roles[name] = role
+            fixed.add(name)
         if isinstance(value, str) and value in role_values:
             roles[name] = value
         if name in override:
@@ -326,9 +342,17 @@ def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[s
     for flag, value in override.items():
         role = ROLE_OF_FLAG.get(flag)
         for name, r in roles.items():
-            if r == role and flag not in spec:
+            if r == role and flag not in spec and name not in fixed:
                 sizes[name] = value
-    return sizes, roles
+    return sizes, roles, frozenset(fixed - set(override))
+
+
+def _fixed_size(name: str, spec: dict) -> tuple[int, str]:
+    role, value = spec.get("role"), spec.get("value")
+    if set(spec) != {"role", "value"} or role not in DEFAULT_SIZES or isinstance(value, bool) \
+            or not isinstance(value, int):
+        raise NotationError(f"sizes.{name}: expected {{role: {'|'.join(DEFAULT_SIZES)}, value: a positive integer}}")
+    return value, role
 
 
 def _indices(spec: dict, sizes: dict[str, int]) -> dict[str, str]:

@@ -83,6 +83,27 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     return Inferred(header(ev, axes, families, indices, targets), ev.notes)
 
 
+#: The largest size a text may fix ("$K = 3$") and still be checked at that size: one-hot labels are
+#: enumerated, so ten classes would cost 10^samples cases per step; above it the defaults stand.
+LARGEST_STATED_SIZE = 5
+
+
+def _stated_sizes(ev: Evidence, axes: "Axes") -> dict[str, int]:
+    """Sizes the prose gives a number (``$K = 3$``): a fact of the derivation, which its definitions may
+    write out (``\\sum_{j=1}^3``), so every step is checked at that size and no other."""
+    out: dict[str, int] = {}
+    for item, parts in ev.read.inline:
+        if len(parts) != 2 or parts[1][0] != "=" or parts[0][1] is None or parts[1][1] is None:
+            continue
+        lhs, rhs = parts[0][1].node, parts[1][1].node
+        if isinstance(lhs, n.Sym) and lhs.name in axes.sizes and isinstance(rhs, n.Num) and rhs.text.isdigit():
+            value = int(rhs.text)
+            if 2 <= value <= LARGEST_STATED_SIZE and out.setdefault(lhs.name, value) == value:
+                ev.note("stated", f"${lhs.name} = {value}$ (the text says so): every step is checked with "
+                                  f"{lhs.name} = {value}, at no other size", item.line)
+    return out
+
+
 def _roots_of_squares(ev: Evidence) -> None:
     """After "let σ = \\sqrt{σ^2 + ε}", σ^2 is still the variance, a name of its own (names.py). A step like
     ``∂(x_1/σ)/∂x_1 = 1/σ`` may hold σ fixed, as a computational graph's partial derivative does, or not: a step
@@ -132,9 +153,12 @@ def scan(ev: Evidence) -> None:
 
 def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[str, str], targets) -> dict:
     """The header the evidence amounts to: sizes, indices, symbols, definitions, gradients, blocks."""
-    sizes = {}
+    sizes: dict = {}
+    stated = _stated_sizes(ev, axes)
     for name, role in axes.sizes.items():
         sizes[name] = role if role in SIZE_DEFAULTS and role in DEFAULT_SIZES else SIZE_DEFAULTS.get(role, 2)
+        if name in stated:
+            sizes[name] = {"role": role, "value": stated[name]} if role in DEFAULT_SIZES else stated[name]
     symbols = {}
     for name, fam in sorted(families.items()):
         symbols.update(family_entry(name, fam, axes))

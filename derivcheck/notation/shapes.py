@@ -15,10 +15,11 @@ from dataclasses import replace
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, Axes, Group, head_name
-from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, SOFTMAX, free_letter
+from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, SOFTMAX, free_letter, stem
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import read_math
+from .kinds import shape_by_kind
 from .roles import is_loss, label_kind, labels_used_as_classes
 from .statements import Definition, arity
 
@@ -150,6 +151,7 @@ def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str
 def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") -> None:
     """Axes a symbol has but never shows: a weight vector per class (w_j x_i), a bare W."""
     declared = _declared_shapes(ev, families, axes)
+    declared |= shape_by_kind(ev, families, axes, declared)
     stated = memberships(ev)
     weights = [f for f in families.values() if f["role"] == "weights"]
     classify = ev.model in ("softmax", "logistic", None)
@@ -162,6 +164,8 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
         uses = ev.scanner.uses.get(name)
         bare_only = not fam["sub"] and not fam["sup"]
         vector_hint = bool(uses and uses.transposed) or name.isupper()
+        if _one_layers_number(name, fam, vector_hint):
+            continue        # w^l beside a^{l-1}, never indexed nor transposed: one number of one layer
         if fam["role"] == "weights" and "features" not in roles and (classify or vector_hint) \
                 and not _logits(ev, name, by_role["input"]):
             if bare_only and ev.model in ("softmax", None) and axes.has("classes") and \
@@ -181,6 +185,13 @@ def _implicit_dimensions(ev: Evidence, families: dict[str, dict], axes: "Axes") 
         elif fam["role"] == "bias" and bare_only and ev.model in ("softmax", None) and axes.has("classes") \
                 and weights and any(axes.role_of_slot(s) == "classes" for w in weights for s in w["sub"] + w["sup"]):
             fam["sub"] = [axes.axis("classes")]
+
+
+def _one_layers_number(name: str, fam: dict, vector_hint: bool) -> bool:
+    """A small letter with a layer label, never written with an index or transposed (``w^l``, ``b^{(2)}``):
+    a network of one unit per layer, whose weights are numbers. Layers of many units index them
+    (``w^l_{jk}``) or write them as matrices (``W^{(l)}``)."""
+    return stem(name) != name and not fam["sub"] and not fam["sup"] and not vector_hint and stem(name)[-1:].islower()
 
 
 def _logits(ev: Evidence, name: str, others: set[str]) -> bool:

@@ -59,8 +59,8 @@ def _is_symbol_pattern(node: n.Node) -> bool:
         if power is not None or transposed:
             return False
         items = index_items(node.sub) + sups
-        if node.base.name in RESERVED and not (node.base.name == "\\delta" and len(items) == 1):
-            return False        # δ_j = ∂L/∂z_j: a one-index δ is the text's own, never Kronecker's
+        if node.base.name in RESERVED and not (node.base.name in ("\\delta", "e") and len(items) == 1):
+            return False        # δ_j = ∂L/∂z_j, e_j = e^{x_j}: the text's own, never Kronecker's or a basis vector
         return bool(items) and all(isinstance(i, n.Sym) and INDEX_LETTER.match(i.name) for i in items)
     return False
 

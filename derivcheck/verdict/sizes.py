@@ -61,7 +61,7 @@ def size_sets(notation: Notation, written: set[int], elided: bool) -> tuple[dict
     first: dict[str, int] = {}
     second: dict[str, int] = {}
     for name, value in sorted(notation.sizes.items()):
-        if name not in notation.size_roles:
+        if name not in notation.size_roles or name in notation.fixed_sizes:
             continue
         options = [v for v in _candidates(value, elided) if v not in written]
         first[name], second[name] = options[0], options[1]
