@@ -381,3 +381,53 @@ def test_a_derivative_by_a_letter_the_text_never_defines_is_not_zero():
     """)
     step = r.steps[-1]
     assert step.verdict == "unsupported" and "never defines" in str(step.reason)
+
+
+def test_an_underbrace_under_terms_of_a_sum_is_a_label_when_brackets_would_make_the_step_wrong():
+    r = checked(r"""
+    Let $a$, $b$ and $c$ be real numbers.
+
+    $$ (a - b)(a - c) = a^2 - \underbrace{ab - ac}_{\text{cross terms}} + bc $$
+
+    $$ (a + b)^2 - 2ab = a^2 + b^2 - \underbrace{2ab - 2ab}_{\text{cancel}} $$
+
+    $$ (a - b)(a - c) = a^2 - \underbrace{ab - ac}_{\text{cross terms}} - bc $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "invalid"]
+    assert any("underbrace read as a label" in note for note in r.steps[0].notes)
+    assert not any("underbrace" in note for note in r.steps[1].notes)     # as brackets, it holds
+
+
+def test_two_rows_side_by_side_are_no_dot_product():
+    r = checked(r"""
+    For a data matrix $X$, targets $y$ and weights $w$:
+
+    $$ \nabla_w [w^TX^TXw - 2w^TX^Ty + y^Ty] = 2X^TXw - 2X^Ty $$
+    """)
+    assert r.steps[0].verdict == "unsupported"
+    assert "row vector" in str(r.steps[0].reason)
+
+
+def test_setting_the_gradient_written_in_math_to_zero_is_a_point():
+    r = checked(r"""
+    Let $X \in \mathbb{R}^{n \times d}$ have full column rank, $y \in \mathbb{R}^{n}$, $w \in \mathbb{R}^{d}$.
+    Setting the gradient $2X^TXw - 2X^Ty$ to zero:
+
+    $$ 2X^Ty = 2X^TXw $$
+    """)
+    assert r.steps[0].verdict == "unsupported"
+    assert "particular point" in str(r.steps[0].reason)
+
+
+def test_a_row_of_cases_joined_by_or_is_never_refuted_and_the_next_line_goes_on_from_before_it():
+    r = checked(r"""
+    With $p_k = e^{z_k}/\sum_j e^{z_j}$ and a one-hot label $y$,
+
+    $$ \begin{aligned} \frac{\partial}{\partial z_c}\left(-\sum_k y_k \log p_k\right) &= -\sum_k y_k (\delta_{kc} - p_c) \\
+       &= -1(1 - p_c) = p_c - 1 \ \text{or} -1(-p_c) = p_c - 0 \\
+       &= p_c - y_c \end{aligned} $$
+    """)
+    verdicts = [s.verdict for s in r.steps]
+    assert verdicts[0] == "valid" and verdicts[-1] == "valid"
+    assert "invalid" not in verdicts
+    assert any("lists cases joined by" in str(s.reason) for s in r.steps)

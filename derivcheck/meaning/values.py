@@ -130,15 +130,21 @@ def _placeholder_sized(value: Value, beside: Value) -> Value:
 
 
 def multiply(a: Value, b: Value, notes: list[str] | None = None) -> Value:
-    """Product with the conventions of written math: a vector next to a vector of the same
-    orientation is a dot product (``w_j x_i`` with both columns)."""
+    """Product with the conventions of written math: a column next to a column of the same length is a
+    dot product (``w_j x_i``); a row next to a row is refused (see _is_row)."""
     if not is_matrix(a) or not is_matrix(b):
         return _simplify_shape(a * b) if (is_matrix(a) or is_matrix(b)) else a * b
     if a.shape[1] == b.shape[0]:
         return _simplify_shape(a * b)
-    if is_vector(a) and is_vector(b) and len(a) == len(b):
+    if is_vector(a) and is_vector(b) and len(a) == len(b) and not (_is_row(a) and _is_row(b)):
         return sum((x * y for x, y in zip(a, b)), sp.Integer(0))
     raise ShapeError(f"multiplying a {shape_text(a)} by a {shape_text(b)}")
+
+
+def _is_row(v: Value) -> bool:
+    """A row of more than one entry: two of them side by side (``w^T X^T``) are a transpose written by an
+    author who takes one of them for a matrix, never a dot product the notation reads."""
+    return v.shape[0] == 1 and v.shape[1] > 1
 
 
 def transpose(v: Value) -> Value:

@@ -53,6 +53,7 @@ class Piece:
     conditions: tuple[str, ...] = ()    # "i \\neq j" written at the end of its row
     damage: str | None = None           # what is wrong with the relation written before it
     joined: str | None = None           # its equation is joined to another by this connective (\\Rightarrow)
+    alternative: bool = False           # its row lists cases joined by "or" (``= a \\text{ or } b``)
 
 
 @dataclass

@@ -87,11 +87,14 @@ def block_equations(text: str, block: Block) -> list[Equation]:
                 joined = after if eq.fresh else before if eq_end == spans[-1][1] else None
                 for _, piece in eq.parts:
                     piece.conditions, piece.joined = conditions, joined
+                    piece.alternative = bool(_OR.search(row_text))
                 if eq.parts or eq.trailing:
                     equations.append(eq)
     return equations
 
 
+#: ``= \\sigma - 1 \\text{ or } -1(-\\sigma)``: a row that lists cases, each holding in one of them.
+_OR = re.compile(r"\\text\{\s*or\s*\}", re.I)
 #: What can end a row without being part of its math: a range (``, \qquad k = 1, \dots, K``), a
 #: remark (``\quad \text{(log of a quotient)}``), or a where-clause (``\quad \text{where } p = …``).
 _RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s*)*(?:\\forall\s*)?"

@@ -22,7 +22,7 @@ from ..latex.macros import expand
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
 from .readings import adopt, settled
-from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported,
+from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported, OneOfTheCases,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable,
                        UpdateRefuted, Implied, NotImplied)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
@@ -286,6 +286,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         elif verdict == "invalid" and info.kind == "conditional":
             step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
             track_next = track.moved(reading, step.id, known=False)
+        elif verdict == "invalid" and link.piece.alternative:
+            step.verdict, step.reason = "unsupported", OneOfTheCases()
         elif verdict == "invalid" and link.piece.joined:
             # A ⟹ B states an implication: neither equation is claimed to hold everywhere
             step.verdict, step.reason = "unsupported", NotSupported(
@@ -298,7 +300,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
                 and result.definition and step.verdict == "valid" and not isinstance(step.reason, Implied):
             step.kind, step.reason = "definition", DefinitionAdopted(start.original, not (doc.header or {}).get("inferred"))
         out.append(step)
-        track = track_next
+        # a row of cases joined by "or" is passed over: the line after it goes on from the one before it
+        track = track if link.piece.alternative else track_next
     decided = bool(out) and out[-1].verdict in ("valid", "invalid", "garbled")
     return out, _Walked(chain, track.reading if track.readable else None, target, decided)
 

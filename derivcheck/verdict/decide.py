@@ -53,6 +53,7 @@ class Context:
         self.evaluator = Evaluator(notation, self.labels, self.atoms)
         self._expanded: dict[tuple, tuple[n.Node, Value]] = {}
         self._needs: dict[tuple, tuple[n.Node, dict]] = {}
+        self._label_free: dict[tuple, tuple[n.Node, Value]] = {}   # evaluated while asking which labels it reads
         self._numbers: dict[tuple, complex | None] = {}
         self.written: dict[tuple, set] = {}           # atoms of two meanings each value was written with
 
@@ -63,7 +64,8 @@ class Context:
         if hit is not None:
             return hit[1]
         self.labels.values, self.labels.default = dict(labels), None
-        unexpanded = self._evaluate(node, env)
+        done = self._label_free.pop(key[:2], None) if not labels else None
+        unexpanded = done[1] if done is not None else self._evaluate(node, env)
         self.written[key] = {s for s in _symbols(unexpanded) & self.atoms.ambiguous if s in self.atoms.expansion}
         value = self.atoms.expand(unexpanded)
         self._expanded[key] = (node, value)
@@ -87,10 +89,13 @@ class Context:
         self.labels.values, self.labels.default = {}, 1
         trace = self.labels.trace()
         try:
-            self._evaluate(node, env)
+            unexpanded = self._evaluate(node, env)
         finally:
             read = self.labels.end(trace)
             self.labels.default = None
+        if not read:
+            # the default was never read, so this is the value at no labels: value() need not compute it again
+            self._label_free[key] = (node, unexpanded)
         needs = {k: self.labels.classes[k] for k, _ in read}
         self._needs[key] = (node, needs)
         return needs
@@ -179,6 +184,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                                Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
             if _holds(a, b, relation, ctx.names):
                 continue
+            a, b = _as_one_spelling(ctx, a, b, relation)
             _no_unknowns(ctx, a, b, ctx.ambiguous_in(lhs, env, labels) | ctx.ambiguous_in(rhs, env, labels))
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
@@ -215,10 +221,6 @@ def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -
     and a point where the sides differ refutes that. Where the notation is read from the text, two symbols
     that may be one quantity written two ways refute nothing either (two_spellings)."""
     left, right = _symbols(a), _symbols(b)
-    spellings = two_spellings(left, right) if ctx.notation.raw.get("inferred") else None
-    if spellings:
-        raise Unsupported(f"${spellings[0]}$ and ${spellings[1]}$ may be one quantity written two ways "
-                          f"({spellings[2]}), so the step is not refuted")
     if not ctx.atoms.opaque and not written:
         return
     two_meanings = sorted({ctx.atoms.opaque.get(s, _FAMILY.sub("", s.name))
@@ -232,6 +234,31 @@ def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -
     if unknown:
         raise Unsupported(f"${'$, $'.join(unknown)}$ {'is' if len(unknown) == 1 else 'are'} never defined, so the "
                           "two sides cannot be compared")
+
+
+def _as_one_spelling(ctx: Context, a: Value, b: Value, relation: str) -> tuple[Value, Value]:
+    """Where two symbols of a step may be one quantity written two ways (two_spellings), the step is read
+    with them as one (``AX`` beside ``x^T``: X is x typed in capitals), entry for entry. If it holds so, or
+    the entries do not pair up, it is not refuted; if it still fails, it fails under either reading."""
+    spellings = two_spellings(_symbols(a), _symbols(b)) if ctx.notation.raw.get("inferred") else None
+    if not spellings:
+        return a, b
+    one, other, how = spellings
+    refused = Unsupported(f"${one}$ and ${other}$ may be one quantity written two ways ({how}), so the step "
+                          "is not refuted")
+    symbols = {s.name: s for s in _symbols(a) | _symbols(b)}
+    source, target = _FAMILY.sub("", other), _FAMILY.sub("", one)
+    mapping = {s: symbols.get(target + s.name[len(source):]) for s in symbols.values()
+               if _FAMILY.sub("", s.name) == source}
+    if not mapping or any(v is None for v in mapping.values()):
+        raise refused
+    a, b = a.xreplace(mapping), b.xreplace(mapping)
+    if _holds(a, b, relation, ctx.names):
+        raise refused
+    note = f"${target}$ and ${source}$ read as one quantity ({how}): the step fails either way"
+    if note not in ctx.notes:
+        ctx.notes.append(note)
+    return a, b
 
 
 def two_spellings(left: set, right: set) -> tuple[str, str, str] | None:

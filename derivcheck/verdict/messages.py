@@ -196,6 +196,15 @@ class AtAPoint(Message):
 
 
 @dataclass(frozen=True)
+class OneOfTheCases(Message):
+    """A refuted expression in a row that lists cases with "or": it may hold in the case it is written for."""
+
+    def text(self) -> str:
+        return ("its row lists cases joined by \"or\" (each holding in one of them), and the text does not say "
+                "which case this one is: it is neither proved nor refuted")
+
+
+@dataclass(frozen=True)
 class NotProved(Message):
     instances: str
     sampled: bool = True

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..latex import nodes as n
+from ..latex.braces import splice_underbraces
 from .decide import Context, Outcome, compare
 from .sizes import prove
 from .implies import implication
@@ -146,10 +147,7 @@ def _run(task: Task, target: list) -> Result:
 
         def decided(a: n.Node, b: n.Node) -> Outcome | None:
             """``a = b`` decided, or None where the engine cannot evaluate it (another comparison may)."""
-            try:
-                return prove(at_sizes, ctx, a, b, "=", assume)
-            except ENGINE_ERRORS:
-                return None
+            return decided_as(lambda: prove(at_sizes, ctx, a, b, "=", assume))
         if task.kind == "implies":
             given = (ctx.notation.relabel(_read(task.given[0], "lhs")), ctx.notation.relabel(_read(task.given[1], "lhs")))
             found = implication(given, lhs, rhs, decided)
@@ -162,6 +160,12 @@ def _run(task: Task, target: list) -> Result:
                                         decide=lambda a, b: prove(at_sizes, ctx, a, b, task.relation, assume)))
         relation = "=" if task.relation == ":=" else task.relation
         outcome = prove(at_sizes, ctx, lhs, rhs, relation, assume)
+        spliced = _braces_spliced(lhs, rhs) if outcome.status != "proved" else None
+        if spliced is not None:
+            again = decided_as(lambda: prove(at_sizes, ctx, *spliced, relation, assume))
+            if again is not None and again.status == "proved":
+                (lhs, rhs), outcome = spliced, again
+                ctx.notes.append(BRACES_SPLICED)
         if outcome.status != "proved" and (task.relation == ":=" or (task.equation and is_update(lhs, rhs))):
             # θ := θ - α∇J, θ ← …, θ = θ - …: an assignment, true by the author's decree, never refuted
             # as an identity; the step it takes is checked against the loss's gradient, where the text has one
@@ -191,6 +195,24 @@ def _run(task: Task, target: list) -> Result:
         return Result(failure="unsupported", message="the expression is nested too deeply to evaluate")
     except ENGINE_ERRORS as err:
         return Result(failure="unsupported", message=f"the engine could not evaluate this step ({type(err).__name__}: {err})")
+
+
+BRACES_SPLICED = ("an underbrace read as a label under terms of the sum around it (what it shows), not as "
+                  "brackets: read as brackets, the step does not hold")
+
+
+def _braces_spliced(lhs: n.Node, rhs: n.Node) -> tuple[n.Node, n.Node] | None:
+    """Both sides with every underbraced run of terms put back into its sum, where that changes either."""
+    spliced = splice_underbraces(lhs), splice_underbraces(rhs)
+    return spliced if spliced != (lhs, rhs) else None
+
+
+def decided_as(attempt) -> Outcome | None:
+    """``attempt()``, or None where the engine cannot evaluate it."""
+    try:
+        return attempt()
+    except ENGINE_ERRORS:
+        return None
 
 
 #: What the engine raises on a step it cannot evaluate (a bug it has not met yet, or input it does not read).
