@@ -189,3 +189,18 @@ def test_symbols_pasted_as_characters_are_read_as_their_commands():
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid"]
     assert any("read as `\\partial`" in note for note in r.steps[1].notes)
+
+
+def test_a_function_defined_at_expressions_takes_plain_parameters():
+    r = checked(r"""
+    The model is $h_\theta(x) = \sigma(\theta x)$ with $\sigma(z) = \frac{1}{1+e^{-z}}$, and
+
+    $$ \require{cancel} \begin{equation} \text{Cost}(h_{\theta}(x^{(i)}), y^{(i)}) = -y^{(i)} \log( h_{\theta}(x^{(i)}) )
+       - (1-y^{(i)}) \log(1-h_{\theta}(x^{(i)})) \end{equation} $$
+
+    $$ J(\theta) = \frac{1}{m} \sum_{i=1}^{m} \text{Cost}(h_{\theta}(x^{(i)}), y^{(i)})
+       = -\frac{1}{m} \sum_{i=1}^{m} \left( y^{(i)} \log h_{\theta}(x^{(i)}) + (1-y^{(i)}) \log(1 - h_{\theta}(x^{(i)})) \right)
+       = -\frac{1}{m} \sum_{i=1}^{m} \left( y^{(i)} \log h_{\theta}(x^{(i)}) + y^{(i)} \log(1 - h_{\theta}(x^{(i)})) \right) $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "invalid"]
+    assert "Cost" in r.steps[0].latex           # the display after \require{cancel} is read, not dropped

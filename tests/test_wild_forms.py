@@ -431,3 +431,69 @@ def test_a_row_of_cases_joined_by_or_is_never_refuted_and_the_next_line_goes_on_
     assert verdicts[0] == "valid" and verdicts[-1] == "valid"
     assert "invalid" not in verdicts
     assert any("lists cases joined by" in str(s.reason) for s in r.steps)
+
+
+def test_a_sum_restricted_in_words_defines_nothing_and_is_never_refuted():
+    r = checked(r"""
+    Let $p_i = e^{x_i}/\sum_j e^{x_j}$ and $\mathbf{y}$ be one-hot. The loss keeps only the true class:
+
+    $$ L(\mathbf{p}) = - \sum_i \log p_i \text{ where } y_i = 1 $$
+
+    Equivalently,
+
+    $$ L(\mathbf{p}) = - \sum_i y_i \log p_i $$
+    """)
+    assert r.steps[0].verdict == "unsupported" and "y_i = 1" in str(r.steps[0].reason)
+    assert "invalid" not in [s.verdict for s in r.steps]
+
+
+def test_the_derivative_of_a_function_defined_through_another_is_taken_at_its_argument():
+    r = checked(r"""
+    Let $s(u) = \frac{1}{1+e^{-u}}$. Put
+
+    $$ h(u) = \frac{1}{s(u)} = 1 + e^{-u} $$
+
+    Then
+
+    $$ h'(u) = \frac{d}{du}\left(1 + e^{-u}\right) = -e^{-u} $$
+
+    $$ h'(u) = e^{-u} $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid", "invalid"]
+
+
+def test_a_count_in_brackets_after_a_symbol_multiplies_it():
+    r = checked(r"""
+    $$ \mu = \frac{1}{n}\sum_{r=1}^n x_r $$
+
+    $$ \sum_{r=1}^n (x_r - \mu) = n\mu - \mu(n) = 0 $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid"]
+
+
+def test_a_derivative_by_a_parameter_the_definition_leaves_out_but_another_writes_is_not_refuted():
+    r = checked(r"""
+    The layer computes
+
+    $$ Z = a\frac{X-\mu}{\sigma+\epsilon} + b $$
+
+    For now we leave out $a$ and $b$:
+
+    $$ z_k = \frac{x_k-\mu}{\sigma+\epsilon} $$
+
+    Adding the scale $a$ and shift $b$ back in:
+
+    $$ \frac{\partial z_k}{\partial b} = 1 $$
+
+    $$ \frac{\partial z_k}{\partial b} + 1 = 1 $$
+    """)
+    verdicts = [s.verdict for s in r.steps]
+    assert verdicts[-2] == "unsupported" and "two meanings" in str(r.steps[-2].reason)
+    assert verdicts[-1] == "valid"          # it holds with the derivative 0, as z_k is defined
+
+
+def test_a_column_written_with_vdots_is_read_row_by_row():
+    text = ("---\nsizes: {n: 2}\nindices: {j: n}\nsymbols: {'b_j': variable}\n---\n"
+            "$$ b = \\begin{pmatrix} b_1 \\\\ b_2 \\\\ \\vdots \\\\ b_n \\end{pmatrix} $$\n")
+    r = run_inline(check(read_document("doc.md", text), Options()))
+    assert r.steps[0].verdict == "valid"      # at n = 2, b_n and b_2 stand at one place and agree

@@ -136,8 +136,9 @@ class Definitions:
 
     def _bind(self, pattern: n.Node, arg: n.Node, env: Env, binding: dict) -> None:
         """Match one definition parameter against the argument of a use."""
-        if pattern == arg:
-            return  # J(θ) used as J(θ): nothing to substitute, and θ keeps its own indexing
+        if pattern == arg and not (isinstance(arg, n.Sym) and isinstance(env.get(arg.name), Bound)):
+            return  # J(θ) used as J(θ): nothing to substitute, and θ keeps its own indexing (unless u is
+                    # itself a parameter here: s(u) inside h(u) = 1/s(u) is s at h's argument)
         if isinstance(pattern, n.Sym):
             if pattern.name in self.notation.indices:
                 binding[pattern.name] = self.index(arg, env)

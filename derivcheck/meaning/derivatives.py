@@ -11,6 +11,7 @@ import sympy as sp
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
+from ..notation.conventions import stem
 from .values import Env, Unsupported, Value, column, is_matrix, is_vector, node_text, row, scalar, shape_text
 
 
@@ -40,19 +41,53 @@ class Derivatives:
             raise Unsupported(f"${node_text(node.body)}$ as defined does not involve ${node_text(node.wrt)}$, which the "
                               "text never defines: it may be a name the text gives in words (the argument of a "
                               "function, say), so its derivative is not taken to be 0")
+        if _zero(result) and self._defined_elsewhere(node.body, node.wrt):
+            return self._zero_of_two_meanings(result, node)
         return result
+
+    def _zero_of_two_meanings(self, result: Value, node: n.Deriv) -> Value:
+        """0, as an atom of two meanings: the body as defined does not involve the variable, but the text
+        may mean a form of it that does ("adding the shift b back in"). A step that holds with 0 is proved;
+        one that needs it to be something else is not refuted (decide.py, two meanings)."""
+        atom = self.atoms.new_atom(f"\\partial {node_text(node.body)} / \\partial {node_text(node.wrt)}")
+        self.atoms.expansion[atom] = sp.Integer(0)
+        self.atoms.ambiguous.add(atom)
+        return result.applyfunc(lambda _: atom) if is_matrix(result) else atom
+
+    def _defined_elsewhere(self, body: n.Node, wrt: n.Node) -> bool:
+        """Whether ``body`` is a defined symbol none of whose definitions writes ``wrt``, a symbol with no
+        definition of its own, while some other definition of the text (inferred) does: ∂z_k/∂b after
+        "adding the shift b back in"."""
+        name, by = _name(body), _name(wrt)
+        if name is None or by is None or not self.notation.raw.get("inferred"):
+            return False
+        own = self.notation.definitions_of(name)
+        if not own or self.notation.definitions_of(by):
+            return False        # ∂L/∂z^{(L-1)}: z of another layer is defined, so the chain says whether L involves it
+        return not any(_writes(d.rhs, by) for d in own) and \
+            any(_writes(d.rhs, by) for d in self.notation.definitions if d.name != name)
 
     def _stands_apart(self, wrt: n.Node) -> bool:
         """Whether ``wrt`` names a symbol the text never defines nor uses in any definition."""
-        name = wrt.name if isinstance(wrt, n.Sym) else wrt.base.name if isinstance(wrt, n.Scripted) and \
-            isinstance(wrt.base, n.Sym) else None
+        name = _name(wrt)
         if name is None or self.notation.definitions_of(name) or not self.notation.raw.get("inferred"):
             return False
         fam = self.notation.families.get(name)
         if fam is not None and fam.role not in ("variable", "unknown"):
             return False
-        return not any(isinstance(x, n.Sym) and x.name == name
-                       for d in self.notation.definitions for x in n.walk(d.rhs))
+        return not any(_writes(d.rhs, name) for d in self.notation.definitions)
+
+
+def _name(node: n.Node) -> str | None:
+    node = n.ungroup(node)
+    return node.name if isinstance(node, n.Sym) else node.base.name if isinstance(node, n.Scripted) and \
+        isinstance(node.base, n.Sym) else None
+
+
+def _writes(node: n.Node, name: str) -> bool:
+    """Whether ``node`` writes ``name``, or with a layer label ``name`` lacks (``b^{(l)}`` for ``b``; never
+    another layer's: ``z^{(L)}`` is not ``z^{(L-1)}``)."""
+    return any(isinstance(x, n.Sym) and name in (x.name, stem(x.name)) for x in n.walk(node))
 
 
 def _zero(value: Value) -> bool:

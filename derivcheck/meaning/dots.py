@@ -325,7 +325,11 @@ def _scalar_entry(ev: Evaluating, node, env: Env):
 
 
 def _same_value(ev: Evaluating, a, b, env: Env) -> bool:
+    """Whether two entries (or two rows of a matrix, entry by entry) placed at one position are equal."""
     if a == b:
         return True
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and \
+            all(_same_value(ev, x, y, env) for x, y in zip(a, b))
     va, vb = ev.value(a, env), ev.value(b, env)
     return sp.expand(ev.atoms.expand(va) - ev.atoms.expand(vb)) == 0

@@ -43,7 +43,7 @@ class Calls:
                and not any(self._is_data(p) for p in d.params) for d in defs):
             return False    # c(R) = (σ^2 + ε)^{-1/2}: c's value at R, which says nothing about c(d) (but
                             # y_k(φ) = e^{a_k}/Σ_j e^{a_j} is y_k of the data φ, whatever sample is put in)
-        if _names_dependencies(args):
+        if _names_dependencies(args, self.notation.sizes):
             return True
         return any(d.params is not None and len(d.params) == len(args) and all(
             not self._is_data(p) or any(isinstance(x, n.Sym) and x.name == p.name for x in n.walk(a))
@@ -202,11 +202,14 @@ def _writes_bare(args: tuple, name: str) -> bool:
     return any(bare(a) for a in args)
 
 
-def _names_dependencies(args: tuple) -> bool:
+def _names_dependencies(args: tuple, sizes) -> bool:
     """``L_i(f_k)``, ``\\ell(W, b)``, ``P(y = k | x)``: brackets after a defined symbol that name what
-    it depends on; anything else in them (``p_k (\\delta_{kj} - p_j)``, ``\\pi (1^T y)``) is a factor."""
+    it depends on; anything else in them (``p_k (\\delta_{kj} - p_j)``, ``\\pi (1^T y)``, ``\\mu(n)`` of a
+    count n) is a factor."""
     def named(arg: n.Node) -> bool:
         arg = n.ungroup(arg)
+        if isinstance(arg, n.Sym) and arg.name in sizes:
+            return False
         if isinstance(arg, (n.Sym, n.Given, n.Rel)):
             return True
         if isinstance(arg, n.Call):         # L_i(f(w_k)): L_i depends on f, which depends on w_k

@@ -113,7 +113,7 @@ CUES_SOFTMAX_OUTPUT = re.compile(r"\bsoftmax(?:\s+(?:output|outputs|probabilitie
 CUES_CONTINUES = re.compile(r"(?:equation|eq\.?|eqn\.?|formula|expression)\s*\(?(\d+[a-z]?)\)?\s+"
                              r"(?:becomes|turns into|is now|can be (?:re)?written|simplifies|reads|gives)", re.I)
 CUES_ARBITRARY = re.compile(r"\b(?:for|holds for)\s+(?:any|all|every|each|arbitrary)\s+(?:real\s+|scalar\s+)?\$([^$]{1,20})\$", re.I)
-ONE_HOT = re.compile(r"one[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
+ONE_HOT = re.compile(r"(?:one|1)[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum_\{?[a-z]\}?\s*[a-z]_\{?[a-z]\}?\s*=\s*1\b", re.I)
 #: A text that writes sums by Einstein's convention (a repeated index is summed), in its words.
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind\w*\s+(?:are|is)\s+(?:implicitly\s+)?summed|"
                       r"implied sum|implicit sum", re.I)

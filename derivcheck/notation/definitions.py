@@ -30,6 +30,7 @@ from .conventions import (
 from .names import DIFFERENTIALS
 from .evidence import Evidence
 from .gather import Expr, read_math
+from .signatures import generalized
 from .statements import (
     Definition,
     arity,
@@ -116,6 +117,10 @@ def explicit_definitions(ev: Evidence) -> None:
         named = dependency_head(first.node)
         if named is not None:       # E(w_1, …, w_K) = …: E, with what it depends on listed
             first = replace(first, node=named, text=to_latex(named))
+        general = generalized(first.node, second.node, ev.names)
+        if general is not None:     # Cost(h_θ(x^{(i)}), y^{(i)}) = …: Cost(u, y)
+            found.append((first.line, _general_definition(general, first.line, "display", first.scope)))
+            continue
         if is_pattern(first.node):
             if len(chain.exprs) > 2 and is_pattern(second.node) and head_name(second.node) != head_name(first.node):
                 # μ_{nc} = p(y_n = c | x_n) = \frac{…}{…}: both name what the last side says
@@ -146,6 +151,9 @@ def explicit_definitions(ev: Evidence) -> None:
             pattern, body = entry
             found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
                                                 lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
+        elif generalized(lhs.node, rhs.node, ev.names) is not None:
+            found.append((item.line, _general_definition(generalized(lhs.node, rhs.node, ev.names), item.line,
+                                                         "inline", lhs.scope)))
         elif is_pattern(lhs.node):
             d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
                            f"{lhs.text} = {rhs.text}")
@@ -176,6 +184,11 @@ def explicit_definitions(ev: Evidence) -> None:
         # step uses cannot be told, so neither is used
         ev.note("ignored", f"${name}$ is given a new meaning in terms of itself on line {d.line} (${d.text}$): "
                            "no definition of it is used, and no step that uses it is refuted", d.line)
+
+
+def _general_definition(sides: tuple[n.Node, n.Node], line: int, how: str, scope: int) -> Definition:
+    lhs, rhs = sides
+    return Definition(head_name(lhs), lhs, rhs, line, how, scope, f"{to_latex(lhs)} = {to_latex(rhs)}")
 
 
 def _named_in_words(ev: Evidence) -> list[tuple[int, Definition]]:
@@ -273,7 +286,7 @@ def announce_definitions(ev: Evidence) -> None:
     """Keep the definitions the derivation needs (its symbols, and what their definitions use)."""
     needed: set[str] = set()
     for name in ev.names | _own_delta(ev):
-        needed |= _closure(ev, name)
+        needed |= _closure(ev, name) | _closure(ev, name.rstrip("'"))     # h'(u) needs h's definition
     ev.definitions = {k: d for k, d in ev.definitions.items() if d.name in needed}
     for d in sorted(ev.definitions.values(), key=lambda d: d.line):
         if d.how in ("inline", "entries", "first step"):

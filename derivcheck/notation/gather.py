@@ -38,11 +38,12 @@ class ChainExprs:
     blocks: list[int]
     update: bool = False            # W_{t+1} = W_t - …: it defines the next iterate
     generic: bool = False           # a rule stated for generic functions: ∂g(f(x))/∂x = …
+    restricted: bool = False        # its sum runs where a condition in words holds (where y_i = 1)
 
     @property
     def skipped(self) -> bool:
         """Chains that say nothing about the document's own symbols."""
-        return self.update or self.generic
+        return self.update or self.generic or self.restricted
 
 
 def read_math(text: str, macros: dict | None = None) -> tuple[str, n.Node | None]:
@@ -87,7 +88,8 @@ class Reader:
                     exprs.append(Expr(node, text, scope, piece.block, piece.line))
                 elif piece is chain.first:
                     break           # an unreadable start: nothing below can be tied to it
-            self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs)))
+            restricted = any(p.restriction for p in pieces)    # Σ_i log p_i where y_i = 1: no definition
+            self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs), restricted=restricted))
             scope += 1
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
             _size_labels(self.all_nodes(), doc.text) | squares_renamed(self.all_nodes(), self._equations(doc)) | \

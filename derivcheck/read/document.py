@@ -54,6 +54,7 @@ class Piece:
     damage: str | None = None           # what is wrong with the relation written before it
     joined: str | None = None           # its equation is joined to another by this connective (\\Rightarrow)
     alternative: bool = False           # its row lists cases joined by "or" (``= a \\text{ or } b``)
+    restriction: str | None = None      # its row's sum is restricted in words (``\\text{ where } y_i = 1``)
 
 
 @dataclass

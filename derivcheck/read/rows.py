@@ -77,7 +77,9 @@ def block_equations(text: str, block: Block) -> list[Equation]:
     for row_start, row_end in split_top_level(content, "\\\\"):
         row_text = _blank_alignment_marks(content[row_start:row_end])
         row_text, conditions = _row_condition(row_text)
+        wheres = len(block.wheres)
         row_text = _blank_annotations(row_text, block)
+        restriction = _restriction(row_text, block.wheres[wheres:])
         for after, seg_start, seg_end, before in _connected(row_text):
             spans = _equations(row_text[seg_start:seg_end])
             for eq_start, eq_end in spans:
@@ -88,11 +90,24 @@ def block_equations(text: str, block: Block) -> list[Equation]:
                 for _, piece in eq.parts:
                     piece.conditions, piece.joined = conditions, joined
                     piece.alternative = bool(_OR.search(row_text))
+                    piece.restriction = restriction
                 if eq.parts or eq.trailing:
                     equations.append(eq)
     return equations
 
 
+def _restriction(row: str, wheres: list[str]) -> str | None:
+    """A where-clause that restricts a sum of the row (``- \\sum_i \\log p_i \\text{ where } y_i = 1``):
+    a condition on the summed index, not a definition."""
+    for where in wheres:
+        m = _INDEX_CONDITION.match(where)
+        if m and re.search(r"\\sum\s*(?:\\limits\s*)?_\s*\{?\s*" + m.group(1) + r"\b", row):
+            return where
+    return None
+
+
+#: ``y_i = 1``, ``t_{k} \\neq 0``: a condition on one entry, by its index letter.
+_INDEX_CONDITION = re.compile(r"\s*\\?[A-Za-z]+_\{?([a-z])\}?\s*(?:=|\\neq|\\ne|>|<)\s*[^=]+$")
 #: ``= \\sigma - 1 \\text{ or } -1(-\\sigma)``: a row that lists cases, each holding in one of them.
 _OR = re.compile(r"\\text\{\s*or\s*\}", re.I)
 #: What can end a row without being part of its math: a range (``, \qquad k = 1, \dots, K``), a
@@ -217,7 +232,7 @@ def _strip_punctuation(content: str) -> str:
 
 #: Size and style commands that may stand before a display's environment (``\\Large \\begin{array}…``).
 _STYLE = re.compile(r"\s*(?:\\(?:displaystyle|textstyle|tiny|scriptsize|footnotesize|small|normalsize|large|"
-                    r"Large|LARGE|huge|Huge)(?![A-Za-z])\s*)*")
+                    r"Large|LARGE|huge|Huge)(?![A-Za-z])\s*|\\require\{[^{}]*\}\s*)*")   # MathJax's \require{cancel}
 
 
 def _unwrap_alignment(content: str) -> tuple[int, int] | None:

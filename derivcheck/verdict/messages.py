@@ -205,6 +205,16 @@ class OneOfTheCases(Message):
 
 
 @dataclass(frozen=True)
+class Restricted(Message):
+    """A refuted equation whose sum the text restricts in words (``\\text{ where } y_i = 1``)."""
+    condition: str
+
+    def text(self) -> str:
+        return (f"its sum runs only where ${self.condition}$, a condition in words that derivcheck does not "
+                "read: it is neither proved nor refuted")
+
+
+@dataclass(frozen=True)
 class NotProved(Message):
     instances: str
     sampled: bool = True
