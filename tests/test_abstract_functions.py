@@ -84,3 +84,22 @@ def test_a_function_of_a_whole_vector_depends_on_every_entry():
     a1 = vector_map("f", 1)(z1, z2)
     assert sp.diff(a1, z2) != 0 and sp.diff(a1, z2) != sp.diff(a1, z1)
     assert sp.diff(abstract("f")(z1), z1) == abstract("f", 1)(z1)
+
+
+def test_a_function_never_defined_acts_on_a_vector_entry_by_entry():
+    r = run_inline(check(read_document("doc.md", textwrap.dedent(r"""
+    The output is $a = \sigma(z)$, entry by entry, for a vector $z \in \mathbb{R}^n$ and a target
+    $y \in \mathbb{R}^n$, with the cost $C = \frac{1}{2}\|a - y\|^2$:
+
+    $$ \nabla_z C = (a - y) \odot \sigma'(z) $$
+    """)), Options()))
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_greek_letter_applied_is_a_function_not_a_constant():
+    r = run_inline(check(read_document("doc.md", textwrap.dedent(r"""
+    With $a_j = \sigma(z_j)$ for each unit $j$ and a cost $C = \frac{1}{2}\sum_j (a_j - y_j)^2$:
+
+    $$ \frac{\partial C}{\partial z_j} = (a_j - y_j) \sigma'(z_j) $$
+    """)), Options()))
+    assert [s.verdict for s in r.steps] == ["valid"]

@@ -100,8 +100,10 @@ class Calls:
         fam = self.notation.families.get(name)
         if fam is not None and fam.role == "vector function" and not sub:
             return self._entry_of_map(name, order, args, env)
-        values = [scalar(self.value(a, env), f"an argument of {name}") for a in args]
         full = _function_name(name, sub, self, env)
+        if len(args) == 1 and is_matrix(value := self.value(args[0], env)):
+            return value.applyfunc(abstract(full, order))     # σ'(z^L) of a vector: entry by entry
+        values = [scalar(self.value(a, env), f"an argument of {name}") for a in args]
         if len(values) == 1:
             return abstract(full, order)(*values)
         if order:
