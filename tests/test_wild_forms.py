@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from derivcheck.read.source import read_document
 from derivcheck.verdict.checker import Options, check, run_inline
 
@@ -497,3 +499,16 @@ def test_a_column_written_with_vdots_is_read_row_by_row():
             "$$ b = \\begin{pmatrix} b_1 \\\\ b_2 \\\\ \\vdots \\\\ b_n \\end{pmatrix} $$\n")
     r = run_inline(check(read_document("doc.md", text), Options()))
     assert r.steps[0].verdict == "valid"      # at n = 2, b_n and b_2 stand at one place and agree
+
+
+def test_a_large_matrix_of_unknowns_is_not_inverted():
+    from derivcheck.latex.parse import parse_expression
+    from derivcheck.meaning.values import Unsupported
+    from derivcheck.notation.header import load_notation
+    from derivcheck.verdict.decide import Context
+    shaped = {"sizes": {"N": 5, "D": "features"}, "symbols": {"A": {"role": "variable", "shape": ["N", "D"]}}}
+    small = Context(load_notation(shaped, {"D": 3}))
+    assert small.value(parse_expression(r"(A^TA)^{-1} A^TA"), {}, ()).shape == (3, 3)
+    large = Context(load_notation(shaped, {"D": 4}))
+    with pytest.raises(Unsupported, match="inverse of a 4×4"):
+        large.value(parse_expression(r"(A^TA)^{-1}"), {}, ())

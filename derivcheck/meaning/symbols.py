@@ -252,6 +252,9 @@ def _check_range(value: int, size: int, name: str) -> None:
 
 #: The largest whole power of a square matrix multiplied out (``A^2``, ``(X^\top X)^{-1}``).
 MAX_MATRIX_POWER = 4
+#: The largest matrix of unknowns inverted (adjugate over determinant): a 4×4 ``(A^\top A)^{-1}`` takes
+#: half a minute to decide.
+MAX_INVERTED = 3
 
 
 def _matrix_power(value: Value, exponent) -> Value:
@@ -260,6 +263,9 @@ def _matrix_power(value: Value, exponent) -> Value:
     rows, cols = value.shape
     if rows != cols or rows == 1 or not exponent.is_Integer or exponent == 0 or abs(exponent) > MAX_MATRIX_POWER:
         raise ShapeError(f"a power of a {shape_text(value)}")
+    if exponent < 0 and rows > MAX_INVERTED and value.free_symbols:
+        raise Unsupported(f"the inverse of a {shape_text(value)} of unknowns (at most {MAX_INVERTED}×{MAX_INVERTED} "
+                          "is inverted exactly: a larger one takes too long to decide)")
     if exponent < 0:
         det = sp.cancel(sp.together(value.det(method="berkowitz")))
         if det == 0:
