@@ -512,3 +512,14 @@ def test_a_large_matrix_of_unknowns_is_not_inverted():
     large = Context(load_notation(shaped, {"D": 4}))
     with pytest.raises(Unsupported, match="inverse of a 4×4"):
         large.value(parse_expression(r"(A^TA)^{-1}"), {}, ())
+
+
+def test_the_softmax_of_a_matrix_is_not_taken_over_all_its_entries():
+    from derivcheck.latex.parse import parse_expression
+    from derivcheck.meaning.values import Unsupported
+    from derivcheck.notation.header import load_notation
+    from derivcheck.verdict.decide import Context
+    ctx = Context(load_notation({"sizes": {"N": "samples", "C": "classes"},
+                                 "symbols": {"A": {"role": "variable", "shape": ["N", "C"]}}}))
+    with pytest.raises(Unsupported, match="by rows"):
+        ctx.value(parse_expression(r"\text{softmax}(A)"), {}, ())

@@ -144,6 +144,9 @@ ELEMENTARY = {
 def _softmax(v: Value) -> Value:
     if not is_matrix(v):
         raise ShapeError("the softmax of a scalar")
+    if not is_vector(v):
+        raise Unsupported(f"the softmax of a {shape_text(v)}: by rows (one example per row) or by columns, "
+                          "the text does not say")
     total = sum((sp.exp(e) for e in v), sp.Integer(0))
     return v.applyfunc(lambda e: sp.exp(e) / total)
 
