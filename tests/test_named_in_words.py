@@ -204,3 +204,12 @@ def test_a_function_defined_at_expressions_takes_plain_parameters():
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "invalid"]
     assert "Cost" in r.steps[0].latex           # the display after \require{cancel} is read, not dropped
+
+
+def test_linear_algebras_spaces_state_shapes():
+    r = checked(r"""
+    Consider $A \in M_{mn}(\mathbb{R})$, $x \in F^n(\mathbb{R})$ and $b \in F^m(\mathbb{R})$, $m \ge n$.
+
+    $$ (Ax-b)^T(Ax-b) = (x^TA^T-b^T)(Ax-b) = x^TA^TAx -x^TA^Tb -b^TAx -b^Tb $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]     # b^Tb with the wrong sign

@@ -125,6 +125,11 @@ BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", r
 #: ``z = W^T x \\in \\mathbb{R}^C`` it is z's shape, not x's).
 MEMBER = re.compile(r"(?:^|(?<=[,;]))\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)(?:\^\{\([a-z]\)\}|\^\([a-z]\))?\s*\\in\s*"
                     r"(?:\\mathbb\{R\}|\\\{\s*0\s*,\s*1\s*\\\})\^\{?((?<=\{)[^}$]*|[A-Za-z0-9])\}?")
+#: Linear algebra's spaces: ``A \\in M_{mn}(\\mathbb{R})`` (m × n matrices), ``x \\in F^n(\\mathbb{R})``,
+#: ``x \\in \\mathbb{F}^n`` (n-vectors); the name may be braced (``{A} \\in …``).
+MATRIX_SPACE = re.compile(r"\{?(\\?[A-Za-z]+)\}?\s*\\in\s*(?:M|\\mathcal\{M\})_\{?\s*([a-zA-Z])\s*,?\s*([a-zA-Z])\s*\}?"
+                          r"\s*\((?:\\mathbb\{[RF]\}|[RF])\)")
+VECTOR_SPACE = re.compile(r"\{?(\\?[A-Za-z]+)\}?\s*\\in\s*(?:\\mathbb\{F\}|F)\^\{?([a-zA-Z])\}?")
 #: A shape stated in words: "$W$ of size $C \\times D$", "$X$ has shape $N \\times D$".
 SHAPE_IN_WORDS = re.compile(r"\$\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)\s*\$\s*(?:is\s+|has\s+|with\s+|of\s+)*(?:the\s+)?"
                             r"(?:size|shape|dimensions?)\s+(?:of\s+)?\$([^$]+)\$", re.I)

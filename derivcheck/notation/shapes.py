@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, Axes, Group, head_name
-from .conventions import CONSTANTS, CONVENTIONS, MEMBER, RESERVED, SHAPE_IN_WORDS, SIZE_ROLES, SOFTMAX, free_letter, stem
+from .conventions import CONSTANTS, CONVENTIONS, MATRIX_SPACE, MEMBER, RESERVED, SHAPE_IN_WORDS, VECTOR_SPACE, SIZE_ROLES, SOFTMAX, free_letter, stem
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import read_math
@@ -218,6 +218,9 @@ def memberships(ev: Evidence) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     stated = [(m.group(1), m.group(2)) for item, _ in ev.read.inline for m in MEMBER.finditer(item.text)]
     stated += [(m.group(1), m.group(2)) for m in SHAPE_IN_WORDS.finditer(ev.doc.text, ev.doc.body_start)]
+    texts = [item.text for item, _ in ev.read.inline] + [b.content for b in ev.doc.blocks]
+    stated += [(m.group(1), f"{m.group(2)} \\times {m.group(3)}") for t in texts for m in MATRIX_SPACE.finditer(t)]
+    stated += [(m.group(1), m.group(2)) for t in texts for m in VECTOR_SPACE.finditer(t)]
     for name, shape in stated:
         dims = [d.strip() for d in re.split(r"\\times|×|,|\*", shape) if d.strip()]
         if dims and all(re.fullmatch(r"[A-Za-z]", d) for d in dims):
