@@ -260,7 +260,7 @@ UNICODE_COMMANDS = {"∑": "\\sum", "∏": "\\prod", "∂": "\\partial", "∇": 
                     "≠": "\\neq", "∈": "\\in", "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "δ": "\\delta",
                     "ε": "\\epsilon", "η": "\\eta", "θ": "\\theta", "λ": "\\lambda", "μ": "\\mu", "π": "\\pi",
                     "σ": "\\sigma", "ϕ": "\\phi", "φ": "\\phi", "ω": "\\omega", "Σ": "\\Sigma", "Δ": "\\Delta",
-                    "ᵀ": "^{T}", "²": "^{2}"}
+                    "ᵀ": "^{T}", "²": "^{2}", "…": "\\dots", "⋯": "\\cdots", "∀": "\\forall"}
 _UNICODE = re.compile("|".join(map(re.escape, UNICODE_COMMANDS)))
 
 
@@ -282,6 +282,7 @@ def _unicode_minus(text: str, notation: Letters | None) -> list[tuple[Edit, str]
             for i, m in enumerate(found)]
 
 
+_SUM_FORALL = re.compile(r"\\sum(?:\\limits)?\s*_\s*\{\s*(\\forall\s*)[a-z]\s*\}")
 #: ``\\sum_K``: a sum named by a capital, a quantity (``\\sum_K - e^{z_i}``), not a sum over the terms after it.
 _NAMED_SUM = re.compile(r"\\sum\s*_\s*(?:\{\s*[A-Z]\s*\}|[A-Z])\s*")
 _SUM_MINUS = re.compile(r"(\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*"
@@ -311,6 +312,12 @@ def _bare_negative_powers(text: str, notation: Letters | None) -> list[tuple[Edi
     """``e^-x``: a minus and one token after ``^`` without braces, the negative power ``e^{-x}``."""
     return [(Edit(m.start(), m.end(), f"^{{-{m.group(1)}}}"), f"`{m.group()}` read as `^{{-{m.group(1)}}}`")
             for m in _BARE_NEGATIVE_POWER.finditer(text)]
+
+
+def _sum_over_all(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
+    """``\\sum_{\\forall x} C_x``: a sum over every x, which is the sum over x."""
+    return [(Edit(m.start(1), m.end(1), ""), "`\\forall` in a sum's subscript read as the sum over that index")
+            for m in _SUM_FORALL.finditer(text)]
 
 
 def _minus_after_sum(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
@@ -360,6 +367,8 @@ RULES: tuple[Rule, ...] = (
          _unicode_minus, "a \u2013 b \u2212 c", "a - b - c"),
     Rule("unicode-symbol", "slip", "a math symbol pasted as a character (∑, ∂, σ, ×)",
          _unicode_symbols, "\\frac{∂C}{∂a_j} = ∑_j σ(z_j)×2", "\\frac{\\partial C}{\\partial a_j} = \\sum _j \\sigma (z_j)\\times 2"),
+    Rule("sum-over-all", "slip", "\\sum_{\\forall x}: a sum over every x",
+         _sum_over_all, "\\frac{1}{n}\\sum_{\\forall x} C_x", "\\frac{1}{n}\\sum_{x} C_x"),
     Rule("minus-after-sum", "slip", "a minus sign right after a sum's limits",
          _minus_after_sum, "a + \\sum_{k \\neq i}-p_k y_k", "a + \\sum_{k \\neq i}(-1) p_k y_k"),
     Rule("minus-after-product", "slip", "a \\cdot -b: a minus right after a product sign",
