@@ -145,7 +145,7 @@ CUES_DIAGONAL = re.compile(r"\bdiagonal\b", re.I)
 #: vanishes if and only if $q_t = \tilde y_t$ … for the true class against any other class,").
 CUES_AT_A_POINT = re.compile(r"\b(?:stationary|optimum|optimal\s+(?:point|solution|value)|minimi[sz]er|"
                              r"at\s+(?:the|a)\s+(?:minimum|maximum)|vanish\w*|fixed\s+point|at\s+convergence|"
-                             r"(?:set(?:ting)?|equat\w*)\s+(?:it|this|the\s+\w+)(?:\s+\$[^$]*\$)?\s+(?:to|equal\s+to)\s+"
+                             r"set(?:ting)?\s+(?:it|this|the\s+\w+)(?:\s+\$[^$]*\$)?\s+(?:to|equal\s+to)\s+"
                              r"(?:zero|\$\s*0\s*\$)|solv\w+\s+for|"
                              r"(?:take|set)\w*\s+(?:the\s+)?(?:derivative|gradient)s?\s+(?:to|equal\s+to)\s+(?:0|zero))\b",
                              re.I)

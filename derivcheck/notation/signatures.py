@@ -35,7 +35,10 @@ def generalized(lhs: n.Node, rhs: n.Node, taken: set[str]) -> tuple[n.Node, n.No
             param = n.Sym(fresh.pop(0))
         else:
             return None
-        rhs = n.rebuild(rhs, lambda x, a=arg, p=param: p if x == a else x)
+        replaced = n.rebuild(rhs, lambda x, a=arg, p=param: p if x == a else x)
+        if replaced == rhs:
+            return None     # P(y_i \; θ_i) = θ_i^{y_i} …: the body never writes the argument, so it is no parameter
+        rhs = replaced
         params.append(param)
     return n.Call(lhs.head, tuple(params), span=lhs.span), rhs
 

@@ -184,7 +184,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                                Counterexample(_items(env), _label_items(labels), (), "", "", None, shapes))
             if _holds(a, b, relation, ctx.names):
                 continue
-            a, b = _as_one_spelling(ctx, a, b, relation)
+            a, b = _as_one_spelling(ctx, a, b, relation, _algebraic(lhs, rhs))
             _no_unknowns(ctx, a, b, ctx.ambiguous_in(lhs, env, labels) | ctx.ambiguous_in(rhs, env, labels))
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
@@ -236,16 +236,20 @@ def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -
                           "two sides cannot be compared")
 
 
-def _as_one_spelling(ctx: Context, a: Value, b: Value, relation: str) -> tuple[Value, Value]:
+def _as_one_spelling(ctx: Context, a: Value, b: Value, relation: str, algebraic: bool) -> tuple[Value, Value]:
     """Where two symbols of a step may be one quantity written two ways (two_spellings), the step is read
     with them as one (``AX`` beside ``x^T``: X is x typed in capitals), entry for entry. If it holds so, or
-    the entries do not pair up, it is not refuted; if it still fails, it fails under either reading."""
+    the entries do not pair up, it is not refuted; if it still fails, it fails under either reading. Only
+    in algebra: through a derivative, the definitions may hide a dependence the text means (∂c/∂R of
+    c(R) = (σ^2 + ε)^{-1/2}, σ^2 being R^T R / N), and identifying two names does not reveal it."""
     spellings = two_spellings(_symbols(a), _symbols(b)) if ctx.notation.raw.get("inferred") else None
     if not spellings:
         return a, b
     one, other, how = spellings
     refused = Unsupported(f"${one}$ and ${other}$ may be one quantity written two ways ({how}), so the step "
                           "is not refuted")
+    if not algebraic:
+        raise refused
     symbols = {s.name: s for s in _symbols(a) | _symbols(b)}
     source, target = _FAMILY.sub("", other), _FAMILY.sub("", one)
     mapping = {s: symbols.get(target + s.name[len(source):]) for s in symbols.values()
@@ -259,6 +263,10 @@ def _as_one_spelling(ctx: Context, a: Value, b: Value, relation: str) -> tuple[V
     if note not in ctx.notes:
         ctx.notes.append(note)
     return a, b
+
+
+def _algebraic(*nodes: n.Node) -> bool:
+    return not any(isinstance(x, n.Deriv) for node in nodes for x in n.walk(node))
 
 
 def two_spellings(left: set, right: set) -> tuple[str, str, str] | None:
