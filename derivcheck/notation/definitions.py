@@ -151,9 +151,8 @@ def explicit_definitions(ev: Evidence) -> None:
             pattern, body = entry
             found.append((item.line, Definition(head_name(pattern), pattern, body, item.line, "inline",
                                                 lhs.scope, f"{to_latex(pattern)} = {to_latex(body)}")))
-        elif generalized(lhs.node, rhs.node, ev.names) is not None:
-            found.append((item.line, _general_definition(generalized(lhs.node, rhs.node, ev.names), item.line,
-                                                         "inline", lhs.scope)))
+        elif (general := generalized(lhs.node, rhs.node, ev.names)) is not None:
+            found.append((item.line, _general_definition(general, item.line, "inline", lhs.scope)))
         elif is_pattern(lhs.node):
             d = Definition(head_name(lhs.node), lhs.node, rhs.node, item.line, "inline", lhs.scope,
                            f"{lhs.text} = {rhs.text}")

@@ -80,6 +80,7 @@ def block_equations(text: str, block: Block) -> list[Equation]:
         wheres = len(block.wheres)
         row_text = _blank_annotations(row_text, block)
         restriction = _restriction(row_text, block.wheres[wheres:])
+        alternative = bool(_OR.search(row_text))
         for after, seg_start, seg_end, before in _connected(row_text):
             spans = _equations(row_text[seg_start:seg_end])
             for eq_start, eq_end in spans:
@@ -89,7 +90,7 @@ def block_equations(text: str, block: Block) -> list[Equation]:
                 joined = after if eq.fresh else before if eq_end == spans[-1][1] else None
                 for _, piece in eq.parts:
                     piece.conditions, piece.joined = conditions, joined
-                    piece.alternative = bool(_OR.search(row_text))
+                    piece.alternative = alternative
                     piece.restriction = restriction
                 if eq.parts or eq.trailing:
                     equations.append(eq)
