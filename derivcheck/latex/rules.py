@@ -191,7 +191,7 @@ _PROTECTED = re.compile(r"\\(text\w*|mathrm|operatorname\*?|mbox|rm|begin|end|la
                         r"\{[^{}]*\}|\\rm\s+[A-Za-z]+")
 #: Multi-letter names written without ``\\text``/``\\mathrm``; each letter alone would be a product.
 BARE_NAMES = ("net", "out", "NLL", "CE", "BCE", "MSE", "SSE", "RSS", "KL", "ReLU", "relu", "softmax", "sigmoid",
-              "diag")
+              "diag", "trace", "Tr", "tr")
 #: Words written as a subscript without ``\\text``: ``E_{train}`` names a symbol, it is not E_{t r a i n}.
 SUBSCRIPT_WORDS = ("train", "test", "val", "valid", "reg", "new", "old", "max", "min", "data", "true", "pred",
                    "total", "init", "out", "hidden", "gt", "hinge", "target")

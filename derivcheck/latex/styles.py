@@ -31,7 +31,9 @@ BOLD_UNLESS_CAPITAL = frozenset({"\\mathbb"})
 #: One spelling for each naming style, so ``\\widehat{y}`` and ``\\hat{y}`` are one name.
 CANONICAL_STYLE = {"\\widehat": "\\hat", "\\overline": "\\bar", "\\widetilde": "\\tilde", "\\cal": "\\mathcal"}
 #: Words that name a function even in ``\\text{…}``.
-NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid", "diag"})
+NAMED_FUNCTIONS = frozenset({"softmax", "sigmoid", "diag", "tr"})
+#: Other spellings of a named function: the trace is ``\\operatorname{Tr}`` or ``\\text{trace}`` as often as ``tr``.
+FUNCTION_SPELLINGS = {"Tr": "tr", "trace": "tr", "Trace": "tr"}
 #: Commands whose content is upright math: a word in them is a name (``\\mathrm{net}``).
 UPRIGHT = frozenset({"mathrm", "operatorname", "rm"})
 _TEXT_TOKEN = re.compile(r"\\([a-z]+)\s*(?:\{([^{}]*)\}|(.+))\Z", re.S)
@@ -44,6 +46,7 @@ def text_token(tok: Token, span: n.Span) -> n.Node:
     m = _TEXT_TOKEN.match(tok.value)
     command = m.group(1)
     content = (m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    content = FUNCTION_SPELLINGS.get(content, content)
     upright = command in UPRIGHT and not (len(content) > 1 and content.lower() in PROSE_WORDS)
     if (upright or content in NAMED_FUNCTIONS) and content.isalpha():
         return n.Sym(content if len(content) == 1 else f"\\operatorname{{{content}}}", span=span)

@@ -111,6 +111,10 @@ class _Operators:
         return combine(c[0], c[1], _span(meta))
 
     @_rule
+    def frobenius(self, meta, c):
+        return n.Hadamard(done(c[0]), done(c[1]), ":", span=_span(meta))
+
+    @_rule
     def mulop(self, meta, c):
         if c[1].value in ("\\odot", "\\circ", "\\oslash"):
             op = "\\oslash" if c[1].value == "\\oslash" else "\\odot"
@@ -258,11 +262,7 @@ class _Scripts:
     def script_body(self, meta, c):
         if len(c) == 1 and isinstance(c[0], tuple) and c[0][:1] == ("substack",):
             return c[0]
-        return tuple(c)
-
-    @_rule
-    def such_that(self, meta, c):
-        return tuple(c)     # \sum_{i : y_i = k}: the index, then the conditions it must meet
+        return such_that(c[0]) + tuple(c[1:]) if c else tuple(c)
 
     @_rule
     def substack(self, meta, c):
@@ -433,3 +433,13 @@ class _Primaries:
 class ToNodes(_Operators, _Scripts, _Primaries, Transformer):
     """Builds nodes bottom-up (its parts above); every rule that ends a product finishes pending
     operators."""
+
+
+def such_that(item) -> tuple:
+    """``\\sum_{i : y_i = k}``: the index, then the condition it must meet. The grammar reads the colon
+    as the Frobenius product, so the first relation of a script whose left side is ``letter : x`` is
+    split back into the index and ``x = k``; any other item is itself."""
+    if isinstance(item, n.Rel) and isinstance(item.lhs, n.Hadamard) and item.lhs.op == ":" \
+            and isinstance(item.lhs.left, n.Sym):
+        return (item.lhs.left, replace(item, lhs=item.lhs.right))
+    return (item,)

@@ -27,6 +27,7 @@ from .atoms import AtomTable, Labels
 from .context import UseContext
 from .definitions import Definitions
 from .derivatives import Derivatives
+from .differentials import Differentials
 from .functions import Calls
 from .indices import SumsAndIndices
 from .matrices import VectorsAndMatrices
@@ -34,7 +35,8 @@ from .symbols import Symbols
 from .values import IDENTITY, ONES, SAMPLE, Env, ShapeError, Unsupported, Value, add, hashable, is_matrix, multiply, node_text, scalar
 
 
-class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions, UseContext, Derivatives):
+class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions, UseContext, Derivatives,
+                Differentials):
     """Gives nodes their value under one notation, one label assignment and one atom table.
 
     Each base is one kind of meaning, in its own module; their methods reach one another, the

@@ -8,7 +8,7 @@ import sympy as sp
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
-from ..notation.conventions import DIAG, SIGMOID, SOFTMAX
+from ..notation.conventions import DIAG, SIGMOID, SOFTMAX, TRACE
 from .indices import SumsAndIndices, flat_items
 from .abstract import abstract, vector_map
 from .atoms import variable
@@ -161,10 +161,19 @@ def _diag(v: Value) -> Value:
     return ImmutableMatrix(sp.diag(*list(v)))
 
 
+def _trace(v: Value) -> Value:
+    """The sum of a square matrix's diagonal; a number is its own trace (``\\operatorname{tr}(y^T y)``)."""
+    if not is_matrix(v):
+        return v
+    if v.shape[0] != v.shape[1]:
+        raise ShapeError(f"the trace of a {shape_text(v)}")
+    return sum((v[i, i] for i in range(v.shape[0])), sp.Integer(0))
+
+
 #: Roles of a function the text applies and never defines (notation/model.py).
 FUNCTION_ROLES = frozenset({"function", "vector function"})
 #: The value of each function written by name (notation/conventions.py lists them).
-BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag}
+BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag, TRACE: _trace}
 
 
 def unprimed(name: str) -> tuple[str, int]:

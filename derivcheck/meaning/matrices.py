@@ -29,7 +29,13 @@ class VectorsAndMatrices:
         return resolve_matrix(self, node, env)
 
     def _hadamard(self, node: n.Hadamard, env: Env) -> Value:
+        """``a \\odot b`` entry by entry; ``A : B``, the Frobenius product, is the sum of those entries."""
         a, b = self.value(node.left, env), self.value(node.right, env)
+        if node.op == ":":
+            return sum(self._entrywise(node, a, b), sp.Integer(0)) if is_matrix(a) or is_matrix(b) else a * b
+        return self._entrywise(node, a, b)
+
+    def _entrywise(self, node: n.Hadamard, a: Value, b: Value) -> Value:
         if not is_matrix(a) and not is_matrix(b):
             return self._elementwise(node, ImmutableMatrix([a]), ImmutableMatrix([b]))[0]   # of two numbers
         if is_vector(a) and is_vector(b) and len(a) == len(b) and a.shape != b.shape:

@@ -96,6 +96,8 @@ class Symbols:
                 and not any(len(d.sub_axes) == 2 for d in self.notation.definitions_of(name)):
             values = self._indices(sub, 2, env, name)       # Kronecker's, beside a δ_j the text defines
             return sp.Integer(1) if values[0] == values[1] else sp.Integer(0)
+        if self._is_differential(name):
+            return self._differential(name[1:], sub, sup_index, args, env, node)
         if self.notation.definitions_of(name):
             return self._defined_value(name, sub, sup_index, args, env, node)
         if name == "I" and not sub and not sup_index and self._unsized_identity():

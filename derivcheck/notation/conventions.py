@@ -84,8 +84,9 @@ MODEL_WORDS = (("network", r"hidden (layer|unit)|two-layer|multi-?layer"),
 SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
 #: Functions with one meaning wherever they are written by name, unless a notation defines them
 #: (meaning/evaluate.py gives each its value).
-SOFTMAX, SIGMOID, DIAG = "\\operatorname{softmax}", "\\operatorname{sigmoid}", "\\operatorname{diag}"
-NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG})
+SOFTMAX, SIGMOID, DIAG, TRACE = ("\\operatorname{softmax}", "\\operatorname{sigmoid}", "\\operatorname{diag}",
+                                 "\\operatorname{tr}")
+NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG, TRACE})
 RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
 #: Letters that are something else when written alone (π the number, d the differential); with an
 #: index (π_{ik}, d_j) they are symbols like any other.

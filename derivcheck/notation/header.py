@@ -103,6 +103,7 @@ class Notation:
     upstream: dict[str, str] = field(default_factory=dict)  # a loss never defined -> what it is any function of
     einstein: bool = False                             # an index written twice in a term is summed
     operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
+    differentials: frozenset[str] = frozenset()        # dx is x's differential, for these variables x
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def relabel(self, node: n.Node) -> n.Node:
@@ -215,9 +216,10 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     indices = _indices(header.get("indices", {}), sizes)
     names = frozenset(_label(str(x)) for x in _list(header, "names"))
     differentials = header.get("differentials", False)
-    if not isinstance(differentials, bool):
-        raise NotationError("differentials: expected true or false")
+    if not isinstance(differentials, (bool, list)):
+        raise NotationError("differentials: expected true or false, or the variables whose differentials the text writes")
     names |= {DIFFERENTIALS} if differentials else frozenset()
+    varying = frozenset(_names(differentials, "differentials")) if isinstance(differentials, list) else frozenset()
     families = _families(header.get("symbols", {}), sizes, indices, names)
     functions = frozenset(_names(header.get("functions", []), "functions"))
     definitions = tuple(_definition(text, indices, names) for text in _list(header, "definitions"))
@@ -248,13 +250,13 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
                     shapes_stated=shapes_stated, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
-                    raw=dict(header), fixed_sizes=fixed_sizes,
+                    differentials=varying, raw=dict(header), fixed_sizes=fixed_sizes,
                     sizes_override=sizes_override)
 
 
 #: What a reading may change: the keys it lays over the header's.
 READING_KEYS = ("sizes", "indices", "symbols", "definitions", "functions", "assumptions", "blocks", "einstein",
-                "operator_scope")
+                "operator_scope", "differentials")
 
 
 def with_reading(header: dict[str, Any], reading: dict[str, Any]) -> dict[str, Any]:

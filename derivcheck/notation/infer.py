@@ -182,17 +182,16 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:
         header["functions"] = functions
+    other_differentials: list[dict] = []
     if DIFFERENTIALS in ev.read.names:
-        header["differentials"] = True
-        ev.note("convention", "$d$ is written only before a symbol ($dW$): each is one name, the gradient of the "
-                              "loss by that symbol as backpropagation writes it, never $d$ times the symbol")
+        header["differentials"], other_differentials = _differentials(ev, families)
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
     if ev.upstream:
         header["upstream"] = dict(sorted(ev.upstream.items()))
     if ev.shaped:
         header["shapes_stated"] = sorted(ev.shaped)
-    readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions)
+    readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions) + other_differentials
     if any(writes_narrow_operator(e.node) for e in ev.read.chain_exprs()):
         readings.append({"name": "each derivative operator applying to the whole product after it",
                          "operator_scope": "product",
@@ -266,6 +265,64 @@ def _with_combination(readings: list[dict]) -> list[dict]:
             else:
                 together[key] = value
     return readings + [together]
+
+
+def _differentials(ev: Evidence, families: dict) -> tuple[bool | list[str], list[dict]]:
+    """Where ``d`` stands only before a symbol, ``dx`` is backpropagation's name for the gradient by x or x's
+    differential, as matrix calculus writes ``dy = A\\,dx`` and ``df = 2y : dy``. The header's value (true, or
+    the variables whose differentials the text writes) and the other reading. Differentials are read as
+    written where the text gives them away (_as_calculus); otherwise they are the other reading."""
+    written = {x.name[1:] for node in ev.read.all_nodes() for x in n.walk(node)
+               if isinstance(x, n.Sym) and x.name.startswith("d") and len(x.name) > 1}
+    varying = sorted(name for name in written if name in families and name not in ev.definitions)
+    gradients = "$d$ is written only before a symbol ($dW$): each is one name, the gradient of the loss by that " \
+                "symbol as backpropagation writes it, never $d$ times the symbol"
+    direction = _direction(ev) if varying else "gradients"
+    if direction == "gradients":
+        ev.note("convention", gradients)
+        return True, []
+    differential = f"$d{varying[0]}$ is the differential of ${varying[0]}$ (matrix calculus), not the gradient by it"
+    if direction == "differentials":
+        ev.note("convention", differential + ": the text writes the change of a quantity through the change of what "
+                              "it is computed from")
+        return varying, [{"name": "d names a gradient", "differentials": True, "note": "holds if " + gradients}]
+    ev.note("convention", gradients)
+    return True, [{"name": "d as the differential", "differentials": varying, "note": "holds if " + differential}]
+
+
+def _direction(ev: Evidence) -> str:
+    """What the text's d-names are: "differentials" where an equation gives ``dP`` through ``dQ`` of a Q that P
+    is computed from (``dy = A\\,dx`` after y = Ax - b) or a Frobenius product takes one (``2y : dy``);
+    "gradients" where it goes the other way, as backpropagation does (``dW = dZ X^T`` after Z = WX); "either"
+    where nothing tells."""
+    upstream = downstream = 0
+    for chain in ev.read.chains:
+        head = chain.exprs[0].node if chain.exprs else None
+        if not (isinstance(head, n.Sym) and _d_name(head.name)):
+            continue
+        for expr in chain.exprs[1:]:
+            for q in {x.name[1:] for x in n.walk(expr.node) if isinstance(x, n.Sym) and _d_name(x.name)}:
+                upstream += _computed_from(ev, head.name[1:], q, set())
+                downstream += _computed_from(ev, q, head.name[1:], set())
+    frobenius = any(isinstance(x, n.Hadamard) and x.op == ":" and any(
+        isinstance(y, n.Sym) and _d_name(y.name) for y in n.walk(x)) for node in ev.read.all_nodes() for x in n.walk(node))
+    if downstream:
+        return "gradients"
+    return "differentials" if upstream or frobenius else "either"
+
+
+def _d_name(name: str) -> bool:
+    return name.startswith("d") and len(name) > 1
+
+
+def _computed_from(ev: Evidence, p: str, q: str, seen: set[str]) -> bool:
+    """Whether the text's definition of ``p`` uses ``q``, directly or through other definitions."""
+    d = ev.definitions.get(p)
+    if d is None or p in seen:
+        return False
+    seen.add(p)
+    names = {x.name for x in n.walk(d.rhs) if isinstance(x, n.Sym)}
+    return q in names or any(_computed_from(ev, m, q, seen) for m in names)
 
 
 def _stated_values(ev: Evidence, definitions: list[str]) -> list[dict]:

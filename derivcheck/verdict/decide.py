@@ -66,7 +66,8 @@ class Context:
         self.labels.values, self.labels.default = dict(labels), None
         done = self._label_free.pop(key[:2], None) if not labels else None
         unexpanded = done[1] if done is not None else self._evaluate(node, env)
-        self.written[key] = {s for s in _symbols(unexpanded) & self.atoms.ambiguous if s in self.atoms.expansion}
+        if self.atoms.ambiguous:
+            self.written[key] = {s for s in _symbols(unexpanded) & self.atoms.ambiguous if s in self.atoms.expansion}
         value = self.atoms.expand(unexpanded)
         self._expanded[key] = (node, value)
         return value
