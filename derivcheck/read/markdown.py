@@ -53,7 +53,7 @@ def mask_markdown(segment: str) -> str:
         if token.map is None:
             continue
         a, b = lines(token)
-        if token.type in ("fence", "code_block"):
+        if token.type == "fence" or token.type == "code_block" and not _indented_math(segment, starts, token.map):
             blank(a, b)
         elif token.type == "html_block":
             _mask_html(segment, a, b, blank)
@@ -65,6 +65,18 @@ def mask_markdown(segment: str) -> str:
                 blank(a + x, a + y)
     masked = "".join(out)
     return _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+
+
+def _indented_math(segment: str, starts: list[int], span: list[int]) -> bool:
+    """Whether an indented "code block" is the indented inside of a display: a ``$$`` line right before it and
+    right after it. markdown-it pairs ``$$`` by its block rules (a ``$$`` that continues a paragraph opens
+    nothing), MathJax in text order; an author who indents a display's line means math."""
+    first, last = span
+    if first == 0 or last >= len(starts) - 1:
+        return False
+    before = segment[starts[first - 1]:starts[first]].strip()
+    after = segment[starts[last]:starts[last + 1] if last + 1 < len(starts) else len(segment)].strip()
+    return before.endswith("$$") and after.startswith("$$")
 
 
 def _line_starts(text: str) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .chains import build_chains
+from .displays import in_a_sentence
 from .document import Document, Heading, Inline
 
 
@@ -61,7 +62,7 @@ def _masked(doc: Document) -> str:
     return "".join(masked)
 
 
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)", re.S)
+_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)|\$\$([^$\n]+?)\$\$", re.S)
 _SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
 
 
@@ -71,13 +72,14 @@ def inline_math(doc: Document) -> list[Inline]:
     out = []
     starts = [b.start for b in doc.blocks]
     for m in _INLINE.finditer(body, doc.body_start):
-        math = m.group(1) if m.group(1) is not None else m.group(2)
-        if not math.strip() or "\n\n" in math:
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        math = m.group(group)
+        if not math.strip() or "\n\n" in math or group == 3 and not in_a_sentence(body, m.start(), m.end()):
             continue
         end = _SENTENCE_END.search(body, m.end())
         following = next((i for i, s in enumerate(starts) if s > m.start()), None)
         before = body[max(doc.body_start, m.start() - 160):m.start()]
-        out.append(Inline(math.strip(), m.start(1) if m.group(1) is not None else m.start(2),
+        out.append(Inline(math.strip(), m.start(group),
                           doc.line_of(m.start()), " ".join(before.split()),
                           " ".join(body[m.end():end.start() if end else len(body)].split())[:200], following))
     return out

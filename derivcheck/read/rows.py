@@ -128,7 +128,7 @@ _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*
 _NUMBERING = re.compile(r"\\label\{[^{}]*\}|\\nonumber\b|\\notag\b|\\tag\*?\{[^{}]*\}")
 _WORDS_ONLY = re.compile(r"\s*\\(?:text|textrm|mbox|textit)\{[^{}]*\}\s*[.,;]?\s*")
 #: Between two equations written side by side in one display.
-_BETWEEN = re.compile(r",?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
+_BETWEEN = re.compile(r"\x1f|,?\s*\\qquad\s*|,\s*\\quad\s*|\\quad\s*\\text\{\s*(?:and|or)\s*\}\s*\\quad\s*|;\s*\\q?quad\s*")
 
 #: An index condition closing a row: ``\\qquad (i \\neq j)``, ``, \\text{for } i = j``.
 _CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)+\(?\s*(?:\\text\{\s*(?:for|if|when)\s*\}\s*)?"
@@ -196,9 +196,11 @@ def _equations(row: str) -> list[tuple[int, int]]:
 
 def _blank_alignment_marks(row: str) -> str:
     """Replace the alignment ``&`` of an aligned row by a space (same length, so positions hold),
-    leaving the ``&`` that separate matrix cells."""
+    leaving the ``&`` that separate matrix cells. An ``&`` between two equations side by side
+    (``X &= 1 & y &= 2``, align's pairs of columns) becomes a separator of equations (``_BETWEEN``)."""
     out = list(row)
     env = 0
+    marks = []
     for i in range(len(row)):
         if row.startswith("\\begin{", i):
             env += 1
@@ -206,7 +208,20 @@ def _blank_alignment_marks(row: str) -> str:
             env -= 1
         elif row[i] == "&" and env == 0 and (i == 0 or row[i - 1] != "\\"):
             out[i] = " "
+            marks.append(i)
+    cells = [row[a + 1 if k else 0:b] for k, (a, b) in enumerate(zip([0] + marks, marks + [len(row)]))]
+    since = 0
+    for k, mark in enumerate(marks):
+        if k + 2 < len(cells) and relation_cuts(row[since:mark]) and not _opens_with_relation(cells[k + 1]) \
+                and _opens_with_relation(cells[k + 2]):
+            out[mark] = "\x1f"
+            since = mark + 1
     return "".join(out)
+
+
+def _opens_with_relation(cell: str) -> bool:
+    cuts = relation_cuts(cell)
+    return bool(cuts) and not cell[:cuts[0][0]].strip()
 
 
 def strip_tag(content: str, offset: int) -> tuple[str, int, str | None]:

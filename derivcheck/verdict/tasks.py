@@ -178,6 +178,8 @@ def _run(task: Task, target: list) -> Result:
         if outcome.status == "refuted" and outcome.counterexample.inputs and (_data(lhs) or _data(rhs)):
             # μ̂ = (1 + 2 + 3)/3: the defined quantity evaluated at data the text lists, not an identity
             return Result(failure="unsupported", message=AT_VALUES)
+        if outcome.status == "refuted" and task.equation and _given_value(lhs, rhs):
+            return Result(failure="unsupported", message=GIVEN_VALUE)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
@@ -221,6 +223,16 @@ ENGINE_ERRORS = (EvaluationError, NotationError, ArithmeticError, ValueError, Ty
 
 AT_VALUES = ("one side is numbers only: the other evaluated at values the text gives (its data, an example), "
              "which derivcheck does not bind to the symbols, so it is not refuted")
+
+
+GIVEN_VALUE = ("a value the text gives a symbol (its example's numbers, a starting point), not an identity: "
+               "it is not refuted")
+
+
+def _given_value(lhs: n.Node, rhs: n.Node) -> bool:
+    """``X = [16, -6]``, ``y = 2``: a symbol set to numbers, as an example or a starting point states them."""
+    named = isinstance(lhs, n.Sym) or isinstance(lhs, n.Scripted) and isinstance(lhs.base, n.Sym)
+    return named and not any(isinstance(x, n.Sym) for x in n.walk(rhs))
 
 
 def _data(node: n.Node) -> bool:

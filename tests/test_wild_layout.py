@@ -1,0 +1,79 @@
+"""Layouts met in public derivations that once made derivcheck flag correct steps: kramdown's inline
+``$$…$$`` in a sentence, a display's indented line that markdown-it takes for code, two equations side
+by side in one row of an ``align``, and a symbol given an example's numbers.
+
+The identities below were keyed by an independent SymPy script, not by derivcheck."""
+
+from __future__ import annotations
+
+import textwrap
+
+from derivcheck.read.prose import inline_math
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+from derivcheck.verdict.tasks import GIVEN_VALUE
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+def test_double_dollars_inside_a_sentence_are_inline_math_not_a_display():
+    text = textwrap.dedent(r"""
+    $$ (x+1)^2 = x^2 + 2x + 1 $$
+
+    If $$k = y_i$$, the term is kept, and it is zero $$\forall k \ne n$$ (the others).
+    """)
+    doc = read_document("doc.md", text)
+    assert len(doc.blocks) == 1
+    assert [i.text for i in inline_math(doc)] == ["k = y_i", "\\forall k \\ne n"]
+    r = checked(text)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_double_dollars_on_lines_of_their_own_stay_a_display():
+    r = checked(r"""
+    Observe that
+    $$ (x+1)^2 = x^2 + 2x + 1 $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_an_indented_line_between_double_dollars_is_math_not_code():
+    r = checked(r"""
+    Observe that
+    $$
+    \begin{align*}
+        (x+1)^2 &= x^2 + 2x + 1
+    \end{align*}
+    $$
+    This shows that
+    $$
+        (y+1)^2 = y^2 + 2y + 1
+    $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_two_equations_side_by_side_in_an_align_row_are_two_equations():
+    r = checked(r"""
+    In the case where the network has the following starting conditions:
+
+    $$\begin{align*}
+    X &= \begin{bmatrix}16 & -6\end{bmatrix} &
+    y &= 2 \\
+    (x+1)^2 &= x^2 + 2x + 1 & (y+1)^2 &= y^2 + 2y + 1
+    \end{align*}$$
+    """)
+    assert [s.latex.split("&")[0].strip() for s in r.steps] == ["X", "y", "(x+1)^2", "(y+1)^2"]
+    assert [s.verdict for s in r.steps] == ["unsupported", "unsupported", "valid", "valid"]
+    assert GIVEN_VALUE in str(r.steps[0].reason) and GIVEN_VALUE in str(r.steps[1].reason)
+
+
+def test_an_eqnarray_row_stays_one_equation():
+    r = checked(r"""
+    $$\begin{eqnarray}
+    (x+1)^2 &=& x^2 + 2x + 1
+    \end{eqnarray}$$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
