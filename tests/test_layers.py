@@ -110,3 +110,31 @@ def test_a_single_path_network_in_nielsens_labels():
     """)), Options()))
     assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid", "valid", "invalid"]
     assert r.steps[1].kind == "definition"        # a^l(z^l): a of layer l as a function of z of layer l
+
+
+def test_layers_numbered_with_a_bare_superscript_are_labels_where_the_text_writes_a_first_layer():
+    """``W^1``, ``H^1_{ij}``, ``b^2_j``: a superscript 1 is never a power in practice, so a letter written with
+    it, a capital or one with an index under its number, is numbered by layer. A polynomial's ``x^2`` is not."""
+    from derivcheck.notation.names import NUMBERED, numbered_layers
+    nodes = [parse_expression(t) for t in (r"Y^1 - XW^1 + b^1", r"H^1 W^2 + b^2_j", r"x_i^2 + x^2")]
+    assert numbered_layers(nodes) == {("Y", NUMBERED), ("W", NUMBERED), ("H", NUMBERED), ("b", NUMBERED)}
+    assert numbered_layers([parse_expression(r"\theta_1 x^1 + \theta_2 x^2")]) == frozenset()
+
+
+def test_a_polynomials_powers_stay_powers():
+    r = checked(r"""
+    $$ \frac{d}{dx} (\theta_1 x^1 + \theta_2 x^2) = \theta_1 + 2 \theta_2 x $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_numbered_layer_is_one_quantity_with_its_own_definition():
+    from derivcheck.notation.header import load_notation
+    from derivcheck.verdict.decide import Context
+    header = {"sizes": {}, "symbols": {"W^{(1)}": "variable", "W^{(2)}": "variable", "x": "variable"},
+              "names": ["W^{(k)}", "H^{(k)}"], "definitions": ["H^1 = W^1 x"]}
+    notation = load_notation(header)
+    ctx = Context(notation)
+    value = ctx.value(notation.relabel(parse_expression(r"W^2 H^1")), {}, ())
+    assert {s.name for s in value.free_symbols} == {"W^{(2)}", "W^{(1)}", "x"}
+    assert sp.Poly(value).total_degree() == 3          # W^2 · W^1 · x, not (W)^2 · …

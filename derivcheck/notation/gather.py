@@ -20,7 +20,7 @@ from ..latex.parse import parse_expression
 from ..read.source import Document, Inline, inline_math, split_relations, split_top_level
 from .axes import head_name, index_items, split_sup
 from .conventions import RESERVED
-from .names import DIFFERENTIALS, relabel, squares_renamed, subscript_letters, writes_differentials
+from .names import DIFFERENTIALS, numbered_layers, relabel, squares_renamed, subscript_letters, writes_differentials
 
 
 @dataclass
@@ -93,6 +93,7 @@ class Reader:
             scope += 1
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \
             _size_labels(self.all_nodes(), doc.text) | squares_renamed(self.all_nodes(), self._equations(doc)) | \
+            numbered_layers(self.all_nodes()) | \
             ({DIFFERENTIALS} if writes_differentials(self.all_nodes()) else frozenset())
         if self.names:
             self._relabel()

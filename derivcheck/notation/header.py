@@ -15,7 +15,7 @@ from ..latex import nodes as n
 from ..latex.errors import LatexError
 from ..latex.parse import parse_expression
 from .einstein import implied_sums
-from .names import DIFFERENTIALS, SQUARED, differential_names, relabel, subscript_letters
+from .names import DIFFERENTIALS, NUMBERED, SQUARED, differential_names, relabel, subscript_letters
 from .scope import extended_sums
 
 #: Default value of each size role; `--sizes K=4,D=3` overrides by role name or by symbol.
@@ -420,6 +420,9 @@ def _label(latex: str) -> tuple[str, str]:
     node = _parse(latex, f"names: {latex!r}")
     if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sub is None and node.sup == n.Num("2"):
         return node.base.name, SQUARED      # \sigma^2: the square is a name of its own
+    if isinstance(node, n.Scripted) and isinstance(node.base, n.Sym) and node.sub is None \
+            and isinstance(node.sup, n.Group) and isinstance(node.sup.arg, n.Sym):
+        return node.base.name, NUMBERED     # W^{(k)}: W's numbered superscripts are its layers
     letters = subscript_letters(node) if isinstance(node, n.Scripted) and node.sup is None else None
     if letters:
         return node.base.name, ",".join(letters)

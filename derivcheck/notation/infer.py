@@ -44,7 +44,7 @@ from .scope import writes_narrow_operator
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used
 from .header import DEFAULT_SIZES
-from .names import DIFFERENTIALS, SQUARED
+from .names import DIFFERENTIALS, NUMBERED, SQUARED
 from .model import complete, declare_unknowns
 from .upstream import upstream_losses
 from .roles import find_roles, find_targets
@@ -177,7 +177,7 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
                     "symbols": symbols, "definitions": definitions}
     named = ev.read.names - {DIFFERENTIALS}
     if named:
-        header["names"] = sorted(f"{a}^2" if b == SQUARED else f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}"
+        header["names"] = sorted(f"{a}^2" if b == SQUARED else f"{a}^{{(k)}}" if b == NUMBERED else f"{a}_{{{b}}}" if "," in b or len(b) > 1 else f"{a}_{b}"
                                  for a, b in named)
     functions = sorted({name for name, fam in families.items() if fam["role"] == "function"})
     if functions:

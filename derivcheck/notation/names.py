@@ -25,6 +25,9 @@ def subscript_letters(node: n.Scripted) -> list[str] | None:
 #: Among the names: (σ, SQUARED) where the text says "let σ = \\sqrt{σ^2 + ε}": from then on σ is the root, and
 #: σ^2, written as a square, is still the variance, a name of its own (``names: ['\\sigma^2']``).
 SQUARED = "^2"
+#: Among the names: (W, NUMBERED) where the text numbers its layers with a bare superscript (``W^1``, ``H^1_{ij}``,
+#: ``b^2_j``): ``W^2`` is the second layer's W, ``W^{(2)}``, never a power (``names: ['W^{(k)}']``).
+NUMBERED = "^(k)"
 #: Among the names: the text writes ``dW`` for one name (``differentials: true`` in the header).
 DIFFERENTIALS = ("d", "")
 
@@ -41,12 +44,38 @@ def relabel(node: n.Node, names: frozenset) -> n.Node:
         if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub is None and x.sup == n.Num("2") \
                 and (x.base.name, SQUARED) in names:
             return n.Sym(f"{x.base.name}^{{2}}", span=x.span)      # σ^2 after "let σ = \sqrt{σ^2 + ε}"
+        number = x.sup.arg if isinstance(x, n.Scripted) and isinstance(x.sup, n.Group) else \
+            x.sup if isinstance(x, n.Scripted) else None
+        if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and _positive(number) \
+                and (x.base.name, NUMBERED) in names:
+            layer = n.Sym(f"{x.base.name}^{{({number.text})}}", span=x.base.span)     # W^2: layer 2's W
+            return layer if x.sub is None else n.Scripted(layer, sub=x.sub, span=x.span)
         letters = subscript_letters(x) if isinstance(x, n.Scripted) else None
         if letters and (x.base.name, ",".join(letters)) in names:
             named = n.Sym(f"{x.base.name}_{{{','.join(letters)}}}", span=x.span)
             return named if x.sup is None else n.Scripted(named, sup=x.sup, span=x.span)
         return x
     return n.rebuild(node, one)
+
+
+def _positive(sup: n.Node | None) -> bool:
+    return isinstance(sup, n.Num) and sup.text.isdigit() and sup.text != "0"
+
+
+def numbered_layers(nodes: list[n.Node]) -> frozenset[tuple[str, str]]:
+    """(W, NUMBERED) for each letter the text writes with the superscript 1 (``W^1``: never a power in
+    practice) and that is a capital or is written with a number over it and an index under it at once
+    (``b^2_j``): a layer numbered as the text numbers them. A polynomial's ``x^1`` beside ``x_i^2`` is the
+    rare exception, so both marks are needed."""
+    ones, entries = set(), set()
+    for node in nodes:
+        for x in n.walk(node):
+            if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and _positive(x.sup) and x.base.name != "e":
+                if x.sup.text == "1":
+                    ones.add(x.base.name)
+                if x.sub is not None:
+                    entries.add(x.base.name)
+    return frozenset((name, NUMBERED) for name in ones if name in entries or name[:1].isupper())
 
 
 def squares_renamed(nodes: list[n.Node], pieces: list[tuple[n.Node, n.Node]]) -> frozenset[tuple[str, str]]:
