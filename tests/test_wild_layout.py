@@ -77,3 +77,24 @@ def test_an_eqnarray_row_stays_one_equation():
     \end{eqnarray}$$
     """)
     assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_a_display_set_in_a_line_that_ends_its_sentence_inside_stays_a_display():
+    r = checked(r"""
+    With our choice we have $$ (x+1)^2 = x^2 + 2x + 1. $$ If we expand again we get the same.
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_an_example_worked_in_rounded_numbers_is_never_refuted_where_it_rounds_right():
+    """σ(-2) = 1/(1 + e^2) = 0.1192…: 0.12 to two places (keyed with Python's math, not derivcheck)."""
+    from derivcheck.verdict.tasks import ROUNDED
+    r = checked(r"""
+    $$ \sigma(w^\top x) = \sigma \bigg( \begin{bmatrix} 1 & 1 \end{bmatrix} \cdot \begin{bmatrix} -3 \\ 1 \end{bmatrix} \bigg) $$
+
+    $$ \frac{1}{1+e^{2}} = 0.12 $$
+
+    $$ \frac{1}{1+e^{2}} = 0.13 $$
+    """)
+    assert [s.verdict for s in r.steps] == ["unsupported", "unsupported", "invalid"]
+    assert ROUNDED in str(r.steps[1].reason)

@@ -112,8 +112,10 @@ _WORD = re.compile(r"[A-Za-z]{2}")
 def in_a_sentence(mask: str, start: int, end: int) -> bool:
     """Whether the ``$$…$$`` at ``start:end`` stands inside a line of prose, a word before or after it on
     its own line ("If $$k = y_i$$, then …"). Jekyll's kramdown writes inline math so; it is a condition or
-    a remark of the sentence, not a display."""
-    if "\n" in mask[start:end]:
+    a remark of the sentence, not a display. One that ends its sentence inside the delimiters
+    ("we have $$ f'(w) = 2(y - Xw)^T(-X). $$ If …") is a display set in a line, as Q&A sites write them."""
+    inside = mask[start:end].strip("$ \t")
+    if "\n" in mask[start:end] or inside.endswith((".", ",", ";")):
         return False
     line_start = mask.rfind("\n", 0, start) + 1
     line_end = mask.find("\n", end)

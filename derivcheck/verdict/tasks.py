@@ -180,6 +180,8 @@ def _run(task: Task, target: list) -> Result:
             return Result(failure="unsupported", message=AT_VALUES)
         if outcome.status == "refuted" and task.equation and _given_value(lhs, rhs):
             return Result(failure="unsupported", message=GIVEN_VALUE)
+        if outcome.status == "refuted" and _rounded(lhs, rhs, outcome.counterexample):
+            return Result(failure="unsupported", message=ROUNDED)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
@@ -235,11 +237,32 @@ def _given_value(lhs: n.Node, rhs: n.Node) -> bool:
     return named and not any(isinstance(x, n.Sym) for x in n.walk(rhs))
 
 
+ROUNDED = ("a rounded decimal: the exact value agrees with it to the places written, so it is not refuted "
+           "(and, not being exact, not proved)")
+
+
+def _rounded(lhs: n.Node, rhs: n.Node, cex) -> bool:
+    """``\\sigma(-2) = 0.12``: one side a decimal, the other's exact value within half a unit of its last place."""
+    for side in (lhs, rhs):
+        if isinstance(side, n.Num) and "." in side.text:
+            places = len(side.text.split(".")[1])
+            try:
+                return abs(float(cex.lhs) - float(cex.rhs)) <= 0.5 * 10 ** -places
+            except (TypeError, ValueError):
+                return False
+    return False
+
+
 def _data(node: n.Node) -> bool:
-    """Arithmetic on numbers only, more than one of them (``\\frac{1+2+3}{3}``): a value computed from data.
-    A single number (``= 0``) is a claim to check."""
+    """Arithmetic on numbers only, more than one of them (``\\frac{1+2+3}{3}``, ``\\sigma([1\\ 1] \\cdot [-3\\ 1])``,
+    a function applied to them allowed), or a rounded decimal (``= 0.88``): a value computed from data. A single
+    whole number (``= 0``) is a claim to check."""
     walked = list(n.walk(node))
-    return not any(isinstance(x, n.Sym) for x in walked) and sum(isinstance(x, n.Num) for x in walked) > 2
+    heads = {id(x.head) for x in walked if isinstance(x, n.Call)}
+    if any(isinstance(x, n.Sym) and id(x) not in heads for x in walked):
+        return False
+    numbers = [x for x in walked if isinstance(x, n.Num)]
+    return len(numbers) > 2 or any("." in x.text for x in numbers)
 
 
 ASSIGNMENT = ("an assignment (an update rule or a definition with :=, \\leftarrow, or the same symbol on both "
