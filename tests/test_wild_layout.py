@@ -1,5 +1,4 @@
-"""Layouts met in public derivations that once made derivcheck flag correct steps: kramdown's inline
-``$$…$$`` in a sentence, a display's indented line that markdown-it takes for code, two equations side
+"""Layouts met in public derivations that once made derivcheck flag correct steps: a display's indented line that markdown-it takes for code, two equations side
 by side in one row of an ``align``, and a symbol given an example's numbers.
 
 The identities below were keyed by an independent SymPy script, not by derivcheck."""
@@ -8,7 +7,6 @@ from __future__ import annotations
 
 import textwrap
 
-from derivcheck.read.prose import inline_math
 from derivcheck.read.source import read_document
 from derivcheck.verdict.checker import Options, check, run_inline
 from derivcheck.verdict.tasks import GIVEN_VALUE
@@ -16,19 +14,6 @@ from derivcheck.verdict.tasks import GIVEN_VALUE
 
 def checked(text: str):
     return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
-
-
-def test_double_dollars_inside_a_sentence_are_inline_math_not_a_display():
-    text = textwrap.dedent(r"""
-    $$ (x+1)^2 = x^2 + 2x + 1 $$
-
-    If $$k = y_i$$, the term is kept, and it is zero $$\forall k \ne n$$ (the others).
-    """)
-    doc = read_document("doc.md", text)
-    assert len(doc.blocks) == 1
-    assert [i.text for i in inline_math(doc)] == ["k = y_i", "\\forall k \\ne n"]
-    r = checked(text)
-    assert [s.verdict for s in r.steps] == ["valid"]
 
 
 def test_double_dollars_on_lines_of_their_own_stay_a_display():

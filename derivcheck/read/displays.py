@@ -48,9 +48,6 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
                 pos = last_end = cut
                 continue
             start, end, after = found
-            if m.group(0) == "$$" and in_a_sentence(mask, m.start(), after):
-                pos = after     # "If $$k = y_i$$, …": kramdown's inline math, read with the prose
-                continue
             pos = last_end = after
             if not mask[start:end].strip() and read_macros(text[start:end]):
                 continue        # only macro definitions ($$\newcommand…$$): read into the macros
@@ -104,23 +101,6 @@ class _Closers:
         if env.startswith(_KEEP_ENVIRONMENT):
             return m.start(), close + len(end_tag), close + len(end_tag)
         return m.end(), close, close + len(end_tag)
-
-
-_WORD = re.compile(r"[A-Za-z]{2}")
-
-
-def in_a_sentence(mask: str, start: int, end: int) -> bool:
-    """Whether the ``$$…$$`` at ``start:end`` stands inside a line of prose, a word before or after it on
-    its own line ("If $$k = y_i$$, then …"). Jekyll's kramdown writes inline math so; it is a condition or
-    a remark of the sentence, not a display. One that ends its sentence inside the delimiters
-    ("we have $$ f'(w) = 2(y - Xw)^T(-X). $$ If …") is a display set in a line, as Q&A sites write them."""
-    inside = mask[start:end].strip("$ \t")
-    if "\n" in mask[start:end] or inside.endswith((".", ",", ";")):
-        return False
-    line_start = mask.rfind("\n", 0, start) + 1
-    line_end = mask.find("\n", end)
-    after = mask[end:line_end if line_end != -1 else len(mask)]
-    return bool(_WORD.search(mask[line_start:start]) or _WORD.search(after))
 
 
 def _one_line(content: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from .chains import build_chains
-from .displays import in_a_sentence
 from .document import Document, Heading, Inline
 
 
@@ -62,7 +61,7 @@ def _masked(doc: Document) -> str:
     return "".join(masked)
 
 
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)|\$\$([^$\n]+?)\$\$", re.S)
+_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)", re.S)
 _SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
 
 
@@ -72,9 +71,9 @@ def inline_math(doc: Document) -> list[Inline]:
     out = []
     starts = [b.start for b in doc.blocks]
     for m in _INLINE.finditer(body, doc.body_start):
-        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        group = 1 if m.group(1) is not None else 2
         math = m.group(group)
-        if not math.strip() or "\n\n" in math or group == 3 and not in_a_sentence(body, m.start(), m.end()):
+        if not math.strip() or "\n\n" in math:
             continue
         end = _SENTENCE_END.search(body, m.end())
         following = next((i for i, s in enumerate(starts) if s > m.start()), None)
