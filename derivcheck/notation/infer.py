@@ -273,7 +273,7 @@ def _differentials(ev: Evidence, families: dict) -> tuple[bool | list[str], list
     the variables whose differentials the text writes) and the other reading. Differentials are read as
     written where the text gives them away (_as_calculus); otherwise they are the other reading."""
     written = {x.name[1:] for node in ev.read.all_nodes() for x in n.walk(node)
-               if isinstance(x, n.Sym) and x.name.startswith("d") and len(x.name) > 1}
+               if isinstance(x, n.Sym) and _d_name(x.name)}
     varying = sorted(name for name in written if name in families and name not in ev.definitions)
     gradients = "$d$ is written only before a symbol ($dW$): each is one name, the gradient of the loss by that " \
                 "symbol as backpropagation writes it, never $d$ times the symbol"
