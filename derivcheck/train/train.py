@@ -10,6 +10,7 @@ the same objective on the same split (baseline.py).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,10 @@ def plot_losses(result: TrainResult, path: Path) -> str | None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    # A font cache written by another matplotlib install can lack the bundled mathtext fonts; the
+    # log axis's labels then fall back to DejaVu Sans with one "findfont" line per font on stderr,
+    # which the person training can do nothing about and which would bury the run's own messages.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     values = np.asarray(result.losses, dtype=float)
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
     steps = np.arange(len(values))
