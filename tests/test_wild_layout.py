@@ -1,5 +1,6 @@
-"""Layouts met in public derivations that once made derivcheck flag correct steps: a display's indented line that markdown-it takes for code, two equations side
-by side in one row of an ``align``, and a symbol given an example's numbers.
+"""Layouts met in public derivations that once made derivcheck flag correct steps: kramdown's inline
+``$$…$$``, a display's indented line that markdown-it takes for code, two equations side by side in one
+row of an ``align``, and a symbol given an example's numbers.
 
 The identities below were keyed by an independent SymPy script, not by derivcheck."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from derivcheck.read.prose import inline_math
 from derivcheck.read.source import read_document
 from derivcheck.verdict.checker import Options, check, run_inline
 from derivcheck.verdict.tasks import GIVEN_VALUE
@@ -14,6 +16,28 @@ from derivcheck.verdict.tasks import GIVEN_VALUE
 
 def checked(text: str):
     return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+def test_a_text_that_writes_inline_math_with_double_dollars_keeps_its_conditions_out_of_the_steps():
+    """A Jekyll post: the sum "over $$k$$" names a symbol inside a sentence, so the author writes inline
+    math with $$; "If $$k = y_i$$," is then a condition, not a step refuted at k = 1, y_i = 2."""
+    text = textwrap.dedent(r"""
+    $$ (x+1)^2 = x^2 + 2x + 1 $$
+
+    The sum over $$k$$ has one term left. If $$k = y_i$$, it is kept; it is zero $$\forall k \ne n$$.
+    """)
+    doc = read_document("doc.md", text)
+    assert len(doc.blocks) == 1
+    assert [i.text for i in inline_math(doc)] == ["k", "k = y_i", "\\forall k \\ne n"]
+    assert [s.verdict for s in checked(text).steps] == ["valid"]
+
+
+def test_double_dollars_in_a_sentence_stay_a_display_without_the_authors_evidence():
+    """No $$ span names a lone symbol, or the text also writes single-dollar math: a $$…$$ in a line of
+    text is a display, as MathJax reads it, and its equation is a step."""
+    for text in (r"If $$k + k = 2k$$, then so.", r"With $k$ a class, if $$k + k = 2k$$, then $$k$$ is so."):
+        doc = read_document("doc.md", text + "\n")
+        assert [b.content.strip() for b in doc.blocks][:1] == ["k + k = 2k"], text
 
 
 def test_double_dollars_on_lines_of_their_own_stay_a_display():

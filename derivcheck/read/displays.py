@@ -29,6 +29,7 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
     block with ``broken`` set. ``text`` is the document as written (for macro definitions)."""
     blocks: list[Block] = []
     last_end = segments[0][0] if segments else 0
+    inline_dollars = writes_inline_math_with_double_dollars(mask, segments)
     newlines = [m.start() for m in re.finditer("\n", mask)]
     for seg_start, seg_end in segments:
         closers = _Closers(mask, seg_start, seg_end)
@@ -48,6 +49,9 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
                 pos = last_end = cut
                 continue
             start, end, after = found
+            if inline_dollars and m.group(0) == "$$" and in_a_sentence(mask, m.start(), after):
+                pos = after     # kramdown's "If $$k = y_i$$, …": inline math, read with the prose
+                continue
             pos = last_end = after
             if not mask[start:end].strip() and read_macros(text[start:end]):
                 continue        # only macro definitions ($$\newcommand…$$): read into the macros
@@ -101,6 +105,39 @@ class _Closers:
         if env.startswith(_KEEP_ENVIRONMENT):
             return m.start(), close + len(end_tag), close + len(end_tag)
         return m.end(), close, close + len(end_tag)
+
+
+_WORD = re.compile(r"[A-Za-z]{2}")
+_SINGLE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?(?<![\\$])\$(?!\$)")
+_DOUBLE_DOLLARS = re.compile(r"\$\$([^$\n]+?)\$\$")
+_ANY_DOUBLE_DOLLARS = re.compile(r"\$\$.*?\$\$", re.S)
+_RELATION = re.compile(r"=|<|>|\\(?:le|ge|leq|geq|ne|neq|approx|equiv|propto|sim|to|in|mid)(?![A-Za-z])")
+
+
+def writes_inline_math_with_double_dollars(mask: str, segments: list[tuple[int, int]]) -> bool:
+    """Whether the document writes its inline math as ``$$…$$``, as Jekyll's kramdown wants: it never
+    writes single-dollar math, and it names a symbol or an expression with no relation in ``$$…$$``
+    inside a sentence ("the sum over $$k$$ is zero"). Nobody sets a lone symbol as a display in the
+    middle of a line, so such a span is the author's evidence; without it a ``$$…$$`` in a line of
+    text stays a display, as MathJax reads it."""
+    text = "".join(mask[a:b] for a, b in segments)
+    if _SINGLE_DOLLAR.search(_ANY_DOUBLE_DOLLARS.sub(" ", text)):     # ($ in a display's \text is not)
+        return False
+    return any(not _RELATION.search(m.group(1)) and in_a_sentence(text, m.start(), m.end())
+               for m in _DOUBLE_DOLLARS.finditer(text))
+
+
+def in_a_sentence(mask: str, start: int, end: int) -> bool:
+    """Whether the ``$$…$$`` at ``start:end`` stands inside a line of prose, a word before or after it on
+    its own line ("If $$k = y_i$$, then …"). One that ends its sentence inside the delimiters ("we have
+    $$ f'(w) = 2(y - Xw)^T(-X). $$ If …") is a display set in a line, as Q&A sites write them."""
+    inside = mask[start:end].strip("$ \t")
+    if "\n" in mask[start:end] or inside.endswith((".", ",", ";")):
+        return False
+    line_start = mask.rfind("\n", 0, start) + 1
+    line_end = mask.find("\n", end)
+    after = mask[end:line_end if line_end != -1 else len(mask)]
+    return bool(_WORD.search(mask[line_start:start]) or _WORD.search(after))
 
 
 def _one_line(content: str) -> str:

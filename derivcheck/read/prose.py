@@ -61,7 +61,9 @@ def _masked(doc: Document) -> str:
     return "".join(masked)
 
 
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)", re.S)
+#: Single dollars, ``\(…\)``, and ``$$…$$`` left in a line of text (kramdown's inline math: the displays
+#: are blanked before this runs, so only those the reader did not take for a display remain).
+_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((.+?)\\\)|\$\$([^$\n]+?)\$\$", re.S)
 _SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
 
 
@@ -71,7 +73,7 @@ def inline_math(doc: Document) -> list[Inline]:
     out = []
     starts = [b.start for b in doc.blocks]
     for m in _INLINE.finditer(body, doc.body_start):
-        group = 1 if m.group(1) is not None else 2
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
         math = m.group(group)
         if not math.strip() or "\n\n" in math:
             continue
