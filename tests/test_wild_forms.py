@@ -523,3 +523,18 @@ def test_the_softmax_of_a_matrix_is_not_taken_over_all_its_entries():
                                  "symbols": {"A": {"role": "variable", "shape": ["N", "C"]}}}))
     with pytest.raises(Unsupported, match="by rows"):
         ctx.value(parse_expression(r"\text{softmax}(A)"), {}, ())
+
+
+def test_a_symbol_defined_bare_stays_defined_where_it_is_also_a_functions_argument_and_indexed():
+    """z = w_1x_1 + w_2x_2 + b, σ(z) = 1/(1 + e^{-z}), and z_i later (a blog post on logistic
+    regression): z is the argument of σ and is indexed elsewhere, yet its own display defines it, so
+    that display is a definition, not an identity refuted with z free."""
+    r = checked(r"""
+    $$ z = w_1x_1 + w_2x_2 + b $$
+
+    $$ \sigma(z) = \frac{1}{1 + e^{-z}} $$
+
+    $$ J = - \frac{1}{N}\sum_{i=1}^{N}\ln(\sigma(z_i)) $$
+    """)
+    assert [(s.kind, s.verdict) for s in r.steps[:2]] == [("definition", "valid")] * 2
+    assert "invalid" not in [s.verdict for s in r.steps]

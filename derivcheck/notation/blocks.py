@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 from ..latex import nodes as n
 from .axes import Axes, head_name
-from .conditions import arbitrary_variables, at_a_point, continuations, find_conditions
+from .conditions import arbitrary_variables, at_a_point, continuations, defined_bare, find_conditions
 from .evidence import Evidence, family_entry
 from .gather import ChainExprs
 
@@ -102,7 +102,7 @@ def _one_sample_blocks(ev: Evidence, axes: "Axes", families: dict[str, dict]) ->
                 elif isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name in sampled:
                     used[x.base.name].add("indexed")
         for name, how in used.items():
-            if how == {"bare"}:
+            if how == {"bare"} and not defined_bare(ev, name):
                 fam = sampled[name]
                 entry = family_entry(name, fam, axes, drop="samples")
                 for block in chain.blocks:

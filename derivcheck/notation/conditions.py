@@ -117,7 +117,7 @@ def arbitrary_variables(ev: Evidence) -> None:
                     bare.add(x.name)
         for name in sorted(((wrts | scalar_arguments) & bare) - indexed - parameters - {None}):
             uses = ev.scanner.uses.get(name)
-            if uses is not None and uses.indexed and (name in scalar_arguments
+            if uses is not None and uses.indexed and not defined_bare(ev, name) and (name in scalar_arguments
                                                       or not uses.bare - {chain.exprs[0].scope}):
                 for block in chain.blocks:
                     ev.block_notes[block].setdefault("symbols", {})[name] = "variable"
@@ -128,6 +128,14 @@ def arbitrary_variables(ev: Evidence) -> None:
                 ev.block_notes[block.index].setdefault("symbols", {})[node.name] = "variable"
                 ev.note("stated", f"in the display on line {ev.doc.source_line(block.line)}, ${node.name}$ is "
                           "any number (the text says so)")
+
+
+def defined_bare(ev: Evidence, name: str) -> bool:
+    """Whether the text defines the bare symbol (``z = w_1x_1 + w_2x_2 + b``): its definition says what
+    it is wherever it is written bare, and reading it as a free variable (or as one sample of ``z_i``)
+    would refute the definition itself."""
+    d = ev.definitions.get(name)
+    return d is not None and isinstance(d.lhs, n.Sym)
 
 
 def _scalar_arguments(ev: Evidence) -> set[str]:
