@@ -107,3 +107,27 @@ def test_an_example_worked_in_rounded_numbers_is_never_refuted_where_it_rounds_r
     """)
     assert [s.verdict for s in r.steps] == ["unsupported", "unsupported", "invalid"]
     assert ROUNDED in str(r.steps[1].reason)
+
+
+def test_a_pages_own_front_matter_is_skipped_and_the_notation_read_from_the_text(tmp_path):
+    """A Jekyll post opens with ``layout: post``: not derivcheck's ``layout`` (numerator or denominator)
+    but a page template. The front matter is not math and not a notation header: the notation is
+    inferred, the title kept, and the step checked. Written with Windows line endings and a byte-order
+    mark, the file reads the same."""
+    from derivcheck.run.batch import read_text
+    text = "---\nlayout: post\ntitle: Squares\ntags: [algebra]\n---\n\n$$\n(a+b)^2 = a^2 + 2ab + b^2 + 1\n$$\n"
+    path = tmp_path / "post.md"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert read_text(path) == text
+    doc = read_document("post.md", read_text(path))
+    assert doc.header is None and doc.page_title == "Squares" and doc.blocks[0].line == 7
+    r = run_inline(check(doc, Options()))
+    assert r.error is None and r.title == "Squares"
+    assert [s.verdict for s in r.steps] == ["invalid"]
+
+
+def test_front_matter_with_a_notation_key_is_the_notation_header():
+    doc = read_document("doc.md", "---\nlayout: denominator\n---\n$$ a = a $$\n")
+    assert doc.header == {"layout": "denominator"}
+    doc = read_document("doc.md", "---\ntitle: t\nsizes: {K: 3}\n---\n$$ a = a $$\n")
+    assert doc.header == {"title": "t", "sizes": {"K": 3}}

@@ -113,6 +113,7 @@ class Document:
     mask: str = ""          # ``text`` with what is never math blanked (same length)
     macros: dict = field(default_factory=dict)       # the author's macros (latex.macros.Macro by name)
     cells: list[tuple[int, int]] = field(default_factory=list)  # a notebook's (offset, cell number)
+    page_title: str = ""    # the title a page's own front matter gives (Jekyll's ``title:``)
 
     def line_of(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
@@ -133,7 +134,32 @@ class Document:
         return f"cell {number}, line {self.text.count(chr(10), start, max(offset, start)) + 1}"
 
 
+#: The keys of a notation header (docs/format.md): front matter with none of them is a page's own
+#: (Jekyll's ``layout: post``, ``title``, ``date``, ``tags``), and the notation is read from the text.
+NOTATION_KEYS = frozenset({
+    "sizes", "indices", "symbols", "definitions", "functions", "gradient", "names", "differentials",
+    "assumptions", "blocks", "readings", "ambiguous", "shapes_stated", "upstream", "operator_scope",
+    "einstein", "inferred"})
+#: ``layout`` is ours only with one of our values: a blog's ``layout: post`` names a page template.
+_OUR_LAYOUTS = ("numerator", "denominator")
+
+
 def split_header(text: str) -> tuple[dict | None, int]:
+    """The notation header (YAML front matter with a notation key) and where the body starts; None
+    for a text with no front matter, or with a page's front matter (which is skipped, not read as
+    math)."""
+    header, body_start = front_matter(text)
+    if header is None or not is_notation_header(header):
+        return None, body_start
+    return header, body_start
+
+
+def is_notation_header(header: dict) -> bool:
+    """Whether front matter is a derivcheck notation header (see NOTATION_KEYS)."""
+    return bool(NOTATION_KEYS & set(header)) or header.get("layout") in _OUR_LAYOUTS
+
+
+def front_matter(text: str) -> tuple[dict | None, int]:
     """The YAML front matter (``---`` … ``---`` at the top) and where the body starts."""
     if not text.startswith("---"):
         return None, 0

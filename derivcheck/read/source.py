@@ -15,7 +15,8 @@ from pathlib import PurePath
 from ..latex.macros import Macro, definitions, expand, read_macros
 from .chains import build_chains
 from .displays import find_blocks
-from .document import Block, Chain, Document, Heading, Inline, Link, Piece, SourceError, split_header
+from .document import (Block, Chain, Document, Heading, Inline, Link, Piece, SourceError, front_matter,
+                       is_notation_header, split_header)
 from .latex_file import looks_like_latex, mask_latex, strip_comments
 from .markdown import mask_markdown
 from .notebook import looks_like_notebook, notebook_cells
@@ -52,7 +53,8 @@ def read_document(path: str, text: str, continues: dict[int, int] | None = None)
     cells: list[tuple[int, int]] = []
     if kind == "notebook":
         text, cells = notebook_cells(text)
-    header, body_start = split_header(text)
+    front, body_start = front_matter(text)
+    header = front if front is not None and is_notation_header(front) else None
     segments = _segments(text, cells, body_start)
     if kind == "latex":
         mask = mask_latex(text, body_start)
@@ -63,7 +65,8 @@ def read_document(path: str, text: str, continues: dict[int, int] | None = None)
     mask = _blank_definitions(mask)
     blocks = find_blocks(text, mask, segments, _relation_macros(macros))
     chains, lone, empty = build_chains(text, blocks, continues or {})
-    return Document(path, text, header, body_start, blocks, chains, lone, empty, mask, macros, cells)
+    page_title = str((front or {}).get("title") or "")
+    return Document(path, text, header, body_start, blocks, chains, lone, empty, mask, macros, cells, page_title)
 
 
 def _segments(text: str, cells: list[tuple[int, int]], body_start: int) -> list[tuple[int, int]]:

@@ -43,7 +43,10 @@ class Progress(Protocol):
 
 
 def read_text(path: Path) -> str:
-    """The file as text, or SourceError saying why it is not a readable document."""
+    """The file as text, or SourceError saying why it is not a readable document. Line endings are
+    read as an editor reads them (Windows' CRLF and old Macs' CR are newlines, so "---\\r" closes a
+    header and line numbers are the editor's) and a UTF-8 byte-order mark is not text; nothing else
+    is changed."""
     size = path.stat().st_size
     limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_BYTES
     if size > limit:
@@ -52,10 +55,11 @@ def read_text(path: Path) -> str:
     if b"\x00" in data:
         raise SourceError("binary data (NUL bytes), not a text document")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[:err.start].count(b"\n") + 1
         raise SourceError(f"not valid UTF-8 (byte {err.start})", line) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def check_files(files: list[Path], sizes: dict[str, int], limits: Limits | None = None, jobs: int = 0,

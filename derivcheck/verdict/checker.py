@@ -539,8 +539,8 @@ def _target_result(target, result: Result, line: int, inferred: bool = False) ->
 
 def _title(doc: Document) -> str:
     header = doc.header or {}
-    if header.get("title"):
-        return str(header["title"])
+    if header.get("title") or doc.page_title:
+        return str(header.get("title") or doc.page_title)
     for line in doc.text[doc.body_start:].splitlines():
         stripped = line.strip().lstrip("#").strip().strip("*").strip()
         if stripped and not stripped.startswith("$"):
