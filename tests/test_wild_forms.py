@@ -538,3 +538,40 @@ def test_a_symbol_defined_bare_stays_defined_where_it_is_also_a_functions_argume
     """)
     assert [(s.kind, s.verdict) for s in r.steps[:2]] == [("definition", "valid")] * 2
     assert "invalid" not in [s.verdict for s in r.steps]
+
+
+POISSON = r"""
+$$ \label{eq:Poiss-LL}
+\begin{split}
+\mathrm{LL}(\lambda) &= \sum_{i=1}^n \log \left[ \frac{\lambda^{y_i} \cdot \exp(-\lambda)}{y_i !} \right] \\
+&= \sum_{i=1}^n \left[ y_i \cdot \log(\lambda) SIGN \lambda - \log(y_i !) \right] \\
+&= - n \lambda + \log(\lambda) \sum_{i=1}^n y_i - \sum_{i=1}^n \log(y_i !) \; . \\
+\end{split}
+$$
+"""
+
+
+def test_a_poisson_log_likelihood_with_factorials_under_a_label_is_read_and_proved():
+    """The StatProofBook's layout: ``$$ \\label{…}`` before ``\\begin{split}`` (once read as a display
+    with no relation), the count's factorial ``y_i !`` (once unreadable), a trailing ``\\; .``. Keyed by
+    SymPy: log(λ^y e^{-λ}/y!) - (y log λ - λ - log y!) = 0 for λ > 0, y a count."""
+    r = checked(POISSON.replace("SIGN", "-"))
+    assert [s.verdict for s in r.steps] == ["valid"] * 3
+
+
+def test_a_sign_slip_in_the_poisson_log_likelihood_is_refuted_at_a_count():
+    """+λ for -λ: the difference is 2λ (SymPy), so any point with λ ≠ 0 refutes the step; the
+    factorial has a value there (Γ(y + 1))."""
+    r = checked(POISSON.replace("SIGN", "+"))
+    # the line after the slip is compared with the last line that held, and holds
+    assert [s.verdict for s in r.steps] == ["valid", "invalid", "valid"]
+    point = r.steps[1].counterexample
+    assert float(point.lhs) != float(point.rhs)
+
+
+def test_proportional_to_is_a_step_reported_not_a_row_lost():
+    r = checked(r"""
+    $$ \log p(x) = \log \frac{1}{\sqrt{2\pi}} - \frac{(x - \mu)^2}{2} \propto -(x - \mu)^2 $$
+    """)
+    assert len(r.steps) == 2 and r.steps[1].verdict == "unsupported"
+    assert "\\propto" in str(r.steps[1].reason)

@@ -215,6 +215,8 @@ Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm,
 
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
 INDICATOR = "\\mathbb{1}"
+#: The factorial ``y!``: a function by name (meaning/functions.py gives its value).
+FACTORIAL = "\\operatorname{factorial}"
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -17,7 +17,7 @@ from .build import Listed, Over, Partial, PartialOf, Prefix, Primed, Script, bef
     powered, single, times, unwrap, with_last
 from .errors import LatexError
 from .names import function_word, primed_operator
-from .nodes import INDICATOR
+from .nodes import FACTORIAL, INDICATOR
 from .styles import evaluated_at, styled, text_token, word_over
 
 CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
@@ -375,6 +375,10 @@ class _Primaries:
         num = single(c[1], "numerator", keep_markers=True)
         den = single(c[2], "denominator", keep_markers=True)
         return fraction(num, den, span)
+
+    @_rule
+    def factorial(self, meta, c):
+        return n.Call(n.Sym(FACTORIAL, span=_tok_span(c[1])), (done(c[0]),), span=_span(meta))
 
     @_rule
     def sqrt(self, meta, c):

@@ -8,7 +8,7 @@ import sympy as sp
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
-from ..notation.conventions import DIAG, SIGMOID, SOFTMAX, TRACE
+from ..notation.conventions import DIAG, FACTORIAL, SIGMOID, SOFTMAX, TRACE
 from .indices import SumsAndIndices, flat_items
 from .abstract import abstract, vector_map
 from .atoms import variable
@@ -170,10 +170,17 @@ def _trace(v: Value) -> Value:
     return sum((v[i, i] for i in range(v.shape[0])), sp.Integer(0))
 
 
+def _factorial(v: Value) -> Value:
+    """``y!``, entry by entry, as Γ(y + 1): an atom of the identity like any other function value (a
+    Poisson log-likelihood's ``\\log(y_i!)`` is carried from line to line, never expanded), and a real
+    number at the sampled points that refute a wrong step (``sp.factorial`` of a fraction is not)."""
+    return v.applyfunc(lambda e: sp.gamma(e + 1)) if is_matrix(v) else sp.gamma(v + 1)
+
+
 #: Roles of a function the text applies and never defines (notation/model.py).
 FUNCTION_ROLES = frozenset({"function", "vector function"})
 #: The value of each function written by name (notation/conventions.py lists them).
-BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag, TRACE: _trace}
+BUILTIN_FUNCTIONS = {SOFTMAX: _softmax, SIGMOID: _sigmoid, DIAG: _diag, TRACE: _trace, FACTORIAL: _factorial}
 
 
 def unprimed(name: str) -> tuple[str, int]:

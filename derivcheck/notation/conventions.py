@@ -12,7 +12,7 @@ import re
 import string
 
 from ..latex import nodes as n
-from ..latex.nodes import INDICATOR
+from ..latex.nodes import FACTORIAL, INDICATOR
 from .header import DEFAULT_SIZES
 
 #: What a name means when the document does not say (the conventions of the field).
@@ -86,7 +86,7 @@ SIZE_DEFAULTS = {**DEFAULT_SIZES, "hidden": 2}
 #: (meaning/evaluate.py gives each its value).
 SOFTMAX, SIGMOID, DIAG, TRACE = ("\\operatorname{softmax}", "\\operatorname{sigmoid}", "\\operatorname{diag}",
                                  "\\operatorname{tr}")
-NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG, TRACE})
+NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG, TRACE, FACTORIAL})
 RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
 #: Letters that are something else when written alone (π the number, d the differential); with an
 #: index (π_{ik}, d_j) they are symbols like any other.

@@ -16,7 +16,7 @@ from ..latex.texscan import blank_layout, closing_brace, depths
 from .document import Block, Piece
 
 #: Relations that join the links of a chain, longest spelling first.
-RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\coloneqq", "\\triangleq", "\\equiv", "\\leftarrow",
+RELATIONS = ("\\leqslant", "\\geqslant", "\\approx", "\\propto", "\\coloneqq", "\\triangleq", "\\equiv", "\\leftarrow",
              "\\gets", "\\leq", "\\geq", "\\neq", "\\le", "\\ge", "\\ne", ":=", "=", "<", ">")
 #: ``:=`` stands for every spelling of an assignment or a definition (``\\coloneqq``, ``\\triangleq``,
 #: ``\\leftarrow``, ``\\gets``): it is checked as an equation, and never refuted as one (verdict/tasks.py).
@@ -29,7 +29,7 @@ ALIGN_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather
 _TAGS = (re.compile(r"(?:\\t|\t)ag\*?\{([^{}]*)\}\s*$"),
          re.compile(r"(?:^|\\q?quad|\\[,;]|~|\s)\s*\(([A-Z]?\d+(?:\.\d+)*[a-z]?)\)\s*$"))
 _FORALL = re.compile(r",?\s*\\forall\b.*$", re.S)
-TRAILING_PUNCT = re.compile(r"[\s.,;]+$")
+TRAILING_PUNCT = re.compile(r"(?:[\s.,;]|(?<!\\)\\[;,:! ]|\\q?quad(?![A-Za-z]))+$")   # `… y_i \; .`
 #: A relation with a note above or below it: ``\\overset{(a)}{=}``, ``\\stackrel{\\text{def}}{=}``.
 _ANNOTATED = re.compile(r"\\(?:overset|stackrel|underset)\s*\{")
 #: Between two equations: the second follows from (or gives) the first, and starts its own chain.
@@ -248,11 +248,12 @@ def _strip_punctuation(content: str) -> str:
 
 #: Size and style commands that may stand before a display's environment (``\\Large \\begin{array}…``).
 _STYLE = re.compile(r"\s*(?:\\(?:displaystyle|textstyle|tiny|scriptsize|footnotesize|small|normalsize|large|"
-                    r"Large|LARGE|huge|Huge)(?![A-Za-z])\s*|\\require\{[^{}]*\}\s*)*")   # MathJax's \require{cancel}
+                    r"Large|LARGE|huge|Huge)(?![A-Za-z])\s*|\\require\{[^{}]*\}\s*"      # MathJax's \require{cancel}
+                    r"|\\label\{[^{}]*\}\s*|\\(?:nonumber|notag)(?![A-Za-z])\s*)*")       # $$ \label{eq:…} \begin{split}
 
 
 def _unwrap_alignment(content: str) -> tuple[int, int] | None:
-    """The inside of an alignment that is the whole display, through size commands before it and one
+    """The inside of an alignment that is the whole display, through size commands and a label before it and one
     environment inside another (``equation`` around ``split``); an ``array`` only when its rows are
     equations (``\\begin{array}{rcl} a &=& b``), not a matrix."""
     names = ALIGN_ENVIRONMENTS + ("array", "equation", "equation*")

@@ -49,7 +49,9 @@ class Rationalizer:
 
     def _opaque(self, expr: sp.Expr) -> sp.Symbol:
         if expr not in self.opaque_names:
-            self.opaque_names[expr] = sp.Symbol(f"Q{len(self.opaque_names)}")
+            # Γ(y + 1) is y!, the factorial of a count, so positive: log(λ^y e^{-λ} / y!) splits
+            positive = isinstance(expr, (sp.gamma, sp.factorial)) or None
+            self.opaque_names[expr] = sp.Symbol(f"Q{len(self.opaque_names)}", positive=positive)
         return self.opaque_names[expr]
 
     # ---- rewriting
@@ -82,8 +84,10 @@ class Rationalizer:
             if base is sp.E:
                 return self._exp(self.rational(power))
             inner = self.rational(base)
-            if _positive_rational(inner):
-                # b^p = exp(p log b) for b > 0: so log(s^y (1-s)^{1-y}) folds to y log s + (1-y) log(1-s)
+            if _positive_rational(inner) or not power.is_number:
+                # b^p = exp(p log b) (SymPy's own definition of a power, on the principal branch; log b is
+                # split only where b's factors are positive): so log(s^y (1-s)^{1-y}) folds to
+                # y log s + (1-y) log(1-s), and log(λ^y e^{-λ}) to y log λ - λ
                 return self._exp(sp.expand(self.rational(power) * self._log(inner)))
             return self._opaque(sp.Pow(inner, self.rational(power)))
         return self._opaque(expr)

@@ -39,6 +39,10 @@ def find_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0, vi
     return sample_difference(lhs, rhs, attempts, seed, violates)[0]
 
 
+#: The functions with values at a point (Γ is the factorial ``y!``).
+_WITH_VALUES = (sp.exp, sp.log, sp.tanh, sp.sin, sp.cos, sp.gamma)
+
+
 def sample_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0,
                       violates=None) -> tuple[Point | None, int]:
     """find_difference, and how many entry comparisons had real values on both sides (zero means
@@ -46,8 +50,8 @@ def sample_difference(lhs: Value, rhs: Value, attempts: int = 4, seed: int = 0,
     rng = random.Random(seed)
     pairs, functions = _concrete_pairs(_entry_pairs(lhs, rhs), rng)
     variables = sorted(set().union(*(a.free_symbols | b.free_symbols for _, a, b in pairs)), key=str)
-    if any(a.atoms(sp.Function) - a.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos)
-           or b.atoms(sp.Function) - b.atoms(sp.exp, sp.log, sp.tanh, sp.sin, sp.cos) for _, a, b in pairs):
+    if any(a.atoms(sp.Function) - a.atoms(*_WITH_VALUES) or b.atoms(sp.Function) - b.atoms(*_WITH_VALUES)
+           for _, a, b in pairs):
         return None, 0  # undefined functions have no values
     compared = 0
     shares = sum(isinstance(v, Share) for v in variables)
