@@ -346,8 +346,9 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
         differentiated = uses is not None and bool(uses.differentiated)    # ∂μ/∂x_i: not a constant
         kind = _any_function(ev, name, fam)     # σ(z_j): applied, so a function, though a lowercase command
         # a lowercase command is a constant (\lambda); a bare \sum or \prod names a quantity defined in words
-        if kind is None and not differentiated and (name in CONVENTIONS["constant"] or (
-                name.startswith("\\") and name[1:].isalpha() and name[1:].islower() and not fam["sub"]
+        # (λ_i, one per sample, is not the regularisation constant λ: a Poisson rate e^{x_i'β}, say)
+        if kind is None and not differentiated and not fam["sub"] and (name in CONVENTIONS["constant"] or (
+                name.startswith("\\") and name[1:].isalpha() and name[1:].islower()
                 and name not in ("\\sum", "\\prod"))):
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
