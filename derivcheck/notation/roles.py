@@ -70,6 +70,9 @@ def find_roles(ev: Evidence, targets) -> dict[str, str]:
     if not any(r == "input" for r in roles.values()):
         for name in sorted(_multiplied_by_weights(ev, roles)):
             roles.setdefault(name, "input")     # a_{nc} = w_c^T φ_n: what the weights multiply
+    for name in sorted(_counts(ev) - set(roles) - set(ev.definitions)):
+        roles[name] = "positive"
+        ev.note("stated", f"${name}$ is a count (the text writes ${name}!$): read as a positive number")
     for name in sorted(conventional(ev.names, "label") | _cross_entropy_labels(ev) | ev.stated_labels):
         if (name not in ev.definitions or other_forms(ev, name)) and name not in roles:
             roles[name] = "label"
@@ -94,6 +97,14 @@ def _feeds_a_softmax(ev: Evidence, name: str) -> bool:
     return any(isinstance(x, (n.Sym, n.Scripted)) and head_name(x) == name
                for d in ev.definitions.values() for s in n.walk(d.rhs) if n.is_exponential(s)
                for x in n.walk(s))
+
+
+def _counts(ev: Evidence) -> set[str]:
+    """What the text writes a factorial of (a Poisson likelihood's ``y_i!``): a count, never negative,
+    so a sampled point that refutes a step never sets it below zero."""
+    return {name for chain in ev.read.chains for e in chain.exprs for x in n.walk(e.node)
+            if isinstance(x, n.Call) and isinstance(x.head, n.Sym) and x.head.name == n.FACTORIAL
+            and len(x.args) == 1 and (name := head_name(x.args[0])) is not None and name in ev.names}
 
 
 def _stated_roles(ev: Evidence) -> dict[str, str]:
