@@ -575,3 +575,15 @@ def test_proportional_to_is_a_step_reported_not_a_row_lost():
     """)
     assert len(r.steps) == 2 and r.steps[1].verdict == "unsupported"
     assert "\\propto" in str(r.steps[1].reason)
+
+
+def test_a_quantifier_that_opens_a_display_is_its_range_not_an_empty_display():
+    """A hinge-loss post opens its display with ``\\forall k \\in [1,\\ C]\\backslash\\{y_i\\},\\ \\forall j
+    \\in [1,\\ D]``: once all of it was cut as a trailing quantifier, leaving "an empty display"."""
+    doc = read_document("doc.md", "$$ \\forall k \\in [1,\\ C]\\backslash\\{y_i\\},\\ \\forall j \\in [1,\\ D] \\ "
+                                  "(a_k + b_j)^2 = a_k^2 + 2 a_k b_j + b_j^2 $$\n")
+    assert [[c.first.text] + [lk.piece.text for lk in c.links] for c in doc.chains] == [["(a_k + b_j)^2", "a_k^2 + 2 a_k b_j + b_j^2"]]
+    assert doc.blocks[0].quantifier.startswith("\\forall k \\in [1,\\ C]")
+    # a trailing quantifier is cut as before
+    doc = read_document("doc.md", "$$ a_i + a_i = 2 a_i, \\quad \\forall i $$\n")
+    assert [[c.first.text] + [lk.piece.text for lk in c.links] for c in doc.chains] == [["a_i + a_i", "2 a_i"]]

@@ -29,6 +29,11 @@ ALIGN_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather
 _TAGS = (re.compile(r"(?:\\t|\t)ag\*?\{([^{}]*)\}\s*$"),
          re.compile(r"(?:^|\\q?quad|\\[,;]|~|\s)\s*\(([A-Z]?\d+(?:\.\d+)*[a-z]?)\)\s*$"))
 _FORALL = re.compile(r",?\s*\\forall\b.*$", re.S)
+#: A quantifier that opens the display (``\forall k \in [1,\ C]\backslash\{y_i\},\ \forall j \in [1,\ D] \ …``):
+#: each ``\forall x \in S`` with S bracketed, a set, or a blackboard letter, and the separators after it.
+_LEADING_FORALL = re.compile(
+    r"\s*(?:\\forall\s*[^=<>]*?\\in\s*(?:\[[^\[\]]*\]|\\\{[^{}]*\\\}|\{[^{}]*\}|\\mathbb\s*\{?[A-Za-z]\}?(?:\^\{?[^{}\s]*\}?)?)"
+    r"(?:\s*\\(?:backslash|setminus)\s*(?:\\\{[^{}]*\\\}|\{[^{}]*\}))?(?:\s*(?:,|:|\\[ ,;:]|\\q?quad(?![A-Za-z])))*\s*)+")
 TRAILING_PUNCT = re.compile(r"(?:[\s.,;]|(?<!\\)\\[;,:! ]|\\q?quad(?![A-Za-z]))+$")   # `… y_i \; .`
 #: A relation with a note above or below it: ``\\overset{(a)}{=}``, ``\\stackrel{\\text{def}}{=}``.
 _ANNOTATED = re.compile(r"\\(?:overset|stackrel|underset)\s*\{")
@@ -235,6 +240,11 @@ def strip_tag(content: str, offset: int) -> tuple[str, int, str | None]:
 
 
 def _strip_quantifier(content: str) -> tuple[str, str | None]:
+    """A quantifier after the equation (``a_i = b_i, \\forall i``) is cut off; one before it is blanked
+    (same length, so positions hold). Either way it is the block's quantifier, not a side."""
+    lead = _LEADING_FORALL.match(content)
+    if lead and lead.group(0).strip() and "=" in content[lead.end():]:
+        return " " * lead.end() + content[lead.end():], lead.group(0).strip().rstrip(",:\\ ")
     m = _FORALL.search(content)
     if not m or depths(content)[m.start()] != 0:
         return content, None
