@@ -39,6 +39,9 @@ def _scripted(x: n.Scripted) -> str:
 
 
 def _call(x: n.Call) -> str:
+    if isinstance(x.head, n.Sym) and x.head.name == n.FACTORIAL and len(x.args) == 1:
+        arg = x.args[0]
+        return (to_latex(arg) if isinstance(arg, (n.Sym, n.Scripted, n.Num, n.Group)) else f"({to_latex(arg)})") + "!"
     return to_latex(x.head) + "(" + ", ".join(to_latex(a) for a in x.args) + ")"
 
 
