@@ -587,3 +587,25 @@ def test_a_quantifier_that_opens_a_display_is_its_range_not_an_empty_display():
     # a trailing quantifier is cut as before
     doc = read_document("doc.md", "$$ a_i + a_i = 2 a_i, \\quad \\forall i $$\n")
     assert [[c.first.text] + [lk.piece.text for lk in c.links] for c in doc.chains] == [["a_i + a_i", "2 a_i"]]
+
+
+GLM = r"""
+So $\eta = \theta^T x$, and $\lambda = e^{\eta}$.
+
+$$ l = y^{(i)}\log \lambda - \lambda = y^{(i)}\theta^T x^{(i)} SIGN e^{\theta^T x^{(i)}} $$
+"""
+
+
+def test_a_bare_letter_in_a_definition_is_the_example_the_step_is_about():
+    """CS229's GLM for a Poisson response: η = θ^T x, λ = e^η, then a line about example i. The bare x of
+    the definition is x^{(i)} there (once read as x^{(1)} and refuted at i = 2). Keyed by SymPy:
+    y log(e^{t}) - e^{t} = y t - e^{t}."""
+    r = checked(GLM.replace("SIGN", "-"))
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_a_wrong_sign_after_the_substitution_is_still_refuted():
+    r = checked(GLM.replace("SIGN", "+"))
+    assert [s.verdict for s in r.steps] == ["valid", "invalid"]
+    point = r.steps[1].counterexample
+    assert float(point.lhs) != float(point.rhs)

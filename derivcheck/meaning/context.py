@@ -70,9 +70,19 @@ class UseContext:
         about a single example, with a note); None where the superscript is not a sample's."""
         if len(axes) != 1 or not self._is_sample_letter(axes[0]):
             return None
-        if SAMPLE not in env:
+        in_use = self.sample_in_use(env)
+        if in_use is None:
             self.note(f"{name} is written without its sample superscript: read as one example, {name}^{{(1)}}")
-        return [env.get(SAMPLE, 1)]
+        return [in_use or 1]
+
+    def sample_in_use(self, env: Env) -> int | None:
+        """The example a step or a sum is about: the one a definition was used for, or else the value of
+        the one sample index the step leaves free or a sum binds (``y^{(i)}\\log\\lambda`` with
+        ``λ = e^{θ^T x}``: that x is x^{(i)}, as the text means). None where nothing tells."""
+        if SAMPLE in env:
+            return env[SAMPLE]
+        values = {v for k, v in env.items() if isinstance(v, int) and k != SAMPLE and self._is_sample_letter(k)}
+        return values.pop() if len(values) == 1 else None
 
     def _context_indices(self, defn: Definition, binding: dict, env: Env) -> dict[str, int]:
         """Free indices a definition's body uses besides its own (``f_j = w_j x_i`` uses the

@@ -35,9 +35,10 @@ class Definitions:
         per_example = self._per_example(name, written) if not args else None
         if per_example is not None:
             # a_k = w_k^T φ beside a_{nk} = w_k^T φ_n: a_k is a_{nk} for the example in use
-            if SAMPLE not in env:
+            in_use = self.sample_in_use(env)
+            if in_use is None:
                 self.note(f"{name} is written without its sample index: read as one example, the first")
-            return self._use(per_example, sub, (), (), env, lead=env.get(SAMPLE, 1))
+            return self._use(per_example, sub, (), (), env, lead=in_use or 1)
         # L beside L_i: the definition written with as many indices as the use comes first
         candidates = sorted(self.notation.definitions_of(name),
                             key=lambda d: (len(d.sub_axes), len(d.sup_axes)) != written)
@@ -113,7 +114,8 @@ class Definitions:
             self._sample_here(defn.sup_axes, env, defn.name)
         # the example in use matters to a definition about one example, not to one with its own sample index
         own_sample = any(self._is_sample_letter(a) for a in defn.sub_axes + defn.sup_axes)
-        binding: dict[str, object] = {SAMPLE: env[SAMPLE]} if SAMPLE in env and not own_sample else {}
+        in_use = None if own_sample else self.sample_in_use(env)
+        binding: dict[str, object] = {SAMPLE: in_use} if in_use is not None else {}
         if defn.params is not None and args:
             if len(args) != len(defn.params):
                 raise _NoMatch(f"{len(defn.params)} argument{'s' if len(defn.params) != 1 else ''} expected")
