@@ -609,3 +609,30 @@ def test_a_wrong_sign_after_the_substitution_is_still_refuted():
     assert [s.verdict for s in r.steps] == ["valid", "invalid"]
     point = r.steps[1].counterexample
     assert float(point.lhs) != float(point.rhs)
+
+
+PRIMES = r"""
+I am using ' to denote the transpose, as in Matlab.
+
+$$ (y-Xw)'(y-Xw) = y'y - y'Xw - w'X'y + w'X'Xw = y'y - 2y'Xw + w'X'Xw $$
+"""
+
+
+def test_a_prime_the_prose_calls_the_transpose_is_one():
+    """A Math.SE question: "using ' to denote the transpose". w'X'y = y'Xw (a number is its own
+    transpose), so the chain holds (SymPy, y, w vectors, X a matrix); with ' a new symbol, y'Xw and
+    w'X'y were two free numbers and the second step was refuted."""
+    doc = read_document("doc.md", textwrap.dedent(PRIMES))
+    assert doc.macros.get("'") is not None
+    assert "invalid" not in [s.verdict for s in checked(PRIMES).steps]
+
+
+def test_a_prime_stays_a_prime_unless_the_prose_says_transpose():
+    for text in ("Let's take the transpose of both sides.\n\n$$ x' = 2x $$\n",
+                 "Here $f'$ is the derivative.\n\n$$ x' = 2x $$\n"):
+        assert "'" not in read_document("doc.md", text).macros, text
+
+
+def test_a_functions_prime_is_its_derivative_even_where_primes_are_transposes():
+    from derivcheck.latex.macros import transposed_primes
+    assert transposed_primes(r"f'(w) = 2 (y - X w)'(-X) + x_i'\beta") == r"f'(w) = 2 (y - X w)^{T}(-X) + x_i^{T}\beta"

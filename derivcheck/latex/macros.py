@@ -109,9 +109,24 @@ def _matching(text: str, open_pos: int, opener: str, closer: str) -> int | None:
     return None
 
 
+#: The author's word that a prime is the transpose ("I am using ' to denote the transpose", as Matlab and
+#: econometrics write ``x_i'\\beta``): kept with the macros under this name, read as a definition of the
+#: character (read/prose.py finds it).
+PRIME = "'"
+TRANSPOSED_PRIME = Macro(PRIME, 0, "^{T}")
+_PRIMED = re.compile(r"(?<![\\^'])'+")
+#: ``f'(w)``, ``\\sigma'(z)``: a function's derivative, even where the text's primes are transposes (a Q&A
+#: answer differentiates the asker's ``(y-Xw)'(y-Xw)`` as ``f'(w)``).
+_DERIVATIVE = re.compile(r"(?:(?<![A-Za-z\\])[fgh]|\\(?:sigma|phi|psi))'+\s*\(")
+_TEXT = re.compile(r"\\(?:text|mathrm|operatorname|mbox)\s*\{[^{}]*\}")
+
+
 def expand(text: str, macros: dict[str, Macro] | None) -> str:
     """``text`` with every use of ``macros`` replaced by its body (arguments substituted), until no
     use is left; the text as written when the expansion does not settle within the bounds."""
+    if macros and PRIME in macros:
+        text = transposed_primes(text)
+        macros = {k: v for k, v in macros.items() if k != PRIME}
     if not macros or "\\" not in text:
         return text
     pattern = re.compile("|".join(re.escape(name) + "(?![A-Za-z])" for name in sorted(macros, key=len, reverse=True)))
@@ -125,6 +140,20 @@ def expand(text: str, macros: dict[str, Macro] | None) -> str:
             return current
         current = expanded
     return text
+
+
+def transposed_primes(text: str) -> str:
+    """Each prime written on a symbol or a bracket as the transpose: ``(y-Xw)'(y-Xw)`` is
+    ``(y-Xw)^{T}(y-Xw)``, ``x_i'\\beta`` is ``x_i^{T}\\beta``; ``''`` transposes twice. A prime inside
+    ``\\text{…}`` is a word's, and one on a function applied (``f'(w)``) its derivative."""
+    words = [(m.start(), m.end()) for m in _TEXT.finditer(text)] + \
+        [(m.start(), m.end()) for m in _DERIVATIVE.finditer(text)]
+
+    def transposed(m: re.Match) -> str:
+        if any(a <= m.start() < b for a, b in words):
+            return m.group(0)
+        return "^{T}" if len(m.group(0)) % 2 else ""
+    return _PRIMED.sub(transposed, text)
 
 
 def _expand_once(text: str, macros: dict[str, Macro], pattern: re.Pattern) -> str | None:

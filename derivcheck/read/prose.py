@@ -67,6 +67,24 @@ _INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\])+?)(?<!\\)\$(?!\$)|\\\((
 _SENTENCE_END = re.compile(r"[.!?:](\s|$)|\n\s*\n")
 
 
+_TRANSPOSE_WORD = re.compile(r"transpos", re.I)
+#: A prime the prose points at: inside inline math (``$x_i'$``), standing alone (``using ' to denote``),
+#: or named (``a prime``); an apostrophe inside a word (``let's``) is not one.
+_PRIME_MENTION = re.compile(r"\$[^$\n]*'[^$\n]*\$|(?<![A-Za-z])['′](?![A-Za-z])|\bprimes?\b", re.I)
+
+
+def primes_are_transposes(doc: Document) -> bool:
+    """Whether the prose says a prime is the transpose, in the sentence that names the transpose: "I am
+    using ' to denote the transpose as in Matlab", "$x_i'$ is a transposed vector"."""
+    body = _masked(doc)
+    for m in _TRANSPOSE_WORD.finditer(body, doc.body_start):
+        start = max(body.rfind(". ", 0, m.start()), body.rfind("\n\n", 0, m.start()), doc.body_start)
+        ends = [e for e in (body.find(". ", m.end()), body.find("\n\n", m.end())) if e != -1]
+        if _PRIME_MENTION.search(body, start, min(ends) if ends else len(body)):
+            return True
+    return False
+
+
 def inline_math(doc: Document) -> list[Inline]:
     """Every piece of inline math in the body, outside displays and code, in reading order."""
     body = _masked(doc)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from ..latex.macros import Macro, definitions, expand, read_macros
+from ..latex.macros import PRIME, TRANSPOSED_PRIME, Macro, definitions, expand, read_macros
 from .chains import build_chains
 from .displays import find_blocks
 from .document import (Block, Chain, Document, Heading, Inline, Link, Piece, SourceError, front_matter,
@@ -20,7 +20,7 @@ from .document import (Block, Chain, Document, Heading, Inline, Link, Piece, Sou
 from .latex_file import looks_like_latex, mask_latex, strip_comments
 from .markdown import mask_markdown
 from .notebook import looks_like_notebook, notebook_cells
-from .prose import cut_prose, headings, inline_math
+from .prose import cut_prose, headings, inline_math, primes_are_transposes
 from .rows import (ALIGN_ENVIRONMENTS, CANONICAL_RELATION, RELATIONS, block_rows, relation_of, split_relations,
                    split_top_level, strip_tag)
 
@@ -66,7 +66,10 @@ def read_document(path: str, text: str, continues: dict[int, int] | None = None)
     blocks = find_blocks(text, mask, segments, _relation_macros(macros))
     chains, lone, empty = build_chains(text, blocks, continues or {})
     page_title = str((front or {}).get("title") or "")
-    return Document(path, text, header, body_start, blocks, chains, lone, empty, mask, macros, cells, page_title)
+    doc = Document(path, text, header, body_start, blocks, chains, lone, empty, mask, macros, cells, page_title)
+    if primes_are_transposes(doc):
+        doc.macros[PRIME] = TRANSPOSED_PRIME
+    return doc
 
 
 def _segments(text: str, cells: list[tuple[int, int]], body_start: int) -> list[tuple[int, int]]:
