@@ -337,6 +337,24 @@ def _blocks_mentioning(ev: Evidence, names: set[str]) -> tuple[int, ...]:
     return tuple(sorted(blocks))
 
 
+def _equated(ev: Evidence, name: str) -> bool:
+    """Whether a chain of the text sets ``name`` (or a function of it, ``\\ln\\lambda_i``) equal to an expression
+    with letters: a Poisson rate ``\\lambda_i = e^{x_i'\\beta}`` the text gives, though no definition was adopted."""
+    for chain in ev.read.chains:
+        sides = [e.node for e in chain.exprs]
+        for a, b in zip(sides, sides[1:]):
+            for this, other in ((a, b), (b, a)):
+                if _names_only(this, name) and any(isinstance(x, n.Sym) and x.name != name for x in n.walk(other)):
+                    return True
+    return False
+
+
+def _names_only(node: n.Node, name: str) -> bool:
+    """``λ_i`` or ``\\ln λ_i``: the symbol, possibly under one function, and nothing else."""
+    node = node.arg if isinstance(node, n.Apply) else node
+    return head_name(node) == name and isinstance(node, (n.Sym, n.Scripted))
+
+
 def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, dict]) -> None:
     """What is still undefined: a constant by convention, or ``unknown`` (steps through it are not decided)."""
     for name, fam in sorted(families.items()):
@@ -346,10 +364,11 @@ def declare_unknowns(ev: Evidence, roles: dict[str, str], families: dict[str, di
         differentiated = uses is not None and bool(uses.differentiated)    # ∂μ/∂x_i: not a constant
         kind = _any_function(ev, name, fam)     # σ(z_j): applied, so a function, though a lowercase command
         # a lowercase command is a constant (\lambda); a bare \sum or \prod names a quantity defined in words
-        # (λ_i, one per sample, is not the regularisation constant λ: a Poisson rate e^{x_i'β}, say)
-        if kind is None and not differentiated and not fam["sub"] and (name in CONVENTIONS["constant"] or (
-                name.startswith("\\") and name[1:].isalpha() and name[1:].islower()
-                and name not in ("\\sum", "\\prod"))):
+        # (an indexed λ_i that the text equates with an expression, ln λ_i = x_i'β, is a quantity, not a constant)
+        if kind is None and not differentiated and not (fam["sub"] and _equated(ev, name)) and (
+                name in CONVENTIONS["constant"] or (
+                    name.startswith("\\") and name[1:].isalpha() and name[1:].islower() and not fam["sub"]
+                    and name not in ("\\sum", "\\prod"))):
             fam["role"] = "variable"
             ev.note("convention", f"${name}$ is never defined; read as a constant")
             continue
