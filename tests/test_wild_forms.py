@@ -636,3 +636,15 @@ def test_a_prime_stays_a_prime_unless_the_prose_says_transpose():
 def test_a_functions_prime_is_its_derivative_even_where_primes_are_transposes():
     from derivcheck.latex.macros import transposed_primes
     assert transposed_primes(r"f'(w) = 2 (y - X w)'(-X) + x_i'\beta") == r"f'(w) = 2 (y - X w)^{T}(-X) + x_i^{T}\beta"
+
+
+def test_a_probability_named_in_its_chain_is_defined_by_the_last_side():
+    """word2vec notes: ``p(w_j|w_I) = y_j = \\frac{\\exp(u_j)}{\\sum_{j'} \\exp(u_{j'})}`` names the probability
+    y_j (not a label, though y is one by habit). Once the name's step was refuted with y_1 = -1. Keyed by
+    SymPy: ∂y_j/∂u_j = y_j(1 - y_j) for the softmax."""
+    r = checked(r"""
+    $$ p(w_j|w_I) = y_j = \frac{\exp(u_j)}{\sum_{k=1}^{V}\exp(u_k)} $$
+
+    $$ \frac{\partial y_j}{\partial u_j} = y_j (1 - y_j) $$
+    """)
+    assert [s.verdict for s in r.steps][1:] == ["valid", "valid"]

@@ -131,3 +131,15 @@ def test_front_matter_with_a_notation_key_is_the_notation_header():
     assert doc.header == {"layout": "denominator"}
     doc = read_document("doc.md", "---\ntitle: t\nsizes: {K: 3}\n---\n$$ a = a $$\n")
     assert doc.header == {"title": "t", "sizes": {"K": 3}}
+
+
+def test_single_dollars_around_an_alignment_on_lines_of_their_own_are_a_display():
+    """CS224n write-ups set ``$\\begin{aligned} … \\end{aligned}$`` on lines of its own, which GitHub and
+    MathJax show as a display; once the file had "no display math" and was refused."""
+    text = "So:\n\n$\\begin{aligned}\n(x+1)^2 &= x^2 + 2x + 1 \\\\\n&= 1 + 2x + x^2\n\\end{aligned}$\n\nDone.\n"
+    doc = read_document("doc.md", text)
+    assert len(doc.blocks) == 1 and doc.blocks[0].line == 3
+    assert [s.verdict for s in checked(text).steps] == ["valid", "valid"]
+    # inside a sentence it stays inline math
+    doc = read_document("doc.md", "We have $\\begin{aligned} a &= b \\end{aligned}$ here.\n\n$$ c = d $$\n")
+    assert len(doc.blocks) == 1

@@ -292,7 +292,7 @@ def name_label(base, script) -> str | None:
     if len(items) != 1:
         return None
     item = items[0]
-    if isinstance(item, n.Text) and item.text.replace(" ", "").isalnum():
+    if isinstance(item, n.Text) and item.text.replace(" ", "").replace("-", "").isalnum():
         return f"{base.name}_{{\\text{{{item.text}}}}}"
     if isinstance(item, n.Sym) and item.name.startswith("\\operatorname{"):
         return f"{base.name}_{{{item.name}}}"

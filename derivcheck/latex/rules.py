@@ -231,13 +231,16 @@ def _is_product(text: str, m: re.Match) -> bool:
 
 def _bare_names(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
     names = re.compile(r"(?<![\\A-Za-z])(" + "|".join(BARE_NAMES) + r")(?![A-Za-z])")
-    words = re.compile(r"(?<=_)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r")\s*\}")
-    out = [(Edit(m.start(), m.end(), f"\\mathrm{{{m.group(1)}}}"),
-            f"`{m.group(1)}` read as one name, $\\mathrm{{{m.group(1)}}}$") for m in _unprotected(text, names)]
-    out += [(Edit(m.start(), m.end(), f"{{\\text{{{m.group(1)}}}}}"),
-             f"the subscript `{m.group(1)}` read as a word, $\\text{{{m.group(1)}}}$")
-            for m in _unprotected(text, words)]
-    return out
+    # E_{train}, and CS224n's J_{naive-softmax}: words of three letters or more joined by hyphens (an index
+    # difference is single letters or numbers: x_{k-1})
+    words = re.compile(r"(?<=_)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r"|[A-Za-z]{3,}(?:-[A-Za-z]{3,})+)\s*\}")
+    subscripts = [(Edit(m.start(), m.end(), f"{{\\text{{{m.group(1)}}}}}"),
+                   f"the subscript `{m.group(1)}` read as a word, $\\text{{{m.group(1)}}}$")
+                  for m in _unprotected(text, words)]
+    inside = [(e.start, e.end) for e, _ in subscripts]
+    return [(Edit(m.start(), m.end(), f"\\mathrm{{{m.group(1)}}}"),
+             f"`{m.group(1)}` read as one name, $\\mathrm{{{m.group(1)}}}$") for m in _unprotected(text, names)
+            if not any(a <= m.start() < b for a, b in inside)] + subscripts
 
 
 def _kronecker_without_underscore(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:

@@ -121,6 +121,12 @@ def explicit_definitions(ev: Evidence) -> None:
         if general is not None:     # Cost(h_θ(x^{(i)}), y^{(i)}) = …: Cost(u, y)
             found.append((first.line, _general_definition(general, first.line, "display", first.scope)))
             continue
+        if _conditional(first.node) and len(chain.exprs) > 2 and is_pattern(second.node):
+            # p(w_j | w_I) = y_j = \frac{…}{…}: the probability is given a name, which the last side says
+            found.append((second.line, Definition(head_name(second.node), second.node, chain.exprs[2].node,
+                                                   second.line, "display", first.scope,
+                                                   f"{second.text} = {chain.exprs[2].text}")))
+            continue
         if is_pattern(first.node):
             if len(chain.exprs) > 2 and is_pattern(second.node) and head_name(second.node) != head_name(first.node):
                 # μ_{nc} = p(y_n = c | x_n) = \frac{…}{…}: both name what the last side says
@@ -407,6 +413,11 @@ def _diagonal(d: Definition) -> Definition:
     letter = items[0].name
     lhs, rhs = f"{to_latex(d.lhs.base)}_{{{letter} {letter}'}}", f"\\delta_{{{letter} {letter}'}} \\left({to_latex(d.rhs)}\\right)"
     return replace(d, lhs=parse_expression(lhs), rhs=parse_expression(rhs), text=f"{lhs} = {rhs}")
+
+
+def _conditional(node: n.Node) -> bool:
+    """``p(w_j | w_I)``: a conditional probability written with its bar (no pattern a definition can use)."""
+    return isinstance(node, n.Call) and len(node.args) == 1 and isinstance(node.args[0], n.Given)
 
 
 def _data_likelihood(node: n.Node) -> bool:

@@ -17,7 +17,11 @@ from ..latex.texscan import depths
 from .document import Block
 
 _ENVIRONMENTS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|flalign\*?|alignat\*?"
-_OPENER = re.compile(r"\$\$|(?<!\\)\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}")
+#: ``$\\begin{aligned} … \\end{aligned}$`` on lines of its own: single dollars around an alignment, which
+#: GitHub and MathJax set as a display (CS224n write-ups do).
+_ALIGNED_IN_DOLLARS = r"(?:aligned|gathered|split|array|eqnarray\*?|align\*?)"
+_OPENER = re.compile(r"\$\$|(?<!\\)\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}"
+                     r"|(?m:^[ \t>]*)\$(?=\s*\\begin\{" + _ALIGNED_IN_DOLLARS + r"\})")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 #: Environments whose content keeps its \\begin…\\end (the rows are unwrapped with it).
@@ -81,6 +85,17 @@ class _Closers:
         k = bisect.bisect_left(positions, after - self.start)
         return (positions[k] + self.start if k < len(positions) else -1), len(positions) - k
 
+    def _aligned_in_dollars(self, m: re.Match) -> tuple[int, int, int] | None:
+        """``$\\begin{aligned} … \\end{aligned}$``: the alignment, closed by its ``\\end`` and a single dollar."""
+        env = re.match(r"\s*\\begin\{([a-z]+\*?)\}", self.mask[m.end():self.end]).group(1)
+        end_tag = f"\\end{{{env}}}"
+        close, _ = self._next(end_tag, m.end())
+        after = close + len(end_tag)
+        dollar = re.match(r"\s*\$(?!\$)", self.mask[after:self.end]) if close != -1 else None
+        if dollar is None:
+            return None
+        return m.end(), after, after + dollar.end()
+
     def close(self, m: re.Match) -> tuple[int, int, int] | None:
         """(content start, content end, end of the closing delimiter) of the display opened by
         ``m``, or None when it is never closed."""
@@ -91,6 +106,8 @@ class _Closers:
             if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and left % 2 == 0):
                 return None
             return m.end(), close, close + 2
+        if opener.endswith("$") and not opener.endswith("$$"):
+            return self._aligned_in_dollars(m)
         if opener == "\\[":
             close, _ = self._next("\\]", m.end())
             if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and _OPENER.search(mask, m.end(), close)):
