@@ -90,3 +90,21 @@ def test_backpropagations_d_names_stay_gradients():
     """)
     assert not any("differential" in note.text for note in r.inferred)
     assert r.steps[-1].verdict != "invalid"
+
+
+def test_inner_products_in_angle_brackets_are_read_and_a_lost_weight_refuted():
+    """⟨u, v⟩ is the sum of the entrywise products (u^T v), ⟨u, v⟩_W is u^T W v, and ⟨A, B⟩_F the
+    Frobenius product (CS229 notes write the weighted least squares so). Keyed by SymPy: with W = [[1, 2],
+    [3, 4]], u = (1, 0), v = (0, 1): u^T W v = 2 while u^T v = 0."""
+    r = checked(r"""
+    $$ \langle Ax - b, Ax - b \rangle = (Ax - b)^T (Ax - b) = \left\langle Ax - b, Ax - b \right\rangle_F $$
+
+    Here $W$ is a matrix.
+
+    $$ \langle Ax, b \rangle_W = x^T A^T W b $$
+
+    $$ \langle Ax, b \rangle_W = x^T A^T b $$
+    """)
+    assert verdicts(r)[:3] == ["valid"] * 3
+    wrong = r.steps[3]
+    assert wrong.verdict == "invalid" and wrong.counterexample.lhs != wrong.counterexample.rhs

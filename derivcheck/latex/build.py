@@ -299,6 +299,18 @@ def name_label(base, script) -> str | None:
     return None
 
 
+def weighted_inner(inner: n.Hadamard, script: tuple, span: n.Span) -> n.Node:
+    """``⟨a, b⟩_W``: the inner product weighted by W, ``a^T W b`` (for a matrix A, ``A^T W b`` by columns);
+    ``⟨A, B⟩_F`` is the Frobenius product the brackets already mean."""
+    if len(script) != 1:
+        raise LatexError("an inner product with more than one subscript", span[0])
+    weight = script[0]
+    if isinstance(weight, n.Sym) and weight.name == "F":
+        return inner
+    left = n.Scripted(inner.left, sup=n.Transpose(span=span), span=inner.left.span)
+    return n.Mul((left, weight, inner.right), span=span)
+
+
 def powered(op: Prefix, applied: n.Node) -> n.Node:
     return n.Scripted(applied, sup=op.sup, span=applied.span) if op.sup is not None else applied
 

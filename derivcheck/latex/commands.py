@@ -47,6 +47,7 @@ KINDS.update({
     "{": "_LSET", "}": "_RSET", "lbrace": "_LSET", "rbrace": "_RSET", "mid": "BAR", "vert": "BAR", "star": "STAR",
     "lvert": "ABS_L", "rvert": "ABS_R",
     "lgroup": "_LPAR", "rgroup": "_RPAR",
+    "langle": "_LANGLE", "rangle": "_RANGLE",
     "|": "NORM", "Vert": "NORM", "lVert": "NORM_L", "rVert": "NORM_R",
 })
 

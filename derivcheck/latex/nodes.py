@@ -215,6 +215,10 @@ Node = Union[Num, Sym, Scripted, Call, Add, Neg, Mul, Hadamard, Div, Sqrt, Norm,
 
 #: The symbol used for an indicator function (``\\mathbf{1}``, ``\\mathbb{1}``, ``\\mathbb{I}``).
 INDICATOR = "\\mathbb{1}"
+#: ``⟨a, b⟩``: an inner product, read as the sum of the entrywise products (a Hadamard node with this op).
+INNER = "\\langle"
+#: The ops of a Hadamard node that sum the entrywise products: the Frobenius ``A : B`` and ``⟨a, b⟩``.
+SUM_OF_PRODUCTS = frozenset({":", INNER})
 #: The factorial ``y!``: a function by name (meaning/functions.py gives its value).
 FACTORIAL = "\\operatorname{factorial}"
 

@@ -61,6 +61,8 @@ def _mul(x: n.Mul) -> str:
 
 
 def _hadamard(x: n.Hadamard) -> str:
+    if x.op == n.INNER:
+        return f"\\langle {to_latex(x.left)}, {to_latex(x.right)} \\rangle"
     return f"{_atomic(x.left)} {x.op} {_atomic(x.right)}"
 
 

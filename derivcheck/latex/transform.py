@@ -14,10 +14,10 @@ from lark import Token, Transformer
 from . import nodes as n
 from .build import Listed, Over, Partial, PartialOf, Prefix, Primed, Script, before_semicolon, brace_label, cases, \
     combine, done, done_or_none, finished, flatten_add, fraction, function_head, name_label, paren_of, \
-    powered, single, times, unwrap, with_last
+    powered, single, times, unwrap, weighted_inner, with_last
 from .errors import LatexError
 from .names import function_word, primed_operator
-from .nodes import FACTORIAL, INDICATOR
+from .nodes import FACTORIAL, INDICATOR, INNER
 from .styles import evaluated_at, styled, text_token, word_over
 
 CASES_ENVIRONMENTS = {"cases", "dcases", "rcases"}
@@ -115,6 +115,12 @@ class _Operators:
         return n.Hadamard(done(c[0]), done(c[1]), ":", span=_span(meta))
 
     @_rule
+    def inner(self, meta, c):
+        # ⟨a, b⟩: the sum of the entrywise products (a^T b for vectors, the Frobenius product for matrices)
+        left, right = [x for x in c if not isinstance(x, Token)]
+        return n.Hadamard(done(left), done(right), INNER, span=_span(meta))
+
+    @_rule
     def mulop(self, meta, c):
         if c[1].value in ("\\odot", "\\circ", "\\oslash"):
             op = "\\oslash" if c[1].value == "\\oslash" else "\\odot"
@@ -156,6 +162,8 @@ class _Scripts:
                 # \max_j a_j: a reduction derivcheck reads but does not decide
                 return n.Unknown(f"\\{base.name}_{{…}}", span=span)
             raise LatexError(f"a subscript on {base.name or base.kind} is not understood", span[0])
+        if isinstance(base, n.Hadamard) and base.op == INNER:
+            return weighted_inner(base, finished(script), span)     # ⟨a, b⟩_W = a^T W b; ⟨A, B⟩_F
         label = name_label(base, unwrap(script))
         if label is not None:                       # E_D, L_{\text{CE}}: part of the name, not an index
             return n.Sym(label, span=span)

@@ -31,7 +31,7 @@ class VectorsAndMatrices:
     def _hadamard(self, node: n.Hadamard, env: Env) -> Value:
         """``a \\odot b`` entry by entry; ``A : B``, the Frobenius product, is the sum of those entries."""
         a, b = self.value(node.left, env), self.value(node.right, env)
-        if node.op == ":":
+        if node.op in n.SUM_OF_PRODUCTS:
             return sum(self._entrywise(node, a, b), sp.Integer(0)) if is_matrix(a) or is_matrix(b) else a * b
         return self._entrywise(node, a, b)
 

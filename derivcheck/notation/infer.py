@@ -304,7 +304,7 @@ def _direction(ev: Evidence) -> str:
             for q in {x.name[1:] for x in n.walk(expr.node) if isinstance(x, n.Sym) and _d_name(x.name)}:
                 upstream += _computed_from(ev, head.name[1:], q, set())
                 downstream += _computed_from(ev, q, head.name[1:], set())
-    frobenius = any(isinstance(x, n.Hadamard) and x.op == ":" and any(
+    frobenius = any(isinstance(x, n.Hadamard) and x.op in n.SUM_OF_PRODUCTS and any(
         isinstance(y, n.Sym) and _d_name(y.name) for y in n.walk(x)) for node in ev.read.all_nodes() for x in n.walk(node))
     if downstream:
         return "gradients"

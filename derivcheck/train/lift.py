@@ -178,8 +178,8 @@ class Lifter(SymbolsMixin, StableFormsMixin, WrittenMixin):
 
     def _hadamard(self, node: n.Hadamard, env) -> Value:
         """a ⊙ b (or a ⊘ b): entry by entry, the axes of both kept apart from any contraction."""
-        if node.op == ":":
-            raise LiftError("the Frobenius product A : B")
+        if node.op in n.SUM_OF_PRODUCTS:
+            raise LiftError("the Frobenius product A : B (or an inner product written with angle brackets)")
         a, b = dense(self.value(node.left, env)), dense(self.value(node.right, env))
         if node.op != "\\odot":
             b = Arr(op(np.divide, 1.0, b.data), b.axes)
