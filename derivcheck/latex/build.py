@@ -356,7 +356,20 @@ def _sum(op: Prefix, body: n.Node, span: n.Span) -> n.Node:
             return n.Sum(first.lhs.name, first.rhs, op.sup, conditions, body, product, span)
         if first.op in ("\\neq",):
             return n.Sum(first.lhs.name, None, op.sup, (first,) + conditions, body, product, span)
+        if first.op == "\\in" and op.sup is None:
+            return _sum_over_set(op, first, conditions, body, span)
     raise LatexError(f"the index of {op.name} is not understood", span[0])
+
+
+def _sum_over_set(op: Prefix, member: n.Rel, conditions: tuple, body: n.Node, span: n.Span) -> n.Node:
+    """``\\sum_{k \\in \\{1, \\dots, K\\}}`` is ``\\sum_{k=1}^{K}``; ``\\sum_{w \\in V}`` over a set the text names
+    (the vocabulary, the classes) is a sum over its index, whose range the notation gives, as for ``\\sum_w``."""
+    index, where = member.lhs.name, n.ungroup(member.rhs)
+    if isinstance(where, n.Vector) and len(where.entries) == 3 and isinstance(where.entries[1], n.Dots):
+        return n.Sum(index, where.entries[0], where.entries[2], conditions, body, op.kind == "prod", span)
+    if isinstance(where, (n.Vector, n.Matrix, n.Num)):
+        raise LatexError(f"the set {op.name} runs over is not understood", span[0])
+    return n.Sum(index, None, None, conditions, body, op.kind == "prod", span)
 
 
 def fraction(num, den, span: n.Span) -> n.Node:

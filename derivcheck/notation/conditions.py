@@ -163,12 +163,17 @@ def _governing_prose(ev: Evidence, index: int) -> str:
 
 
 def _assume(ev: Evidence, block: int, conditions: list[str], line: int) -> None:
-    notes = ev.block_notes[block].setdefault("assume", [])
     for c in conditions:
-        if c not in notes:
-            notes.append(c)
-            ev.note("stated", f"the display on line {ev.doc.source_line(ev.doc.blocks[block].line)} "
-                      f"assumes ${c}$ (line {line})", line)
+        assume(ev, block, c, line)
+
+
+def assume(ev: Evidence, block: int, c: str, line: int) -> None:
+    """A condition the display on ``block`` holds under, with a note saying where the text states it."""
+    notes = ev.block_notes[block].setdefault("assume", [])
+    if c not in notes:
+        notes.append(c)
+        ev.note("stated", f"the display on line {ev.doc.source_line(ev.doc.blocks[block].line)} "
+                  f"assumes ${c}$ (line {line})", line)
 
 
 def continuations(ev: Evidence, tags: Counter) -> None:

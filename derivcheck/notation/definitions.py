@@ -121,7 +121,8 @@ def explicit_definitions(ev: Evidence) -> None:
         if general is not None:     # Cost(h_θ(x^{(i)}), y^{(i)}) = …: Cost(u, y)
             found.append((first.line, _general_definition(general, first.line, "display", first.scope)))
             continue
-        if _conditional(first.node) and len(chain.exprs) > 2 and is_pattern(second.node):
+        if _conditional(first.node) and not is_pattern(first.node) and len(chain.exprs) > 2 \
+                and is_pattern(second.node):
             # p(w_j | w_I) = y_j = \frac{…}{…}: the probability is given a name, which the last side says
             found.append((second.line, Definition(head_name(second.node), second.node, chain.exprs[2].node,
                                                    second.line, "display", first.scope,
