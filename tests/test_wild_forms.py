@@ -648,3 +648,51 @@ def test_a_probability_named_in_its_chain_is_defined_by_the_last_side():
     $$ \frac{\partial y_j}{\partial u_j} = y_j (1 - y_j) $$
     """)
     assert [s.verdict for s in r.steps][1:] == ["valid", "valid"]
+
+
+def test_a_one_hot_label_whose_one_the_text_places_holds_the_steps_that_use_it():
+    """CS224n's word2vec: "$y$ is a one-hot vector with a 1 for the true outside word $o$", then a sum over
+    the vocabulary written as a set. Keyed by SymPy: with y = e_o, -Σ_w y_w log ŷ_w = -log ŷ_o; at a
+    label whose 1 is elsewhere the last step would fail, which the text rules out."""
+    text = r"""
+    The model predicts $\hat{y}_w = \frac{e^{z_w}}{\sum_k e^{z_k}}$ over the $K$ classes, and $y$ is a one-hot
+    vector with a 1 for the true outside word $o$.
+
+    $$ -\sum_{w \in \mathcal{V}} y_w \log(\hat{y}_w) = -y_o \log(\hat{y}_o) = -\log(\hat{y}_o) $$
+    """
+    r = checked(text)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+    assert any("assumes $y_{o} = 1$" in note.text for note in r.inferred)
+    assert [s.verdict for s in checked(text.replace(r"= -\log(\hat{y}_o)", r"= -\log(\hat{y}_w)")).steps] == \
+        ["valid", "invalid"]
+
+
+def test_a_sum_over_a_set_of_numbers_runs_over_them():
+    from derivcheck.latex.parse import parse_expression
+    assert parse_expression(r"\sum_{k \in \{1, \dots, K\}} a_k") == parse_expression(r"\sum_{k=1}^{K} a_k")
+
+
+def test_a_function_named_t_leaves_the_transpose_a_transpose():
+    """CS229's exponential family writes the sufficient statistic T(y) = y beside θ^T x: T is a function,
+    which has no value alone, so ^T stays the transpose (once θ^T x was read as a power and every step
+    with it was unsupported). Keyed by SymPy: ∂(θ^T x)/∂θ_1 = x_1."""
+    r = checked(r"""
+    The sufficient statistic is $T(y) = y$, and $\eta = \theta^T x$ with $\theta, x \in \mathbb{R}^2$.
+
+    $$ \frac{\partial (\theta^T x)}{\partial \theta_k} = x_k $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]
+
+
+def test_an_expectation_is_not_read_as_a_symbol_times_a_bracket():
+    """g(η) = E[T(y); η] in one problem and the sigmoid g in another: with E a number times a bracket, a
+    correct sigmoid step was refuted. An expectation or a variance is not read: unsupported, saying so."""
+    r = checked(r"""
+    $$ g(\eta) = \mathbb{E}[T(y); \eta] $$
+
+    $$ \frac{\partial g(\eta)}{\partial \eta} = g(\eta)(1 - g(\eta)) $$
+
+    $$ \mathrm{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2 $$
+    """)
+    assert [s.verdict for s in r.steps][1:] == ["unsupported", "unsupported"]
+    assert all("expectation" in str(s.reason) for s in r.steps[1:])

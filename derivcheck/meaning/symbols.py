@@ -15,6 +15,7 @@ from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
 from ..latex.nodes import INDICATOR
+from ..notation.conventions import EXPECTATIONS
 from ..notation.header import LABEL_ROLES, Family
 from .atoms import share, variable
 from .abstract import vector_map
@@ -98,6 +99,9 @@ class Symbols:
             return sp.Integer(1) if values[0] == values[1] else sp.Integer(0)
         if self._is_differential(name):
             return self._differential(name[1:], sub, sup_index, args, env, node)
+        if name in EXPECTATIONS and not self.notation.definitions_of(name):
+            raise Unsupported(f"${name}$, an expectation or a variance: a distribution's integral, which "
+                              "derivcheck does not read")
         if self.notation.definitions_of(name):
             return self._defined_value(name, sub, sup_index, args, env, node)
         if name == "I" and not sub and not sup_index and self._unsized_identity():

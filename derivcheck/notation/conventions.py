@@ -88,6 +88,10 @@ SOFTMAX, SIGMOID, DIAG, TRACE = ("\\operatorname{softmax}", "\\operatorname{sigm
                                  "\\operatorname{tr}")
 NAMED_FUNCTIONS = frozenset({SOFTMAX, SIGMOID, DIAG, TRACE, FACTORIAL})
 RESERVED = frozenset({"e", "\\delta", INDICATOR, *NAMED_FUNCTIONS})
+#: An expectation, a variance, a covariance (``\\mathbb{E}[T(y); \\eta]``, ``\\mathrm{Var}(X)``): integrals over a
+#: distribution, never read as a symbol times a bracket. A plain E may be an energy or an error, so it is not here.
+EXPECTATIONS = frozenset({"\\mathbb{E}", "\\operatorname{Var}", "\\operatorname{Cov}", "\\mathbb{V}",
+                          "\\operatorname{var}", "\\operatorname{cov}"})
 #: Letters that are something else when written alone (π the number, d the differential); with an
 #: index (π_{ik}, d_j) they are symbols like any other.
 CONSTANTS = frozenset({"e", "\\pi", "d"})

@@ -147,6 +147,14 @@ class Notation:
         return (name in self.families or bool(self.definitions_of(name)) or name in self.sizes
                 or name in self.functions)
 
+    def _t_is_a_number(self) -> bool:
+        """Whether ``^T`` can be a power: T is a size or a quantity the text declares. A function T (an
+        exponential family's sufficient statistic ``T(y) = y``) has no value alone, so ``θ^T`` stays a transpose."""
+        if "T" in self.functions or not self.declared("T"):
+            return False
+        defs = self.definitions_of("T")
+        return not defs or any(d.params is None for d in defs)
+
     def declared_bare(self, name: str) -> bool:
         """Whether ``name`` written with no index is declared (``e`` is a symbol, not Euler's number, only
         then: ``e_j = e^{x_j}`` names the entries and leaves ``e^{x}`` the exponential)."""
@@ -171,7 +179,7 @@ class Notation:
         sup = node.sup
         if sup is None:
             return (), None, False
-        if isinstance(sup, n.Transpose) or (isinstance(sup, n.Sym) and sup.name == "T" and not self.declared("T")):
+        if isinstance(sup, n.Transpose) or (isinstance(sup, n.Sym) and sup.name == "T" and not self._t_is_a_number()):
             return (), None, True
         transposed = False
         if isinstance(sup, n.Mul) and isinstance(sup.factors[-1], n.Transpose):
