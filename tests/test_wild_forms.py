@@ -696,3 +696,34 @@ def test_an_expectation_is_not_read_as_a_symbol_times_a_bracket():
     """)
     assert [s.verdict for s in r.steps][1:] == ["unsupported", "unsupported"]
     assert all("expectation" in str(s.reason) for s in r.steps[1:])
+
+
+def test_a_list_item_that_is_a_condition_holds_for_the_display_under_it():
+    """A Chinese post numbers its cases "1. $i \\neq j$" and "2. $i = j$" above the displays. Keyed by
+    SymPy: ∂p_i/∂z_j = -p_i p_j for i ≠ j and p_i(1 - p_i) for i = j."""
+    r = checked(r"""
+    Let $p_i = \frac{e^{z_i}}{\sum_{c=1}^C e^{z_c}}$.
+
+    1. $i \neq j$
+    $$ \frac{\partial p_i}{\partial z_j} = - p_i p_j $$
+
+    2. $i = j$
+    $$ \frac{\partial p_i}{\partial z_j} = p_i (1 - p_i) $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_a_rows_size_condition_is_the_condition_it_holds_under():
+    """"& \\text{when} C = 2" closing an aligned row: softmax over two classes is a sigmoid of the
+    difference (SymPy: e^{a}/(e^{a} + e^{b}) = 1/(1 + e^{b - a})). The size's value is a condition, not
+    the side "2" of a relation (once refuted against 2.0)."""
+    r = checked(r"""
+    Let $p_i = \frac{e^{z_i}}{\sum_{c=1}^C e^{z_c}}$.
+
+    $$\begin{aligned}
+    p_1 &= \frac{e^{z_1}}{e^{z_1} + e^{z_2}}, & \text{when} C = 2 \\
+    &= \frac{1}{1 + e^{z_2 - z_1}}
+    \end{aligned}$$
+    """)
+    assert "invalid" not in [s.verdict for s in r.steps]
+    assert r.steps[0].verdict == "valid"

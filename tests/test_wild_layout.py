@@ -143,3 +143,10 @@ def test_single_dollars_around_an_alignment_on_lines_of_their_own_are_a_display(
     # inside a sentence it stays inline math
     doc = read_document("doc.md", "We have $\\begin{aligned} a &= b \\end{aligned}$ here.\n\n$$ c = d $$\n")
     assert len(doc.blocks) == 1
+
+
+def test_hugo_katex_shortcodes_are_displays():
+    """Hugo's Book theme sets math between ``{{< katex >}}`` and ``{{< /katex >}}``; once such a post had
+    "no display math" and was refused."""
+    text = "Text.\n\n{{< katex >}}\n\\begin{aligned}\n(x+1)^2 &= x^2 + 2x + 1\n\\end{aligned}\n{{< /katex >}}\n\nMore.\n"
+    assert [s.verdict for s in checked(text).steps] == ["valid"]

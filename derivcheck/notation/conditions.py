@@ -18,6 +18,7 @@ from .conventions import (
     CUES_ARBITRARY,
     CUES_CASES_END,
     CUES_CONDITION,
+    CUES_CONDITION_ITEM,
     CUES_CONDITION_OPENING,
     CUES_CONDITION_WORDS,
     CUES_CONTINUES,
@@ -37,7 +38,8 @@ def find_conditions(ev: Evidence) -> None:
         for index in dict.fromkeys(chain.blocks):   # "If $i = j$," before a display that goes on with "= …" too
             block = ev.doc.blocks[index]
             before = _governing_prose(ev, index)
-            m = CUES_CONDITION.search(before) or CUES_CONDITION_OPENING.search(before)
+            m = CUES_CONDITION.search(before) or CUES_CONDITION_OPENING.search(before) \
+                or CUES_CONDITION_ITEM.search(before)
             conditions = _index_conditions(m.group(1), ev.scanner) if m else \
                 _conditions_in_words(_RELATION_IN_MATH.sub(r" \1 ", before), ev.scanner)
             if conditions:

@@ -97,6 +97,8 @@ EXPECTATIONS = frozenset({"\\mathbb{E}", "\\operatorname{Var}", "\\operatorname{
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: A list item that is a condition alone, right before its display ("1. $i \\neq j$", "- $i = j$:", "(b) $k=l$").
+CUES_CONDITION_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\d+[.)]|[-*+]|\(?[a-z]\))[ \t]+\$([^$]+)\$[ \t]*[:,.]?[ \t]*$")
 #: A condition that opens the paragraph before a display ("When $i=k$, using …, we get:").
 CUES_CONDITION_OPENING = re.compile(r"(?:^|\n\s*\n)\s*(?:if|when|for|assuming|suppose)\s+\$([^$]+)\$\s*[,:]"
                                     r"[^\n]*(?:\n(?!\s*\n)[^\n]*)*\s*$", re.I)

@@ -21,7 +21,9 @@ _ENVIRONMENTS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|flalign
 #: GitHub and MathJax set as a display (CS224n write-ups do).
 _ALIGNED_IN_DOLLARS = r"(?:aligned|gathered|split|array|eqnarray\*?|align\*?)"
 _OPENER = re.compile(r"\$\$|(?<!\\)\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}"
-                     r"|(?m:^[ \t>]*)\$(?=\s*\\begin\{" + _ALIGNED_IN_DOLLARS + r"\})")
+                     r"|(?m:^[ \t>]*)\$(?=\s*\\begin\{" + _ALIGNED_IN_DOLLARS + r"\})"
+                     r"|\{\{<\s*katex(?:\s+display)?\s*>\}\}")     # Hugo's shortcode (the Book theme)
+_KATEX_CLOSER = re.compile(r"\{\{<\s*/katex\s*>\}\}")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 #: Environments whose content keeps its \\begin…\\end (the rows are unwrapped with it).
@@ -106,6 +108,9 @@ class _Closers:
             if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and left % 2 == 0):
                 return None
             return m.end(), close, close + 2
+        if opener.startswith("{{"):
+            close = _KATEX_CLOSER.search(mask, m.end(), self.end)
+            return (m.end(), close.start(), close.end()) if close else None
         if opener.endswith("$") and not opener.endswith("$$"):
             return self._aligned_in_dollars(m)
         if opener == "\\[":

@@ -140,8 +140,17 @@ _CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)+\(?\s*(?:\\text\{\s*(?
                         r"([a-z](?:_\{?[a-z]\}?)?)\s*(\\neq|\\ne(?![a-z])|=)\s*([a-z](?:_\{?[a-z]\}?)?)\s*\)?\s*[.,;]?\s*$")
 
 
+#: A size given a value at the end of a row: ``, & \\text{when} C = 2`` (softmax with two classes is the sigmoid).
+_SIZE_CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)*\\text\{\s*(?:for|if|when)\s*\}\s*([A-Z])\s*=\s*(\d+)"
+                             r"\s*[.,;]?\s*$")
+
+
 def _row_condition(row: str) -> tuple[str, tuple[str, ...]]:
-    """The row with a closing index condition blanked (same length), and the condition."""
+    """The row with a closing condition blanked (same length), and the condition: an index condition, or
+    a size's value."""
+    m = _SIZE_CONDITION.search(row)
+    if m is not None and depths(row)[m.start()] == 0 and row[:m.start()].strip():
+        return row[:m.start()] + " " * (len(row) - m.start()), (f"{m.group(1)} = {m.group(2)}",)
     m = _CONDITION.search(row)
     if m is None or depths(row)[m.start()] != 0 or not row[:m.start()].strip():
         return row, ()
