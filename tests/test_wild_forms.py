@@ -727,3 +727,22 @@ def test_a_rows_size_condition_is_the_condition_it_holds_under():
     """)
     assert "invalid" not in [s.verdict for s in r.steps]
     assert r.steps[0].verdict == "valid"
+
+
+def test_a_case_stated_in_any_language_holds_for_its_display():
+    """A Russian answer: "Для случая $k \\neq l$:" and "2. **Если $j \\neq k$:**" above the displays. A
+    short line ending with a comparison and a colon is the case, whatever its words. Keyed by SymPy
+    (softmax Jacobian): ∂p_k/∂z_l = -p_k p_l for k ≠ l."""
+    r = checked(r"""
+    Let $p_k = \frac{e^{z_k}}{\sum_{j} e^{z_j}}$.
+
+    Для случая $ k \neq l $:
+    $$ \frac{\partial p_k}{\partial z_l} = -p_k p_l $$
+
+    2. **Если $ k = l $:**
+    $$ \frac{\partial p_k}{\partial z_l} = p_k (1 - p_k) $$
+
+    #### Когда $ k \neq l $:
+    $$ \frac{\partial p_k}{\partial z_l} = -p_k p_l $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid"]

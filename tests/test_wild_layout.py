@@ -150,3 +150,12 @@ def test_hugo_katex_shortcodes_are_displays():
     "no display math" and was refused."""
     text = "Text.\n\n{{< katex >}}\n\\begin{aligned}\n(x+1)^2 &= x^2 + 2x + 1\n\\end{aligned}\n{{< /katex >}}\n\nMore.\n"
     assert [s.verdict for s in checked(text).steps] == ["valid"]
+
+
+def test_double_dollars_in_a_markdown_table_open_no_display():
+    """``|$$|`` in a table's empty cell once opened a display that paired with one far below, and a
+    healthy display was reported as never closed."""
+    text = ("$$ (x+1)^2 = x^2 + 2x + 1 $$\n\n|name|formula|\n|-|-|\n|SoftMax|$$|\n||$$|$$|\n\n"
+            "$$ (y+1)^2 = y^2 + 2y + 1 $$\n")
+    r = checked(text)
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]

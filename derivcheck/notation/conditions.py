@@ -19,6 +19,7 @@ from .conventions import (
     CUES_CASES_END,
     CUES_CONDITION,
     CUES_CONDITION_ITEM,
+    CUES_CONDITION_SHORT,
     CUES_CONDITION_OPENING,
     CUES_CONDITION_WORDS,
     CUES_CONTINUES,
@@ -39,7 +40,7 @@ def find_conditions(ev: Evidence) -> None:
             block = ev.doc.blocks[index]
             before = _governing_prose(ev, index)
             m = CUES_CONDITION.search(before) or CUES_CONDITION_OPENING.search(before) \
-                or CUES_CONDITION_ITEM.search(before)
+                or CUES_CONDITION_ITEM.search(before) or CUES_CONDITION_SHORT.search(before)
             conditions = _index_conditions(m.group(1), ev.scanner) if m else \
                 _conditions_in_words(_RELATION_IN_MATH.sub(r" \1 ", before), ev.scanner)
             if conditions:

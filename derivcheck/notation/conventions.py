@@ -97,6 +97,8 @@ EXPECTATIONS = frozenset({"\\mathbb{E}", "\\operatorname{Var}", "\\operatorname{
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: A short line in any language that ends with a comparison and a colon: "Для случая $k \\neq l$:".
+CUES_CONDITION_SHORT = re.compile(r"(?:^|\n)[ \t]*[^\n$]{0,30}\$([^$]+)\$[ \t*_]*:[ \t*_]*$")   # "2. **Если $j \\neq k$:**"
 #: A list item that is a condition alone, right before its display ("1. $i \\neq j$", "- $i = j$:", "(b) $k=l$").
 CUES_CONDITION_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\d+[.)]|[-*+]|\(?[a-z]\))[ \t]+\$([^$]+)\$[ \t]*[:,.]?[ \t]*$")
 #: A condition that opens the paragraph before a display ("When $i=k$, using …, we get:").
@@ -109,7 +111,8 @@ CUES_CONDITION_WORDS = re.compile(r"\b(?:if|when|where|for|case|cases|terms?|ass
                                   r"!=|≠|\\neq?|is\s+equal\s+to|equal\s+to|equals|==|=)\s*([a-z])\b", re.I)
 #: A heading that states a condition for the displays under it ("## Case 2: $i \\neq j$"), and the
 #: prose that ends such a section early ("Putting both cases together:").
-CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b", re.I)
+CUES_HEADING_CONDITION = re.compile(r"\b(?:case|if|when|for|assum\w*|suppose)\b"
+                                    r"|^\W*\w{1,12}\s+\$[^$]+\$\s*:?\s*$", re.I)   # "Когда $k = l$:", in any language
 CUES_CASES_END = re.compile(r"\b(?:both|the two|all|two|either|any) cases\b|\bcombin\w*|\btogether\b|"
                             r"\bin general\b|\bcompact\w*", re.I)
 #: Prose that names the softmax's output before its symbol: "the softmax output $s$", "a softmax

@@ -10,6 +10,7 @@ is one broken block (a ``garbled`` finding at its line), and the rest is read.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from ..latex.macros import PRIME, TRANSPOSED_PRIME, Macro, definitions, expand, read_macros
@@ -60,7 +61,7 @@ def read_document(path: str, text: str, continues: dict[int, int] | None = None)
         mask = mask_latex(text, body_start)
         macros = read_macros(strip_comments(text))
     else:
-        mask = _mask_markdown(text, segments, body_start)
+        mask = _blank_table_dollars(_mask_markdown(text, segments, body_start))
         macros = read_macros(mask)
     mask = _blank_definitions(mask)
     blocks = find_blocks(text, mask, segments, _relation_macros(macros))
@@ -90,6 +91,15 @@ def _mask_markdown(text: str, segments: list[tuple[int, int]], body_start: int) 
         pos = b
     out.append(text[pos:])
     return "".join(out)
+
+
+_TABLE_ROW = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
+
+
+def _blank_table_dollars(mask: str) -> str:
+    """A Markdown table's row is one line of cells: a ``$$`` in it (``|$$|`` in an empty cell, or
+    ``|$$x$$|``) opens no display, and, left in, would pair with a display's ``$$`` far below."""
+    return _TABLE_ROW.sub(lambda m: m.group(0).replace("$$", "  "), mask)
 
 
 def _blank_definitions(mask: str) -> str:
