@@ -746,3 +746,19 @@ def test_a_case_stated_in_any_language_holds_for_its_display():
     $$ \frac{\partial p_k}{\partial z_l} = -p_k p_l $$
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "valid"]
+
+
+def test_a_functions_parameter_is_not_the_symbol_of_that_name_defined_elsewhere():
+    """Nielsen-style notes define σ(z) = 1/(1 + e^{-z}) and, elsewhere, z = Σ_d w_d x_d + b, with x also the
+    index of a cost C_x: σ's parameter z once pulled in the defined z and its index x, and every step
+    through σ was "the definition of σ uses the index x". Keyed by SymPy: σ' = σ(1 - σ)."""
+    r = checked(r"""
+    $$ \sigma(z)=\frac{1}{1+e^{-z}} $$
+
+    $$ z = \sum_d w_d x_d + b $$
+
+    $$ C = \frac{1}{n} \sum_x C_x $$
+
+    $$ \frac{d \sigma(u)}{d u} = \sigma(u)(1 - \sigma(u)) $$
+    """)
+    assert r.steps[-1].verdict == "valid"

@@ -110,8 +110,10 @@ class UseContext:
     def _context_letters_of(self, defn: Definition, seen: tuple) -> set[str]:
         own = set(defn.sub_axes) | set(defn.sup_axes)
         letters = n.free_indices(defn.rhs, self.notation.indices)
+        # σ(z) = 1/(1 + e^{-z}): its parameter z is not the z the text defines elsewhere (z = Σ_d w_d x_d + b)
+        params = {x.name for p in defn.params or () for x in n.walk(p) if isinstance(x, n.Sym)}
         for x in n.walk(defn.rhs):
-            if isinstance(x, n.Sym) and x.name != defn.name:
+            if isinstance(x, n.Sym) and x.name != defn.name and x.name not in params:
                 for used in self.notation.definitions_of(x.name):
                     # letters a used definition binds through its arguments come from those
                     # arguments, which this body writes (and binds or leaves free) itself
