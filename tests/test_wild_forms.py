@@ -762,3 +762,15 @@ def test_a_functions_parameter_is_not_the_symbol_of_that_name_defined_elsewhere(
     $$ \frac{d \sigma(u)}{d u} = \sigma(u)(1 - \sigma(u)) $$
     """)
     assert r.steps[-1].verdict == "valid"
+
+
+def test_a_side_that_numbers_the_entries_specialises_the_free_index():
+    """"Softmax with two classes": e^{z_i}/Σ_c e^{z_c} = e^{z_1}/(e^{z_1} + e^{z_2}) when C = 2 holds at i = 1
+    only (SymPy); the author means that entry. Not refuted, and the reason names i = 1. A slipped index
+    (x_i for x_j) is still refuted (tests/test_engine.py)."""
+    r = checked(r"""
+    $$\begin{aligned}
+    \frac{e^{z_i}}{\sum_{c=1}^C e^{z_c}} &= \frac{e^{z_1}}{e^{z_1} + e^{z_2}}, & \text{when} C = 2
+    \end{aligned}$$
+    """)
+    assert r.steps[0].verdict == "unsupported" and "i = 1" in str(r.steps[0].reason)

@@ -233,10 +233,11 @@ def _bare_names(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
     names = re.compile(r"(?<![\\A-Za-z])(" + "|".join(BARE_NAMES) + r")(?![A-Za-z])")
     # E_{train}, and CS224n's J_{naive-softmax}: words of three letters or more joined by hyphens (an index
     # difference is single letters or numbers: x_{k-1})
-    words = re.compile(r"(?<=_)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r"|[A-Za-z]{3,}(?:-[A-Za-z]{3,})+)\s*\}")
-    subscripts = [(Edit(m.start(), m.end(), f"{{\\text{{{m.group(1)}}}}}"),
-                   f"the subscript `{m.group(1)}` read as a word, $\\text{{{m.group(1)}}}$")
-                  for m in _unprotected(text, words)]
+    words = re.compile(r"(?<=_)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r"|[A-Za-z]{3,}(?:-[A-Za-z]{3,})+)\s*\}"
+                       r"|(?<=\^)\{\s*(" + "|".join(SUBSCRIPT_WORDS) + r"|[A-Za-z]{4,})\s*\}")   # W^{corrected}
+    subscripts = [(Edit(m.start(), m.end(), f"{{\\text{{{w}}}}}"),
+                   f"the {'subscript' if m.group(1) else 'superscript'} `{w}` read as a word, $\\text{{{w}}}$")
+                  for m in _unprotected(text, words) for w in [m.group(1) or m.group(2)]]
     inside = [(e.start, e.end) for e, _ in subscripts]
     return [(Edit(m.start(), m.end(), f"\\mathrm{{{m.group(1)}}}"),
              f"`{m.group(1)}` read as one name, $\\mathrm{{{m.group(1)}}}$") for m in _unprotected(text, names)
@@ -251,10 +252,11 @@ def _kronecker_without_underscore(text: str, notation: Letters | None) -> list[t
 
 
 def _detached_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str]]:
-    """``\\theta{_k}``: a subscript braced on its own after a symbol, which TeX sets as that symbol's."""
-    return [(Edit(m.start(), m.end(), f"_{m.group(1)}"),
-             f"`{m.group(0).strip()}` read as the subscript `_{m.group(1)}` of the symbol before it")
-            for m in re.finditer(r"(?<=[A-Za-z}])\s*\{\s*_\s*(\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+)\s*\}", text)]
+    """``\\theta{_k}``, ``\\theta{^T}``: a script braced on its own after a symbol, which TeX sets as that symbol's."""
+    return [(Edit(m.start(), m.end(), f"{m.group(1)}{m.group(2)}"),
+             f"`{m.group(0).strip()}` read as the {'subscript' if m.group(1) == '_' else 'superscript'} "
+             f"`{m.group(1)}{m.group(2)}` of the symbol before it")
+            for m in re.finditer(r"(?<=[A-Za-z}])\s*\{\s*([_^])\s*(\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+)\s*\}", text)]
 
 
 #: Math symbols pasted as characters (a web page, a note app) and the commands they are.

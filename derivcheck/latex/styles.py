@@ -73,7 +73,19 @@ def styled(style: str, script, span: n.Span):
         return replace(inner, base=styled(style, inner.base, inner.base.span), span=span)
     if style == "\\mathbb" and isinstance(inner, n.Num) and inner.text == "1":
         return n.Sym(INDICATOR, span=span)
+    word = _spelled_word(inner)
+    if word is not None:            # \mathcal{Softmax}(z_i), \mathbf{NLL}: a word in a font is a name
+        word = word.lower() if word.lower() in NAMED_FUNCTIONS else FUNCTION_SPELLINGS.get(word, word)
+        return n.Sym(f"\\operatorname{{{word}}}", span=span)
     raise LatexError(f"{style}{{...}} around a compound expression is not understood", span[0])
+
+
+def _spelled_word(node: n.Node) -> str | None:
+    """The word three letters or more spell side by side (``S o f t m a x``), if that is all ``node`` is."""
+    letters = node.factors if isinstance(node, n.Mul) else ()
+    if len(letters) >= 3 and all(isinstance(x, n.Sym) and len(x.name) == 1 and x.name.isalpha() for x in letters):
+        return "".join(x.name for x in letters)
+    return None
 
 
 def _not_capital(node: n.Node) -> bool:

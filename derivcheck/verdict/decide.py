@@ -193,6 +193,10 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                     and not fails_for_every_function(a, b):
                 raise Unsupported(_particular_function(point))
             if point is not None:
+                held = _held_elsewhere(ctx, lhs, rhs, relation, env, labels)
+                if held is not None:
+                    raise Unsupported(f"it holds where {held} and not for every value: one side writes no "
+                                      f"{held.split(' = ')[0]}, so the text may mean that one")
                 return Outcome("refuted", _describe(letters, notation, label_keys, total),
                                Counterexample(_items(env), _label_items(labels),
                                               point.inputs + tuple((lhs, c) for _, lhs, c in point.functions),
@@ -203,6 +207,35 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
                        + (" …" if len(unproved) > 3 else ""), sampled=sampled)
     return Outcome("proved", covered)
+
+
+def _held_elsewhere(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, env: dict[str, int],
+                    labels: tuple) -> str | None:
+    """``\\frac{e^{z_i}}{\\sum_c e^{z_c}} = \\frac{e^{z_1}}{e^{z_1} + e^{z_2}}``: a free index one side writes and
+    the other does not, at a value where the step holds ("i = 1"), when it fails at ``env``: the text
+    specialises the index, and the step is not refuted. None when no such value exists."""
+    notation = ctx.notation
+    left, right = free_indices(lhs, notation), free_indices(rhs, notation)
+    for letter in sorted((left ^ right) & set(env)):
+        # only where the side without the letter writes numbered entries (z_1, z_2): a specialisation, not
+        # a slipped index (x_i for x_j is refuted, with its repair)
+        for value in _numbered_entries(rhs if letter in left else lhs):
+            if value == env[letter] or value > (notation.size_of_index(letter) or 0):
+                continue
+            other = {**env, letter: value}
+            try:
+                if _holds(ctx.value(lhs, other, labels), ctx.value(rhs, other, labels), relation, ctx.names):
+                    return f"{letter} = {value}"
+            except (Unsupported, ShapeError):
+                continue
+    return None
+
+
+def _numbered_entries(node: n.Node) -> list[int]:
+    """The numbers ``node`` writes as indices (``z_1``, ``z_2``), in order."""
+    found = [int(i.text) for x in n.walk(node) if isinstance(x, n.Scripted) and x.sub
+             for i in x.sub if isinstance(i, n.Num) and i.text.isdigit()]
+    return sorted(set(found))
 
 
 def _particular_function(point: Point) -> str:
