@@ -774,3 +774,16 @@ def test_a_side_that_numbers_the_entries_specialises_the_free_index():
     \end{aligned}$$
     """)
     assert r.steps[0].verdict == "unsupported" and "i = 1" in str(r.steps[0].reason)
+
+
+def test_a_physicists_expectation_is_read_and_never_refuted():
+    """The StatProofBook's KL divergence of two normals writes ⟨x⟩ = μ and ⟨x^2⟩ = μ^2 + σ^2: once
+    ``\\left\\langle … \\right\\rangle`` was called damaged LaTeX, and ⟨x⟩ = μ a definition refuting the next
+    line. An expectation is read and not evaluated: unsupported, saying so."""
+    r = checked(r"""
+    $$ \left\langle x \right\rangle = \mu $$
+
+    $$ \left\langle x^2 \right\rangle = \mu^2 + \sigma^2 $$
+    """)
+    assert [s.verdict for s in r.steps] == ["unsupported", "unsupported"]
+    assert all("expectation" in str(s.reason) for s in r.steps)

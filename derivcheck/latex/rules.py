@@ -430,8 +430,10 @@ def looks_damaged(text: str) -> bool:
     characters, a command left without its backslash) rather than merely beyond the grammar."""
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text) or _eaten_escapes(text, None):
         return True
-    stripped = re.sub(r"\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle", "", text)
-    stripped = re.sub(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\s*[.()\[\]]", "", stripped)
+    # a sized delimiter first, whatever it is (\\left\\langle, \\right[), then a delimiter command alone
+    stripped = re.sub(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\s*(?:\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle|[.()\[\]|])",
+                      "", text)
+    stripped = re.sub(r"\\[{}|]|\\[lr]?[Vv]ert|\\[lr]angle", "", stripped)
     for open_, close in ("{}", "()", "[]"):
         if stripped.count(open_) != stripped.count(close):
             return True

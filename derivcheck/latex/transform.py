@@ -115,6 +115,11 @@ class _Operators:
         return n.Hadamard(done(c[0]), done(c[1]), ":", span=_span(meta))
 
     @_rule
+    def expectation(self, meta, c):
+        arg = next(x for x in c if not isinstance(x, Token))
+        return n.Call(n.Sym("\\mathbb{E}", span=_span(meta)), (done(arg),), span=_span(meta))
+
+    @_rule
     def inner(self, meta, c):
         # ⟨a, b⟩: the sum of the entrywise products (a^T b for vectors, the Frobenius product for matrices)
         left, right = [x for x in c if not isinstance(x, Token)]

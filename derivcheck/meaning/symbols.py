@@ -99,7 +99,7 @@ class Symbols:
             return sp.Integer(1) if values[0] == values[1] else sp.Integer(0)
         if self._is_differential(name):
             return self._differential(name[1:], sub, sup_index, args, env, node)
-        if name in EXPECTATIONS and not self.notation.definitions_of(name):
+        if name in EXPECTATIONS:
             raise Unsupported(f"${name}$, an expectation or a variance: a distribution's integral, which "
                               "derivcheck does not read")
         if self.notation.definitions_of(name):

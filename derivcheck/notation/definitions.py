@@ -18,6 +18,7 @@ from .conventions import (
     CUES_DIAGONAL,
     CUES_HEDGED_AFTER,
     CUES_HEDGED_BEFORE,
+    EXPECTATIONS,
     NAMED_FOR,
     NAMED_IN_WORDS,
     RESERVED,
@@ -68,6 +69,8 @@ def _definable(ev: Evidence, d: Definition) -> bool:
         return False
     if is_conventional(d.name, "weights", "bias", "input") and d.how != "convention" and not _computed(d):
         return False  # parameters and data are not defined by equations
+    if d.name in EXPECTATIONS:
+        return False  # ⟨x⟩ = μ, E[X] = μ: what an expectation comes to, not a function of the value x
     if d.name.endswith("'"):
         return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
     if DIFFERENTIALS in ev.read.names and d.name.startswith("d") and d.name[1:] in ev.names:
