@@ -7,12 +7,12 @@ where they are elsewhere per sample, and update rules (they define the next iter
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from ..latex import nodes as n
 from .axes import Axes, head_name
 from .conditions import arbitrary_variables, assume, at_a_point, continuations, defined_bare, find_conditions
+from .conventions import CUES_ONE_HOT_AT
 from .evidence import Evidence, family_entry
 from .gather import ChainExprs
 
@@ -46,15 +46,11 @@ def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], 
                       "iterate of an update rule; it is not a step")
 
 
-#: "y is a one-hot vector with a 1 for the true outside word $o$": the index whose entry is the 1.
-_ONE_AT = re.compile(r"one[- ]hot[^.$]{0,60}?\b(?:a\s+)?(?:1|one)\s+(?:for|at|in)\b[^.$]{0,40}?\$\s*([a-z])\s*\$", re.I)
-
-
 def _one_hot_at(ev: Evidence, families: dict[str, dict]) -> None:
     """CS224n's word2vec: "$y$ is a one-hot vector with a 1 for the true outside word $o$". Where a
     display writes that index, the label's 1 is there: ``-y_o \\log \\hat y_o = -\\log \\hat y_o`` holds, and
     is not refuted at a label whose class is another."""
-    m = _ONE_AT.search(ev.doc.text)
+    m = CUES_ONE_HOT_AT.search(ev.doc.text)
     labels = [name for name, fam in families.items() if fam["role"] == "one-hot label"]
     if m is None or len(labels) != 1:
         return

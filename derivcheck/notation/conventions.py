@@ -97,6 +97,9 @@ EXPECTATIONS = frozenset({"\\mathbb{E}", "\\operatorname{Var}", "\\operatorname{
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
                              r"\s*[:,.)\]]?\s*$", re.I)
+#: "y is a one-hot vector with a 1 for the true outside word $o$": the index whose entry is the 1.
+CUES_ONE_HOT_AT = re.compile(r"one[- ]hot[^.$]{0,60}?\b(?:a\s+)?(?:1|one)\s+(?:for|at|in)\b[^.$]{0,40}?\$\s*([a-z])\s*\$",
+                             re.I)
 #: A short line in any language that ends with a comparison and a colon: "Для случая $k \\neq l$:".
 CUES_CONDITION_SHORT = re.compile(r"(?:^|\n)[ \t]*[^\n$]{0,30}\$([^$]+)\$[ \t*_]*:[ \t*_]*$")   # "2. **Если $j \\neq k$:**"
 #: A list item that is a condition alone, right before its display ("1. $i \\neq j$", "- $i = j$:", "(b) $k=l$").

@@ -195,8 +195,8 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
             if point is not None:
                 held = _held_elsewhere(ctx, lhs, rhs, relation, env, labels)
                 if held is not None:
-                    raise Unsupported(f"it holds where {held} and not for every value: one side writes no "
-                                      f"{held.split(' = ')[0]}, so the text may mean that one")
+                    raise Unsupported(f"it holds where {held[0]} = {held[1]} and not for every value: one side "
+                                      f"writes no {held[0]}, so the text may mean that one")
                 return Outcome("refuted", _describe(letters, notation, label_keys, total),
                                Counterexample(_items(env), _label_items(labels),
                                               point.inputs + tuple((lhs, c) for _, lhs, c in point.functions),
@@ -210,9 +210,9 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
 
 
 def _held_elsewhere(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, env: dict[str, int],
-                    labels: tuple) -> str | None:
+                    labels: tuple) -> tuple[str, int] | None:
     """``\\frac{e^{z_i}}{\\sum_c e^{z_c}} = \\frac{e^{z_1}}{e^{z_1} + e^{z_2}}``: a free index one side writes and
-    the other does not, at a value where the step holds ("i = 1"), when it fails at ``env``: the text
+    the other does not, and a value where the step holds (i, 1), when it fails at ``env``: the text
     specialises the index, and the step is not refuted. None when no such value exists."""
     notation = ctx.notation
     left, right = free_indices(lhs, notation), free_indices(rhs, notation)
@@ -225,7 +225,7 @@ def _held_elsewhere(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, env: 
             other = {**env, letter: value}
             try:
                 if _holds(ctx.value(lhs, other, labels), ctx.value(rhs, other, labels), relation, ctx.names):
-                    return f"{letter} = {value}"
+                    return letter, value
             except (Unsupported, ShapeError):
                 continue
     return None
