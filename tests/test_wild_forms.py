@@ -787,3 +787,18 @@ def test_a_physicists_expectation_is_read_and_never_refuted():
     """)
     assert [s.verdict for s in r.steps] == ["unsupported", "unsupported"]
     assert all("expectation" in str(s.reason) for s in r.steps)
+
+
+def test_a_condition_that_opens_a_row_holds_for_its_steps_and_a_range_written_with_dots_is_cut():
+    """A README writes "{\\rm if}~i=j,~\\frac{∂y_i}{∂x_j} = … = y_i(1-y_i)" and "y_i = …, for~i=1,..., C".
+    The opening condition holds for the row's steps (once the row was unread and its later steps refuted
+    at i ≠ j), and the range is the display's quantifier. Keyed by SymPy (softmax Jacobian)."""
+    r = checked(r"""
+    $$ y_i = \frac{e^{x_i}}{\sum_k e^{x_k}}, for~i=1,..., C $$
+
+    $$ {\rm if}~i=j,~\frac{\partial y_i}{\partial x_j}=\frac{\partial y_i}{\partial x_i} = y_i \cdot (1-y_i) $$
+
+    $$ {\rm if}~i\ne j,~\frac{\partial y_i}{\partial x_j} = -y_i \cdot y_j $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid"]
+    assert r.steps[0].kind == "definition"

@@ -118,8 +118,8 @@ _INDEX_CONDITION = re.compile(r"\s*\\?[A-Za-z]+_\{?([a-z])\}?\s*(?:=|\\neq|\\ne|
 _OR = re.compile(r"\\text\{\s*or\s*\}", re.I)
 #: What can end a row without being part of its math: a range (``, \qquad k = 1, \dots, K``), a
 #: remark (``\quad \text{(log of a quotient)}``), or a where-clause (``\quad \text{where } p = …``).
-_RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s*)*(?:\\forall\s*)?"
-                    r"[a-z]'?\s*(?:=|\\in)\s*(?:1\s*,\s*(?:2\s*,\s*)?\\[lc]?dots\s*,\s*[A-Za-z0-9]+|"
+_RANGE = re.compile(r",?\s*(?:\\q?quad\s*|\\text\{\s*(?:for|for all|with)\s*\}\s*|for\s*~\s*)*(?:\\forall\s*)?"
+                    r"[a-z]'?\s*(?:=|\\in)\s*(?:1\s*,\s*(?:2\s*,\s*)?(?:\\[lc]?dots|\.\.\.?)\s*,\s*[A-Za-z0-9]+|"
                     r"\\\{\s*1\s*,\s*\\[lc]?dots\s*,\s*[A-Za-z0-9]+\s*\\\})\s*[.,;]?\s*$")
 _WHERE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)?\s*\\text\{\s*(?:where|with|since|and where|let|we let)\b[^{}]*\}(.*)$", re.S | re.I)
 _REMARK = re.compile(r"(?:\\q?quad|\\,|\\;|\\:|~)\s*\\text\{[^{}]*\}\s*[.,;]?\s*$|\s\\text\{\s*\([^{}]*\)\s*\}\s*[.,;]?\s*$"
@@ -145,9 +145,18 @@ _SIZE_CONDITION = re.compile(r"(?:,\s*|\\q?quad\s*|\\[;,:]\s*)*\\text\{\s*(?:for
                              r"\s*[.,;]?\s*$")
 
 
+#: An index condition opening a row: ``{\\rm if}~i=j,~\\frac{∂y_i}{∂x_j} = …`` (the steps after it hold under it).
+_LEADING_CONDITION = re.compile(r"^\s*(?:\{\s*\\rm\s+if\s*\}|\\(?:text|mathrm|textrm)\{\s*if\s*\})\s*~?\s*"
+                                r"([a-z])\s*(=|\\neq|\\ne(?![a-z]))\s*([a-z])\s*,\s*(?:~|\\[,;:]|\\q?quad)?")
+
+
 def _row_condition(row: str) -> tuple[str, tuple[str, ...]]:
-    """The row with a closing condition blanked (same length), and the condition: an index condition, or
-    a size's value."""
+    """The row with a condition blanked (same length), and the condition: an index condition closing the row
+    or opening it, or a size's value."""
+    m = _LEADING_CONDITION.match(row)
+    if m is not None and row[m.end():].strip():
+        relation = "=" if m.group(2) == "=" else "\\neq"
+        return " " * m.end() + row[m.end():], (f"{m.group(1)} {relation} {m.group(3)}",)
     m = _SIZE_CONDITION.search(row)
     if m is not None and depths(row)[m.start()] == 0 and row[:m.start()].strip():
         return row[:m.start()] + " " * (len(row) - m.start()), (f"{m.group(1)} = {m.group(2)}",)
