@@ -23,6 +23,11 @@ class Calls:
     def _apply(self, node: n.Apply, env: Env) -> Value:
         arg = self.value(node.arg, env)
         func = ELEMENTARY.get(node.func)
+        if func is None and node.func in ("max", "min"):
+            # c = \\max(z), the shift of a stable log-softmax: any function of z's entries, so a step is proved
+            # only where it holds for every one, and refuted only where it fails for every one
+            self.note(f"\\{node.func} is read as any function of its arguments")
+            return vector_map(f"\\{node.func}", 1)(*(list(arg) if is_matrix(arg) else [arg]))
         if func is None:
             raise Unsupported(f"the function \\{node.func}")
         if is_matrix(arg):
