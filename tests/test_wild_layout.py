@@ -159,3 +159,19 @@ def test_double_dollars_in_a_markdown_table_open_no_display():
             "$$ (y+1)^2 = y^2 + 2y + 1 $$\n")
     r = checked(text)
     assert [s.verdict for s in r.steps] == ["valid", "valid"]
+
+
+def test_one_unusable_inferred_definition_does_not_refuse_the_document():
+    """ε_{\\mathbf{y}} = y - H x̂ beside entries ε_{y1}, ε_{y2}: the label y reads as an index with no range,
+    which once made the inferred notation unusable and the whole document an error. The definition is
+    set aside, said so, and the rest is checked."""
+    r = checked(r"""
+    $$ \epsilon_{\mathbf{y}} = \mathbf{y} - \mathbf{H} \hat{\mathbf{x}} $$
+
+    $$ J = \epsilon_{y1}^2 + \epsilon_{y2}^2 $$
+
+    $$ (a+b)^2 = a^2 + 2ab + b^2 $$
+    """)
+    assert r.error is None
+    assert r.steps[-1].verdict == "valid"
+    assert any("is not used" in note.text for note in r.inferred)

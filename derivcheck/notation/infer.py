@@ -43,7 +43,7 @@ from .einstein import occurrences
 from .scope import writes_narrow_operator
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used
-from .header import DEFAULT_SIZES
+from .header import DEFAULT_SIZES, NotationError, load_notation
 from .names import DIFFERENTIALS, NUMBERED, SQUARED
 from .model import complete, declare_unknowns
 from .upstream import upstream_losses
@@ -80,7 +80,26 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     declare_unknowns(ev, found_roles, families)
     indices, overrides = index_letters(ev, axes)
     display_notes(ev, found_roles, axes, families, overrides)
-    return Inferred(header(ev, axes, families, indices, targets), ev.notes)
+    return Inferred(_usable(ev, header(ev, axes, families, indices, targets)), ev.notes)
+
+
+def _usable(ev: Evidence, head: dict) -> dict:
+    """The header with each definition the notation cannot use set aside, said so (``\\epsilon_{\\mathbf{y}}
+    = y - H\\hat x`` beside entries ``\\epsilon_{y1}``: a label read as an index with no range). One unusable
+    definition must not refuse the whole document; the steps through that symbol are then undecided."""
+    try:
+        load_notation(head)
+        return head
+    except NotationError:
+        pass
+    kept = []
+    for text in head.get("definitions", []):
+        try:
+            load_notation({**head, "definitions": [text], "readings": [], "blocks": []})
+            kept.append(text)
+        except NotationError as err:
+            ev.note("ignored", f"the definition ${text}$ is not used: {err}")
+    return {**head, "definitions": kept}
 
 
 #: The largest size a text may fix ("$K = 3$") and still be checked at that size: one-hot labels are
