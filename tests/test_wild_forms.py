@@ -802,3 +802,11 @@ def test_a_condition_that_opens_a_row_holds_for_its_steps_and_a_range_written_wi
     """)
     assert [s.verdict for s in r.steps] == ["valid", "valid", "valid", "valid"]
     assert r.steps[0].kind == "definition"
+
+
+def test_punctuation_set_as_text_closes_a_row():
+    """``X^TX \\hat\\beta = X^Ty \\text{,}``: a comma written in text mode ends the sentence, it is no word."""
+    r = checked(r"""
+    $$ (a+b)^2 = a^2 + 2ab + b^2 \text{,} $$
+    """)
+    assert [s.verdict for s in r.steps] == ["valid"]

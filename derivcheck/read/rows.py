@@ -34,7 +34,7 @@ _FORALL = re.compile(r",?\s*\\forall\b.*$", re.S)
 _LEADING_FORALL = re.compile(
     r"\s*(?:\\forall\s*[^=<>]*?\\in\s*(?:\[[^\[\]]*\]|\\\{[^{}]*\\\}|\{[^{}]*\}|\\mathbb\s*\{?[A-Za-z]\}?(?:\^\{?[^{}\s]*\}?)?)"
     r"(?:\s*\\(?:backslash|setminus)\s*(?:\\\{[^{}]*\\\}|\{[^{}]*\}))?(?:\s*(?:,|:|\\[ ,;:]|\\q?quad(?![A-Za-z])))*\s*)+")
-TRAILING_PUNCT = re.compile(r"(?:[\s.,;]|(?<!\\)\\[;,:! ]|\\q?quad(?![A-Za-z]))+$")   # `… y_i \; .`
+TRAILING_PUNCT = re.compile(r"(?:[\s.,;]|(?<!\\)\\[;,:! ]|\\q?quad(?![A-Za-z])|\\text\{\s*[.,;]\s*\})+$")   # `… y_i \; .`, `\text{,}`
 #: A relation with a note above or below it: ``\\overset{(a)}{=}``, ``\\stackrel{\\text{def}}{=}``.
 _ANNOTATED = re.compile(r"\\(?:overset|stackrel|underset)\s*\{")
 #: Between two equations: the second follows from (or gives) the first, and starts its own chain.
