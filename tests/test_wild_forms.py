@@ -810,3 +810,19 @@ def test_punctuation_set_as_text_closes_a_row():
     $$ (a+b)^2 = a^2 + 2ab + b^2 \text{,} $$
     """)
     assert [s.verdict for s in r.steps] == ["valid"]
+
+
+RIDGE = r"""
+Let $X$ be a matrix, $y$ a vector and $\lambda > 0$.
+
+$$ w = (X^T X + \lambda I)^{-1} X^T y $$
+"""
+
+
+def test_a_closed_form_for_the_weights_states_their_solution_and_is_not_refuted():
+    """w = (X^T X + λI)^{-1} X^T y on its own: the weights on one side, only data on the other. As an
+    identity in a free w it was refuted, correct as it is; it states the solution, and is not refuted."""
+    r = checked(RIDGE)
+    assert [s.verdict for s in r.steps] == ["unsupported"]
+    assert "solution" in str(r.steps[0].reason)
+

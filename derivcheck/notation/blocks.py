@@ -35,6 +35,7 @@ def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], 
     find_conditions(ev)
     _one_hot_at(ev, families)
     at_a_point(ev)
+    _solved_for_parameters(ev, roles)
     arbitrary_variables(ev)
     continuations(ev, tags)
     _generic_blocks(ev)
@@ -59,6 +60,34 @@ def _one_hot_at(ev: Evidence, families: dict[str, dict]) -> None:
         if any(isinstance(x, n.Sym) and x.name == letter for e in chain.exprs for x in n.walk(e.node)):
             for block in chain.blocks:
                 assume(ev, block, f"{label}_{{{letter}}} = 1", ev.doc.line_of(m.start()))
+
+
+def _solved_for_parameters(ev: Evidence, roles: dict[str, str]) -> None:
+    """``w = (X^T X + \\lambda I)^{-1} X^T y``, ``(X^T X + \\lambda I) w = X^T y`` on a display of their own: the
+    weights on one side, nothing but data and numbers on the other. No such equation is an identity (the
+    weights are free); it states the solution, or the equation it solves, and is read as holding there."""
+    parameters = {name for name, role in roles.items() if role in ("weights", "bias")}
+    for chain in ev.read.chains:
+        if len(chain.exprs) != 2 or len(set(chain.blocks)) != 1 or "kind" in ev.block_notes.get(chain.blocks[0], {}):
+            continue
+        sides = [{x.name for x in n.walk(e.node) if isinstance(x, n.Sym)} for e in chain.exprs]
+        if any(isinstance(x, n.Deriv) for e in chain.exprs for x in n.walk(e.node)):
+            continue
+        for mine, other in ((sides[0], sides[1]), (sides[1], sides[0])):
+            if mine & parameters and other and not other & (parameters | set(ev.definitions)) \
+                    and not _after_an_equation_in(ev, chain.blocks[0], mine & parameters):
+                ev.block_notes[chain.blocks[0]]["kind"] = "conditional"
+                ev.note("stated", f"the display on line {ev.doc.source_line(ev.doc.blocks[chain.blocks[0]].line)} "
+                          "states the weights' solution, or the equation they solve: not read as an identity")
+                break
+
+
+def _after_an_equation_in(ev: Evidence, block: int, names: set[str]) -> bool:
+    """Whether the display before ``block`` is an equation in ``names``: "isolating β" after
+    ``X^T X β - X^T Y + λβ = 0`` is checked as following from it (verdict/antecedents.py)."""
+    return any(len(c.exprs) >= 2 and block - 1 in c.blocks
+               and any(isinstance(x, n.Sym) and x.name in names for e in c.exprs for x in n.walk(e.node))
+               for c in ev.read.chains)
 
 
 def _generic_blocks(ev: Evidence) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..notation.conventions import point_cue
 from ..read.source import Chain, Document
 from .findings import StepResult
-from .messages import AtAPoint, Implied
+from .messages import SOLVED, AtAPoint, Implied
 from .tasks import Result
 
 
@@ -46,7 +46,7 @@ def point_of(doc: Document, chain: Chain, kind: str | None, steps: list[StepResu
         if isinstance(step.reason, Implied) and step.reason.cue:
             return step.reason.cue
     if kind == "conditional":
-        return point_cue(doc.blocks[chain.first.block].before) or "at a particular point"
+        return point_cue(doc.blocks[chain.first.block].before) or SOLVED
     return None
 
 

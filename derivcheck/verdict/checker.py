@@ -24,7 +24,7 @@ from ..notation.conventions import point_cue
 from .readings import adopt, settled
 from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported, OneOfTheCases, Restricted,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable,
-                       UpdateRefuted, Implied, NotImplied)
+                       UpdateRefuted, Implied, NotImplied, SOLVED)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
 from ..read.source import Block, Chain, Document, Link, Piece, build_chains, cut_prose
 from .antecedents import Given, antecedent, claims_to_follow, point_of
@@ -284,7 +284,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         elif isinstance(reason, (NotImplied, AtAPoint)):
             step.verdict, step.reason, step.counterexample = verdict, reason, cex
         elif verdict == "invalid" and info.kind == "conditional":
-            step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or "at a particular point")
+            step.verdict, step.reason = "unsupported", AtAPoint(point_cue(doc.blocks[link.piece.block].before) or SOLVED)
             track_next = track.moved(reading, step.id, known=False)
         elif verdict == "invalid" and (link.piece.restriction or chain.first.restriction):
             step.verdict, step.reason = "unsupported", Restricted(link.piece.restriction or chain.first.restriction)

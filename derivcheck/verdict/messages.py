@@ -185,12 +185,19 @@ class NotImplied(Message):
                 "leaves two different sides (see the counterexample: that equation's two sides)")
 
 
+#: The cue of an equation no prose marks, but that has the weights on one side and only data on the other.
+SOLVED = "an equation the weights solve"
+
+
 @dataclass(frozen=True)
 class AtAPoint(Message):
     """A refuted equation the text says holds only somewhere (at an optimum): not an identity."""
     cue: str
 
     def text(self) -> str:
+        if self.cue == SOLVED:
+            return ("not an identity: the weights on one side, only data on the other, so it states their solution "
+                    "or the equation they solve, which holds at a particular point; it is neither proved nor refuted")
         return (f"not an identity: the text says it holds at a particular point (\"{self.cue}\"), a condition "
                 "derivcheck cannot read; it is not equal everywhere, so it is neither proved nor refuted")
 
