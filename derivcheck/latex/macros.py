@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .texscan import PROTECTED
+
 #: How many rounds of expansion (a macro whose body uses another) before giving up.
 MAX_ROUNDS = 12
 #: An expansion may grow the text this many times over (and at least to MIN_LIMIT characters).
@@ -118,7 +120,6 @@ _PRIMED = re.compile(r"(?<![\\^'])'+")
 #: ``f'(w)``, ``\\sigma'(z)``: a function's derivative, even where the text's primes are transposes (a Q&A
 #: answer differentiates the asker's ``(y-Xw)'(y-Xw)`` as ``f'(w)``).
 _DERIVATIVE = re.compile(r"(?:(?<![A-Za-z\\])[fgh]|\\(?:sigma|phi|psi))'+\s*\(")
-_TEXT = re.compile(r"\\(?:text|mathrm|operatorname|mbox)\s*\{[^{}]*\}")
 
 
 def expand(text: str, macros: dict[str, Macro] | None) -> str:
@@ -146,7 +147,7 @@ def transposed_primes(text: str) -> str:
     """Each prime written on a symbol or a bracket as the transpose: ``(y-Xw)'(y-Xw)`` is
     ``(y-Xw)^{T}(y-Xw)``, ``x_i'\\beta`` is ``x_i^{T}\\beta``; ``''`` transposes twice. A prime inside
     ``\\text{…}`` is a word's, and one on a function applied (``f'(w)``) its derivative."""
-    words = [(m.start(), m.end()) for m in _TEXT.finditer(text)] + \
+    words = [(m.start(), m.end()) for m in PROTECTED.finditer(text)] + \
         [(m.start(), m.end()) for m in _DERIVATIVE.finditer(text)]
 
     def transposed(m: re.Match) -> str:

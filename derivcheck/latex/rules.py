@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .texscan import closing_brace
+from .texscan import PROTECTED, closing_brace
 
 
 class Letters(Protocol):
@@ -186,9 +186,6 @@ def _lost_subscript(text: str, notation: Letters | None) -> list[tuple[Edit, str
     return out
 
 
-#: Spans no slip rule looks inside: the words of ``\\text{…}`` and its kin, environment names, labels.
-_PROTECTED = re.compile(r"\\(text\w*|mathrm|operatorname\*?|mbox|rm|begin|end|label|tag|textcolor|color)\s*"
-                        r"\{[^{}]*\}|\\rm\s+[A-Za-z]+")
 #: Multi-letter names written without ``\\text``/``\\mathrm``; each letter alone would be a product.
 BARE_NAMES = ("net", "out", "NLL", "CE", "BCE", "MSE", "SSE", "RSS", "KL", "ReLU", "relu", "softmax", "sigmoid",
               "diag", "trace", "Tr", "tr")
@@ -205,7 +202,7 @@ _BEFORE_PERIOD = re.compile(r"(\\[A-Za-z]+|[A-Za-z0-9})\]])\Z")
 
 def _unprotected(text: str, pattern: re.Pattern) -> list[re.Match]:
     """Matches of ``pattern`` outside text commands and labels."""
-    guarded = [m.span() for m in _PROTECTED.finditer(text)]
+    guarded = [m.span() for m in PROTECTED.finditer(text)]
     return [m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in guarded)]
 
 

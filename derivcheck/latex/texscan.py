@@ -14,6 +14,12 @@ OPEN = "{(["
 CLOSE = "})]"
 
 
+#: Spans whose characters are words, not math: ``\\text{…}`` and its kin, environment names, labels (no slip
+#: rule looks inside them, and a prime in them is an apostrophe).
+PROTECTED = re.compile(r"\\(text\w*|mathrm|operatorname\*?|mbox|rm|begin|end|label|tag|textcolor|color)\s*"
+                       r"\{[^{}]*\}|\\rm\s+[A-Za-z]+")
+
+
 def depths(text: str) -> list[int]:
     """The nesting depth before each character of ``text`` (and one more entry for the end)."""
     out = []

@@ -148,15 +148,15 @@ def split_header(text: str) -> tuple[dict | None, int]:
     """The notation header (YAML front matter with a notation key) and where the body starts; None
     for a text with no front matter, or with a page's front matter (which is skipped, not read as
     math)."""
-    header, body_start = front_matter(text)
-    if header is None or not is_notation_header(header):
-        return None, body_start
-    return header, body_start
+    front, body_start = front_matter(text)
+    return notation_header(front), body_start
 
 
-def is_notation_header(header: dict) -> bool:
-    """Whether front matter is a derivcheck notation header (see NOTATION_KEYS)."""
-    return bool(NOTATION_KEYS & set(header)) or header.get("layout") in _OUR_LAYOUTS
+def notation_header(front: dict | None) -> dict | None:
+    """The front matter when it is a derivcheck notation header (see NOTATION_KEYS), else None."""
+    if front is None or not (NOTATION_KEYS & set(front) or front.get("layout") in _OUR_LAYOUTS):
+        return None
+    return front
 
 
 def front_matter(text: str) -> tuple[dict | None, int]:

@@ -17,7 +17,7 @@ from ..latex.macros import PRIME, TRANSPOSED_PRIME, Macro, definitions, expand, 
 from .chains import build_chains
 from .displays import find_blocks
 from .document import (Block, Chain, Document, Heading, Inline, Link, Piece, SourceError, front_matter,
-                       is_notation_header, split_header)
+                       notation_header, split_header)
 from .latex_file import looks_like_latex, mask_latex, strip_comments
 from .markdown import mask_markdown
 from .notebook import looks_like_notebook, notebook_cells
@@ -55,7 +55,7 @@ def read_document(path: str, text: str, continues: dict[int, int] | None = None)
     if kind == "notebook":
         text, cells = notebook_cells(text)
     front, body_start = front_matter(text)
-    header = front if front is not None and is_notation_header(front) else None
+    header = notation_header(front)
     segments = _segments(text, cells, body_start)
     if kind == "latex":
         mask = mask_latex(text, body_start)
