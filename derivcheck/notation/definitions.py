@@ -233,11 +233,11 @@ def keep_parameters_reachable(ev: Evidence, targets) -> None:
     for _, node in targets:
         loss, param = head_name(node.body), head_name(node.wrt)
         changed = True
-        while changed and not _reaches(ev, loss, param, frozenset()):
+        while changed and not reaches(ev, loss, param, frozenset()):
             changed = False
             for name in sorted(_closure(ev, loss)):
                 d = ev.definitions.get(name)
-                if d is None or d.how != "inline" or has_parameters(d.lhs) or _reaches(ev, name, param, frozenset()) \
+                if d is None or d.how != "inline" or has_parameters(d.lhs) or reaches(ev, name, param, frozenset()) \
                         or is_conventional(name, "label", "input", "constant"):
                     continue        # data and labels do not depend on the parameters anyway
                 foreign = conventional(written_symbols(d.rhs), "weights") - params
@@ -251,13 +251,14 @@ def keep_parameters_reachable(ev: Evidence, targets) -> None:
                 changed = True
 
 
-def _reaches(ev: Evidence, name: str, param: str, seen: frozenset) -> bool:
+def reaches(ev: Evidence, name: str, param: str, seen: frozenset = frozenset()) -> bool:
+    """Whether ``name`` is ``param`` or the text's definitions of it use ``param``, directly or through others."""
     if name == param:
         return True
     d = ev.definitions.get(name)
     if d is None or name in seen:
         return False
-    return any(_reaches(ev, s, param, seen | {name}) for s in written_symbols(d.rhs))
+    return any(reaches(ev, s, param, seen | {name}) for s in written_symbols(d.rhs))
 
 
 def _closure(ev: Evidence, name: str) -> set[str]:

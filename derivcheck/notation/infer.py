@@ -38,6 +38,7 @@ from .definitions import (
     named_subexpressions,
     fold_definitions,
     keep_parameters_reachable,
+    reaches,
 )
 from .einstein import occurrences
 from .scope import writes_narrow_operator
@@ -321,8 +322,8 @@ def _direction(ev: Evidence) -> str:
             continue
         for expr in chain.exprs[1:]:
             for q in {x.name[1:] for x in n.walk(expr.node) if isinstance(x, n.Sym) and _d_name(x.name)}:
-                upstream += _computed_from(ev, head.name[1:], q, set())
-                downstream += _computed_from(ev, q, head.name[1:], set())
+                upstream += q != head.name[1:] and reaches(ev, head.name[1:], q)
+                downstream += q != head.name[1:] and reaches(ev, q, head.name[1:])
     frobenius = any(isinstance(x, n.Hadamard) and x.op in n.SUM_OF_PRODUCTS and any(
         isinstance(y, n.Sym) and _d_name(y.name) for y in n.walk(x)) for node in ev.read.all_nodes() for x in n.walk(node))
     if downstream:
@@ -332,16 +333,6 @@ def _direction(ev: Evidence) -> str:
 
 def _d_name(name: str) -> bool:
     return name.startswith("d") and len(name) > 1
-
-
-def _computed_from(ev: Evidence, p: str, q: str, seen: set[str]) -> bool:
-    """Whether the text's definition of ``p`` uses ``q``, directly or through other definitions."""
-    d = ev.definitions.get(p)
-    if d is None or p in seen:
-        return False
-    seen.add(p)
-    names = {x.name for x in n.walk(d.rhs) if isinstance(x, n.Sym)}
-    return q in names or any(_computed_from(ev, m, q, seen) for m in names)
 
 
 def _stated_values(ev: Evidence, definitions: list[str]) -> list[dict]:
