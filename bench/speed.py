@@ -96,12 +96,12 @@ def growth() -> None:
 
 def step_pairs():
     """Every compared pair of every derivation: (texts, our verdict, instantiated value pairs)."""
-    from derivcheck.verdict.checker import Options, check, read
+    from derivcheck.verdict.checker import Options, check
     from derivcheck.verdict.decide import free_indices
     from derivcheck.meaning.indices import instances
     from derivcheck.meaning.values import EvaluationError, is_matrix
     from derivcheck.read.source import read_document
-    from derivcheck.verdict.tasks import context_for, notation_for, run_task
+    from derivcheck.verdict.tasks import _read, context_for, notation_for, run_task
     pairs = []
     for path in sorted((ROOT / "derivations").glob("*.md")):
         walk = check(read_document(str(path), path.read_text()), Options())
@@ -112,7 +112,8 @@ def step_pairs():
                 if task.kind == "compare" and result.outcome and result.outcome.status in ("proved", "refuted"):
                     ctx = context_for(task.spec)
                     notation = notation_for(task.spec)
-                    lhs, rhs = read(task.lhs, notation).node, read(task.rhs, notation).node
+                    lhs = notation.relabel(_read(task.lhs, "lhs"))
+                    rhs = notation.relabel(_read(task.rhs, "rhs"))
                     values = []
                     try:
                         for env in instances(sorted(free_indices(lhs, notation) | free_indices(rhs, notation)),

@@ -172,54 +172,107 @@ def is_zero(expr: sp.Expr, names: Rationalizer) -> bool:
     rational = names.rational(expr)
     if rational.is_Rational:
         return rational == 0
+    parts = _independent_parts(rational)
+    if len(parts) > 1 and all(_numerator_is_zero(part) for part in parts):
+        return True
+    return _numerator_is_zero(rational)
+
+
+def _numerator_is_zero(rational: sp.Expr) -> bool:
     gens = sorted(rational.free_symbols, key=str)
-    ring = sp.polys.rings.PolyRing(gens, sp.QQ)
-    numerator, _ = _Fraction.of(rational, ring)
+    numerator, _ = _Fractions(sp.polys.rings.PolyRing(gens, sp.QQ)).of(rational)
     return not numerator
 
 
-class _Fraction:
-    """Numerator and factored denominator, built without gcds.
+def _independent_parts(rational: sp.Expr) -> list[sp.Expr]:
+    """The terms of a sum grouped so that no two groups share a variable (one group per sample of a
+    batch loss, say). If every group is zero, so is the sum: a proof over small common denominators
+    instead of one over the product of every sample's denominator. (A group that is not zero proves
+    nothing: it may be a constant another group cancels, so the caller then tests the whole.)"""
+    _, body = rational.as_coeff_Mul()
+    if not body.is_Add:
+        return [rational]
+    groups: list[tuple[set, list]] = []
+    for term in body.args:
+        symbols, terms = set(term.free_symbols), [term]
+        for group in [g for g in groups if g[0] & symbols]:
+            groups.remove(group)
+            symbols |= group[0]
+            terms += group[1]
+        groups.append((symbols, terms))
+    return [sp.Add(*terms) for _, terms in groups]
+
+
+class _Fractions:
+    """Numerators and factored denominators, built without gcds.
 
     ``together``/``cancel`` spend their time on gcds we do not need: an expression is zero exactly
     when the numerator over any non-zero common denominator is the zero polynomial. Denominators
-    are kept as products of factors so that sums over the same denominator stay small.
+    are kept as products of factors so that sums over the same denominator stay small. A step's
+    difference repeats its sub-expressions (the same softmax denominator in every term), so each is
+    built once per expression.
     """
 
-    @staticmethod
-    def of(expr: sp.Expr, ring) -> tuple:
+    def __init__(self, ring) -> None:
+        self.ring = ring
+        self.gens = dict(zip(ring.symbols, ring.gens))
+        self.built: dict[sp.Expr, tuple] = {}
+
+    def of(self, expr: sp.Expr) -> tuple:
         """(numerator polynomial, {factor key: (factor, power)}) for a rational expression."""
+        hit = self.built.get(expr)
+        if hit is None:
+            hit = self.built[expr] = self._of(expr)
+        return hit
+
+    def _of(self, expr: sp.Expr) -> tuple:
         if expr.is_Add:
-            num, den = _Fraction.of(expr.args[0], ring)
-            for arg in expr.args[1:]:
-                num, den = _Fraction.add((num, den), _Fraction.of(arg, ring))
-            return num, den
+            return self._sum(expr.args)
         if expr.is_Mul:
-            num, den = ring.one, {}
-            for arg in expr.args:
-                n2, d2 = _Fraction.of(arg, ring)
+            num, den = self.of(expr.args[0])
+            for arg in expr.args[1:]:
+                n2, d2 = self.of(arg)
                 num = num * n2
-                den = _merge(den, d2)
+                den = _merge(den, d2) if d2 else den
             return num, den
         if expr.is_Pow and expr.exp.is_Integer:
-            num, den = _Fraction.of(expr.base, ring)
+            num, den = self.of(expr.base)
             k = int(expr.exp)
             if k >= 0:
                 return num ** k, {key: (f, e * k) for key, (f, e) in den.items()}
-            inv_num = ring.one
+            inv_num = self.ring.one
             for f, e in den.values():
                 inv_num = inv_num * f ** (e * -k)
             return inv_num, _factor_dict(num, -k)
-        return ring(expr), {}
+        gen = self.gens.get(expr)
+        return (gen if gen is not None else self.ring(expr)), {}
 
-    @staticmethod
-    def add(a: tuple, b: tuple) -> tuple:
-        (na, da), (nb, db) = a, b
-        common = dict(da)
-        for key, (f, e) in db.items():
-            if key not in common or common[key][1] < e:
-                common[key] = (f, e)
-        return na * _missing(common, da) + nb * _missing(common, db), common
+    def _sum(self, terms: tuple) -> tuple:
+        """Terms over the same denominator are added first: their numerators need no multiplying, and the
+        terms of a true step often cancel there, before any common denominator is formed."""
+        groups: dict[frozenset, tuple] = {}
+        for term in terms:
+            num, den = self.of(term)
+            key = frozenset((k, e) for k, (_, e) in den.items())
+            groups[key] = (groups[key][0] + num, den) if key in groups else (num, den)
+        parts = [part for part in groups.values() if part[0]]
+        if not parts:
+            return self.ring.zero, {}
+        num, den = parts[0]
+        for part in parts[1:]:
+            num, den = _add((num, den), part)
+        return num, den
+
+
+def _add(a: tuple, b: tuple) -> tuple:
+    (na, da), (nb, db) = a, b
+    if not db:
+        return (na + nb * _missing(da, db) if da else na + nb), da
+    common = dict(da)
+    for key, (f, e) in db.items():
+        if key not in common or common[key][1] < e:
+            common[key] = (f, e)
+    return na * _missing(common, da) + nb * _missing(common, db), common
 
 
 def _key(poly) -> tuple:
