@@ -30,3 +30,16 @@ def test_log_of_a_factor_that_may_be_negative_is_not_split():
 def test_bound_of_softmax():
     assert is_nonnegative(1 - sp.exp(z1) / S, Rationalizer())
     assert not is_nonnegative(sp.exp(z1) / S - 1, Rationalizer())
+
+
+def test_a_sum_over_samples_is_proved_sample_by_sample_and_only_when_the_whole_is_zero():
+    a, b, u, v = sp.symbols("a b u v")
+    per_sample = [sp.exp(a) / (sp.exp(a) + sp.exp(b)), sp.exp(u) / (sp.exp(u) + sp.exp(v))]
+    # each sample's softmax pair sums to one: zero group by group
+    assert is_zero(sum(p + sp.exp(w) / (sp.exp(k) + sp.exp(w)) - 1
+                       for p, k, w in zip(per_sample, (a, u), (b, v))), Rationalizer())
+    # groups that are constants cancelling across samples: no group is zero, the whole is
+    assert is_zero(per_sample[0] + sp.exp(b) / (sp.exp(a) + sp.exp(b))
+                   - per_sample[1] - sp.exp(v) / (sp.exp(u) + sp.exp(v)), Rationalizer())
+    # and a sum that is not zero is not proved by any grouping
+    assert not is_zero(per_sample[0] + per_sample[1] - 1, Rationalizer())
