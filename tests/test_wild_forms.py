@@ -826,3 +826,23 @@ def test_a_closed_form_for_the_weights_states_their_solution_and_is_not_refuted(
     assert [s.verdict for s in r.steps] == ["unsupported"]
     assert "solution" in str(r.steps[0].reason)
 
+
+
+def test_the_entries_of_a_softmax_output_are_the_classes_whatever_letter_indexes_them():
+    r"""A network text (no softmax-regression words), ``\hat y = softmax(z)`` and ``C = -\sum_i y_i \log \hat y_i``:
+    i runs over the classes, so the one-hot y is a class label, not a sample's number. It once read i as the
+    samples and refuted the correct ∂C/∂z_j = ŷ_j - y_j at y_1 = 3. Keyed with SymPy at K = 3, every one-hot y:
+    the derivative is ŷ_j - y_j, never y_j - ŷ_j."""
+    text = r"""
+    A network with one hidden layer of sigmoid units and a softmax output, trained with cross-entropy on a
+    one-hot target $y$:
+
+    $$\hat y = {\rm softmax}(z)$$
+
+    $$C = -\sum_i y_i \log \hat y_i$$
+
+    $$\frac{\partial C}{\partial z_j} = \hat y_j - y_j$$
+
+    $$\frac{\partial C}{\partial z_j} = y_j - \hat y_j$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["valid", "valid", "valid", "invalid"]

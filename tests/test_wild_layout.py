@@ -175,3 +175,18 @@ def test_one_unusable_inferred_definition_does_not_refuse_the_document():
     assert r.error is None
     assert r.steps[-1].verdict == "valid"
     assert any("is not used" in note.text for note in r.inferred)
+
+
+def test_the_spacing_argument_of_a_line_break_is_layout():
+    r"""``\\[5pt]`` (and ``\\*``, ``\\[-1ex]``) opens a row with extra space: the bracket is not math of the
+    row. Keyed by expanding both sides with SymPy: rows 1 and 2 hold, row 3 does not ((x-1)^2 = x^2 - 2x + 1)."""
+    text = r"""
+    $$\begin{align}
+    (x+1)^2 &= x^2 + 2x + 1 \\[5pt]
+    (x-1)^2 &= x^2 - 2x + 1 \\*
+    (x-1)^2 &= x^2 + 2x + 1 \\[-1.5ex]
+    \end{align}$$
+    """
+    steps = checked(text).steps
+    assert [s.latex.strip().startswith("(x") for s in steps] == [True, True, True]
+    assert [s.verdict for s in steps] == ["valid", "valid", "invalid"]

@@ -54,6 +54,8 @@ class Equation:
 
 
 _NEWLINE = re.compile(r"\\newline(?![A-Za-z])")
+#: what follows ``\\`` and belongs to it: ``\\*`` and the extra space of ``\\[5pt]``, ``\\[-1ex]``
+_ROW_SPACING = re.compile(r"^\s*\*?\s*(?:\[\s*-?[\d.]+\s*(?:pt|mm|cm|em|ex|in|bp|pc|mu|dd|sp)\s*\])?")
 
 
 def block_rows(text: str, block: Block) -> list[list[tuple[str | None, Piece]]]:
@@ -80,7 +82,7 @@ def block_equations(text: str, block: Block) -> list[Equation]:
     equations = []
     block.wheres = []
     for row_start, row_end in split_top_level(content, "\\\\"):
-        row_text = _blank_alignment_marks(content[row_start:row_end])
+        row_text = _blank_alignment_marks(_blank_row_spacing(content[row_start:row_end]))
         row_text, conditions = _row_condition(row_text)
         wheres = len(block.wheres)
         row_text = _blank_annotations(row_text, block)
@@ -215,6 +217,13 @@ def _equations(row: str) -> list[tuple[int, int]]:
             start = m.end()
     spans.append((start, len(row)))
     return spans
+
+
+def _blank_row_spacing(row: str) -> str:
+    """``\\\\[5pt]``: the spacing argument of the line break that opened the row is layout (blanked to the
+    same length, so positions hold)."""
+    end = _ROW_SPACING.match(row).end()
+    return " " * end + row[end:]
 
 
 def _blank_alignment_marks(row: str) -> str:
