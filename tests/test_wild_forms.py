@@ -846,3 +846,98 @@ def test_the_entries_of_a_softmax_output_are_the_classes_whatever_letter_indexes
     $$\frac{\partial C}{\partial z_j} = y_j - \hat y_j$$
     """
     assert [s.verdict for s in checked(text).steps] == ["valid", "valid", "valid", "invalid"]
+
+
+def test_second_derivatives_are_read_and_a_hessian_with_its_sign_lost_is_refuted():
+    r"""``\frac{\partial^2 J}{\partial w_j \partial w_k}`` and ``\frac{\partial^2 J}{\partial w_j^2}`` (a Hessian's
+    entries) were "a lone \partial" before. Keyed with SymPy (3 samples, 2 features, a random point): the logistic
+    loss's Hessian is +Σ σ(1-σ) x_ij x_ik; the minus sign of a batch-15 source's X'SX is refuted."""
+    text = r"""
+    The logistic sigmoid is $\sigma(z) = \frac{1}{1+e^{-z}}$ and the loss is
+
+    $$J(w) = -\sum_{i=1}^{N} \left[ y_i \log \sigma(w^T x_i) + (1 - y_i) \log(1 - \sigma(w^T x_i)) \right]$$
+
+    $$\frac{\partial^2 J}{\partial w_j \partial w_k} = \sum_{i=1}^{N} \sigma(w^T x_i)(1 - \sigma(w^T x_i)) x_{ij} x_{ik}$$
+
+    $$\frac{\partial^2 J}{\partial w_j \partial w_k} = -\sum_{i=1}^{N} \sigma(w^T x_i)(1 - \sigma(w^T x_i)) x_{ij} x_{ik}$$
+
+    $$\frac{\partial^2 J}{\partial w_j^2} = \sum_{i=1}^{N} \sigma(w^T x_i)(1 - \sigma(w^T x_i)) x_{ij}^2$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["valid", "valid", "invalid", "valid"]
+
+
+R14 = r"""
+Let $h_\theta(x) = g(\theta^T x)$ with $g(z) = \frac{1}{1+e^{-z}}$, $m$ examples $(x^{(i)}, y^{(i)})$.
+
+$$J(\theta) = - \frac{1}{m} \sum_{i=1}^m [y^{(i)}\log (h_\theta (x^{(i)})) + (1 - y^{(i)})\log (1 - h_\theta(x^{(i)}))]$$
+
+$$\frac{\partial}{\partial \theta_j} J(\theta) = \frac{1}{m}\sum_{i=1}^m \left [ h_\theta(x^{(i)}) - y^{(i)} \right ] x^{(i)}_j$$
+
+$$\theta_0 := \theta_0 - \alpha \frac{1}{m} \sum_{i=1}^m (h_\theta(x^{(i)}) - y^{(i)})x_0^{(i)}$$
+
+$$\theta_j := \theta_j + \alpha \frac{1}{m} \sum_{i=1}^m (h_\theta(x^{(i)}) - y^{(i)})x_j^{(i)}$$
+"""
+
+
+def test_an_update_of_the_entry_numbered_zero_is_not_refuted_and_a_climbing_update_still_is():
+    """θ_0 is the intercept of a text that counts from 0 (x_0 = 1): outside the θ_1..θ_D read, its gradient is
+    not the notation's (it was refuted with the change 9.68 against 0). A + on the cost's gradient (keyed: the
+    cross-entropy's gradient is (1/m) Σ (h - y) x_j, so θ + α(…) climbs) is still invalid."""
+    steps = checked(R14).steps
+    assert [s.verdict for s in steps] == ["valid", "valid", "unsupported", "invalid"]
+
+
+def test_a_probability_whose_right_side_ignores_the_outcome_is_no_definition():
+    r""""the probability $P(t|z) = y$" says P(t = 1 | z) loosely: as a definition of P(t | z) for every t it made
+    ξ = -log 𝓛 = -log y, and refuted ξ(t, y) = -t log y - (1-t) log(1-y) and its derivative (keyed with SymPy:
+    ∂ξ/∂y = -t/y + (1-t)/(1-y))."""
+    text = r"""
+    With $\sigma(z) = \frac{1}{1+e^{-z}}$, the output $y = \sigma(z)$ is the probability that $z$ belongs to class $(t=1)$.
+    We write $\mathcal{L}(\theta|t,z) = P(t|z,\theta)$, and the probability $P(t| z) = y$ is fixed for a given $\theta$.
+
+    $$\xi(t,y) = - \log \mathcal{L}(\theta|t,z)$$
+
+    $$\xi(t,y) = -t \log(y) - (1-t) \log(1-y)$$
+
+    $$\frac{\partial \xi}{\partial y} = -\frac{t}{y} + \frac{1-t}{1-y}$$
+    """
+    assert "invalid" not in [s.verdict for s in checked(text).steps]
+
+
+def test_a_row_for_one_case_is_no_definition_and_is_not_refuted():
+    r"""``& \text{if y = 1}`` closing a row of an align: the row is one case of the cost, not its definition (the
+    first case read as the definition refuted the second, and through J the gradient and the update). Keyed with
+    SymPy: -y log h - (1-y) log(1-h) is -log h at y = 1 and -log(1-h) at y = 0."""
+    text = r"""
+    Let $h_\theta(x) = g(\theta^T x)$ with $g(z) = \frac{1}{1+e^{-z}}$, $m$ examples $(x^{(i)}, y^{(i)})$.
+
+    $$
+    \begin{align}
+    & J(\theta) = \frac{1}{m} \sum_{i=1}^m \mathrm{Cost}(h_\theta(x^{(i)}),y^{(i)}) \\
+    & \mathrm{Cost}(h_\theta(x),y) = -\log(h_\theta(x)) \; & \text{if y = 1} \\
+    & \mathrm{Cost}(h_\theta(x),y) = -\log(1-h_\theta(x)) \; & \text{if } y = 0
+    \end{align}
+    $$
+    """
+    steps = checked(text).steps
+    assert [s.verdict for s in steps][1:] == ["unsupported", "unsupported"]
+    assert [s.latex.strip() for s in steps][1:] == [r"\mathrm{Cost}(h_\theta(x),y) = -\log(h_\theta(x))",
+                                                    r"\mathrm{Cost}(h_\theta(x),y) = -\log(1-h_\theta(x))"]
+
+
+def test_a_letter_that_is_an_index_in_one_place_and_a_quantity_in_another_is_not_refuted_as_the_index():
+    r"""CS229 notes write θ_l in a Hessian and ``l = \log p(y|x; θ)`` for the log-likelihood further on: as the
+    index, l = 1 refuted ``l = …`` (1 vs -1) and made ∂l/∂θ_j = 0, refuting a correct gradient (keyed with SymPy:
+    ∂(yθ^T x - e^{θ^T x})/∂θ_j = y x_j - e^{θ^T x} x_j)."""
+    text = r"""
+    The score is $J(\theta) = \sum_{k=1}^{D} \theta_k x_k$ for data $x$.
+
+    $$\frac{\partial^2 J}{\partial \theta_l \partial \theta_k} = 0$$
+
+    The log-likelihood of one example is
+
+    $$l = y \theta^T x - e^{\theta^T x}$$
+
+    $$\frac{\partial l}{\partial \theta_j} = y x_j - e^{\theta^T x} x_j$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["valid", "unsupported", "unsupported"]

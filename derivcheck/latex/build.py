@@ -10,7 +10,8 @@ or refused when it has nothing to act on. Everything a marker needs is known at 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import get_args
 
 from lark import Token
 
@@ -25,6 +26,10 @@ OTHERWISE = re.compile(r"\s*(otherwise|else|elsewhere|if not|for all other.*)\s*
 
 # ----------------------------------------------------------------------------- parse-time markers
 
+#: The node classes proper (not the markers below).
+NODES = get_args(n.Node)
+
+
 @dataclass(frozen=True)
 class Partial:
     """A bare ``\\partial`` (numerator of the operator form)."""
@@ -33,8 +38,23 @@ class Partial:
 
 @dataclass(frozen=True)
 class PartialOf:
-    """``\\partial X`` inside a fraction."""
+    """``\\partial X`` inside a fraction (``\\partial^2 X`` has order 2)."""
     arg: n.Node
+    span: n.Span
+    order: int = 1
+
+
+@dataclass(frozen=True)
+class PartialPower:
+    """``\\partial^2``: the numerator of a second (or higher) derivative, waiting for what it acts on."""
+    order: int
+    span: n.Span
+
+
+@dataclass(frozen=True)
+class Partials:
+    """``\\partial a \\partial b``: the variables of a mixed derivative's denominator."""
+    wrts: tuple
     span: n.Span
 
 
@@ -194,8 +214,16 @@ def combine(left, right, span: n.Span) -> n.Node:
     if isinstance(left, Partial) and isinstance(right, PartialOver):
         deriv = n.Deriv(n.ungroup(right.num), right.wrt, span=span)
         return deriv if right.rest is None else times(deriv, right.rest, span)
+    if isinstance(left, Partial) and isinstance(right, Partials):
+        return right                                # ∂ [a ∂b]: a product groups to the right
+    if isinstance(right, PartialOf) and right.order == 1 and isinstance(left, NODES):
+        return Partials((left, right.arg), span)    # a ∂b, after ∂: a mixed derivative's variables
+    if isinstance(right, Partials) and isinstance(left, NODES):
+        return Partials((left,) + right.wrts, span)
     if isinstance(left, Partial):
         return PartialOf(done(right), span)
+    if isinstance(left, PartialPower):
+        return PartialOf(done(right), span, left.order)
     if isinstance(left, Prefix) and left.kind == "brace":
         return times(done(left), done(right), span)
     if isinstance(left, Prefix) and left.kind in ("deriv", "nabla"):
@@ -255,7 +283,7 @@ def done(x) -> n.Node:
         return _apply_prefix(x, x.first, x.span)
     if isinstance(x, Partial):
         raise LatexError("a lone \\partial outside a derivative", x.span[0])
-    if isinstance(x, PartialOf):
+    if isinstance(x, (PartialOf, Partials, PartialPower)):
         raise LatexError("\\partial outside a fraction", x.span[0])
     return x
 
@@ -374,8 +402,10 @@ def _sum_over_set(op: Prefix, member: n.Rel, conditions: tuple, body: n.Node, sp
 
 def fraction(num, den, span: n.Span) -> n.Node:
     """A fraction, or a derivative when it is written in Leibniz form."""
+    if isinstance(num, PartialOf) and num.order > 1:
+        return _higher_derivative(num, den, span)
     if isinstance(num, (Partial, PartialOf)):
-        if not isinstance(den, PartialOf):
+        if not isinstance(den, PartialOf) or den.order != 1:
             raise MalformedDerivative("the numerator is a derivative (∂…) but the denominator is "
                                       "not ∂ of a variable", span[0])
         if isinstance(num, Partial):
@@ -389,6 +419,28 @@ def fraction(num, den, span: n.Span) -> n.Node:
             return Prefix("deriv", name="d", wrt=wrt, span=span)
         return n.Deriv(body, wrt, span=span)
     return n.Div(num, den, span=span)
+
+
+def _higher_derivative(num: PartialOf, den, span: n.Span) -> n.Node:
+    """``\\frac{\\partial^2 f}{\\partial a \\partial b}`` is ∂/∂a (∂f/∂b), ``\\frac{\\partial^2 f}{\\partial a^2}`` is
+    ∂/∂a (∂f/∂a): the denominator names as many variables as the numerator's order."""
+    wrts: tuple = ()
+    if isinstance(den, Partials):
+        wrts = den.wrts
+    elif isinstance(den, PartialOf) and den.order == 1:
+        arg = n.ungroup(den.arg)
+        power = arg.sup if isinstance(arg, n.Scripted) else None
+        if isinstance(power, n.Num) and power.text.isdigit():
+            wrts = (replace(arg, sup=None) if arg.sub else arg.base,) * int(power.text)
+        else:
+            wrts = (arg,)
+    if len(wrts) != num.order:
+        raise MalformedDerivative(f"a derivative of order {num.order} whose denominator names {len(wrts)} "
+                                  "variable" + ("" if len(wrts) == 1 else "s"), span[0])
+    out = n.ungroup(num.arg)
+    for wrt in reversed(wrts):
+        out = n.Deriv(out, n.ungroup(wrt), span=span)
+    return out
 
 
 def _d_form(node: n.Node):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from lark import Token, Transformer
 
 from . import nodes as n
-from .build import Listed, Over, Partial, PartialOf, Prefix, Primed, Script, before_semicolon, brace_label, cases, \
+from .build import Listed, Over, Partial, PartialOf, PartialPower, Prefix, Primed, Script, before_semicolon, brace_label, cases, \
     combine, done, done_or_none, finished, flatten_add, fraction, function_head, name_label, paren_of, \
     powered, single, times, unwrap, weighted_inner, with_last
 from .errors import LatexError
@@ -204,6 +204,8 @@ class _Scripts:
             if isinstance(target.base, n.Sym) and target.sup is None:
                 return replace(target, base=n.Sym(target.base.name + word), span=span)
         sup = single(script, "superscript")
+        if isinstance(base, Partial) and isinstance(sup, n.Num) and sup.text in ("2", "3"):
+            return PartialPower(int(sup.text), span)     # \partial^2 f: a second derivative's numerator
         if isinstance(base, Prefix) and base.first is not None and base.kind != "brace":
             # \sum_k (a_k - b)^2: the power belongs to the operand
             return replace(base, first=self.superscript([base.first, script]), span=span)

@@ -34,6 +34,10 @@ class Derivatives:
         for v in variables:
             if not isinstance(v, sp.Symbol):
                 raise Unsupported(f"a derivative with respect to {node_text(node.wrt)}, which is not a variable")
+        if isinstance(node.body, n.Sym) and node.body.name in self.notation.indices:
+            # ∂l/∂θ_j where the text writes θ_l elsewhere: l is a quantity here (l = log p), an index there
+            raise Unsupported(f"${node.body.name}$ is differentiated here but is an index elsewhere in the text "
+                              "(it has two meanings), so its derivative is not taken to be 0")
         body = self.value(node.body, env)
         result = differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
                                diff=self.atoms.derivative)

@@ -73,6 +73,8 @@ def _definable(ev: Evidence, d: Definition) -> bool:
         return False  # ⟨x⟩ = μ, E[X] = μ: what an expectation comes to, not a function of the value x
     if d.name.endswith("'"):
         return False  # Σ' = …: a primed name is a derivative of another, whose meaning the equation claims, not gives
+    if _outcome_ignored(d):
+        return False  # P(t|z) = y: the probability of one outcome (t = 1) written loosely, not P of every t
     if DIFFERENTIALS in ev.read.names and d.name.startswith("d") and d.name[1:] in ev.names:
         return False  # d\hat{x}_i = dy_i \gamma_i: the gradient by x̂, which the equation claims, not gives
     return not refers_to_itself(d)
@@ -423,6 +425,16 @@ def _diagonal(d: Definition) -> Definition:
 def _conditional(node: n.Node) -> bool:
     """``p(w_j | w_I)``: a conditional probability written with its bar (no pattern a definition can use)."""
     return isinstance(node, n.Call) and len(node.args) == 1 and isinstance(node.args[0], n.Given)
+
+
+def _outcome_ignored(d: Definition) -> bool:
+    """``P(t | z) = y`` for a Bernoulli t: a right side that does not depend on the outcome gives the
+    probability of one outcome (``P(t = 1 | z)``), in shorthand; as a definition of P(t | z) for every t it
+    would make ``-\\log P(t | z)`` equal ``-\\log y`` whatever t is."""
+    if not _conditional(d.lhs):
+        return False
+    event = n.ungroup(d.lhs.args[0].event)
+    return isinstance(event, n.Sym) and not mentions(d.rhs, event.name)
 
 
 def _data_likelihood(node: n.Node) -> bool:

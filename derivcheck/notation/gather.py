@@ -88,7 +88,8 @@ class Reader:
                     exprs.append(Expr(node, text, scope, piece.block, piece.line))
                 elif piece is chain.first:
                     break           # an unreadable start: nothing below can be tied to it
-            restricted = any(p.restriction for p in pieces)    # Σ_i log p_i where y_i = 1: no definition
+            restricted = any(p.restriction or p.case for p in pieces)   # Σ_i log p_i where y_i = 1, a row
+            # for the case y = 1: no definition
             self.chains.append(ChainExprs(exprs, list(chain.blocks), _is_update(exprs), restricted=restricted))
             scope += 1
         self.names = _capital_labels(self.all_nodes(), doc.text) | variable_labels(self.all_nodes()) | \

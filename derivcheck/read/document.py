@@ -55,6 +55,7 @@ class Piece:
     joined: str | None = None           # its equation is joined to another by this connective (\\Rightarrow)
     alternative: bool = False           # its row lists cases joined by "or" (``= a \\text{ or } b``)
     restriction: str | None = None      # its row's sum is restricted in words (``\\text{ where } y_i = 1``)
+    case: str | None = None             # its row holds in one case (``& \\text{if } y = 1``)
 
 
 @dataclass

@@ -84,6 +84,7 @@ def block_equations(text: str, block: Block) -> list[Equation]:
     for row_start, row_end in split_top_level(content, "\\\\"):
         row_text = _blank_alignment_marks(_blank_row_spacing(content[row_start:row_end]))
         row_text, conditions = _row_condition(row_text)
+        row_text, case = _row_case(row_text)
         wheres = len(block.wheres)
         row_text = _blank_annotations(row_text, block)
         restriction = _restriction(row_text, block.wheres[wheres:])
@@ -99,6 +100,7 @@ def block_equations(text: str, block: Block) -> list[Equation]:
                     piece.conditions, piece.joined = conditions, joined
                     piece.alternative = alternative
                     piece.restriction = restriction
+                    piece.case = case
                 if eq.parts or eq.trailing:
                     equations.append(eq)
     return equations
@@ -167,6 +169,21 @@ def _row_condition(row: str) -> tuple[str, tuple[str, ...]]:
         return row, ()
     relation = "=" if m.group(2) == "=" else "\\neq"
     return row[:m.start()] + " " * (len(row) - m.start()), (f"{m.group(1)} {relation} {m.group(3)}",)
+
+
+#: A case closing a row, a variable's value in words: ``& \\text{if y = 1}``, ``\\quad \\text{if } y^{(i)} = 0``.
+_CASE = re.compile(r"(?:\s|\\q?quad|\\[;,:]|,)\s*\\(?:text|textrm|mbox)\{\s*(?:if|when|for)\s*(?:(?P<inner>[^{}=]*?=[^{}=]+?)\s*\}"
+                   r"|\}\s*(?P<after>[^=&]*?(?:=|\\neq)\s*-?\d+))\s*[.,;]?\s*$")
+
+
+def _row_case(row: str) -> tuple[str, str | None]:
+    """The row with a case in words blanked (same length), and the case (``y = 1``): the row holds only in it,
+    so it is no definition (``Cost(h, y) = -\\log h \\text{ if } y = 1``), and refuted nowhere else."""
+    m = _CASE.search(row)
+    if m is None or depths(row)[m.start()] != 0 or not row[:m.start()].strip():
+        return row, None
+    case = " ".join((m.group("inner") or m.group("after")).split())
+    return row[:m.start()] + " " * (len(row) - m.start()), case
 
 
 def _blank_annotations(row: str, block: Block) -> str:

@@ -22,7 +22,7 @@ from ..latex.macros import expand
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
 from .readings import adopt, settled
-from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported, OneOfTheCases, Restricted,
+from .messages import (AcrossUnreadable, AtAPoint, CarriesError, Damaged, DefinitionAdopted, LimitReached, NoPrevious, NotProved, NotSupported, OneCase, OneOfTheCases, Restricted,
                        Proved, Recovered, Refuted, ShapeMismatch, ShapesUnread, Unreadable,
                        UpdateRefuted, Implied, NotImplied, SOLVED)
 from ..notation.header import Notation, NotationError, load_notation, with_reading
@@ -288,6 +288,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             track_next = track.moved(reading, step.id, known=False)
         elif verdict == "invalid" and (link.piece.restriction or chain.first.restriction):
             step.verdict, step.reason = "unsupported", Restricted(link.piece.restriction or chain.first.restriction)
+        elif verdict == "invalid" and (link.piece.case or chain.first.case):
+            step.verdict, step.reason = "unsupported", OneCase(link.piece.case or chain.first.case)
         elif verdict == "invalid" and link.piece.alternative:
             step.verdict, step.reason = "unsupported", OneOfTheCases()
         elif verdict == "invalid" and link.piece.joined:

@@ -212,6 +212,16 @@ class OneOfTheCases(Message):
 
 
 @dataclass(frozen=True)
+class OneCase(Message):
+    """A refuted row that names the case it holds in (``& \\text{if } y = 1``)."""
+    condition: str
+
+    def text(self) -> str:
+        return (f"its row holds only where ${self.condition}$, a case derivcheck does not check separately: it is "
+                "neither proved nor refuted")
+
+
+@dataclass(frozen=True)
 class Restricted(Message):
     """A refuted equation whose sum the text restricts in words (``\\text{ where } y_i = 1``)."""
     condition: str

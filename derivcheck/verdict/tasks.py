@@ -141,6 +141,10 @@ def _run(task: Task, target: list) -> Result:
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
             return Result(outcome=outcome, reference=index)
+        letter = _index_as_quantity(lhs, rhs, ctx.notation)
+        if letter is not None:
+            return Result(failure="unsupported", message=f"${letter}$ is an index elsewhere in the text and a quantity "
+                                                         "here (two meanings), so the step is not compared")
         assume = tuple(parse_condition(a) for a in task.assume)
         def at_sizes(sizes: dict[str, int]) -> Context:
             return _at_sizes(task.spec, ctx.notation, sizes)
@@ -251,6 +255,21 @@ def _rounded(lhs: n.Node, rhs: n.Node, cex) -> bool:
             except (TypeError, ValueError):
                 return False
     return False
+
+
+def _index_as_quantity(lhs: n.Node, rhs: n.Node, notation: Notation) -> str | None:
+    """``l = y\\theta^T x - e^{\\theta^T x}`` where the text writes θ_l elsewhere: the letter the equation names is
+    an index there and a quantity here. Compared as the index, the step would be refuted at l = 1."""
+    for side, other in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(side, n.Sym) and side.name in notation.indices and not _index_valued(other, notation):
+            return side.name
+    return None
+
+
+def _index_valued(node: n.Node, notation: Notation) -> bool:
+    """Numbers and index letters, added or negated (``j + 1``): what an index can equal."""
+    return all(isinstance(x, (n.Num, n.Add, n.Neg, n.Group)) or isinstance(x, n.Sym) and x.name in notation.indices
+               for x in n.walk(node))
 
 
 def _data(node: n.Node) -> bool:

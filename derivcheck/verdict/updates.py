@@ -37,7 +37,7 @@ def update_outcome(notation: Notation, lhs_text: str, lhs: n.Node, rhs: n.Node,
     cannot be evaluated (``decide`` gives None)."""
     loss = _loss_of(notation, lhs)
     rate = _step_size(notation, lhs, rhs)
-    if loss is None or rate is None or _one_sample(notation, lhs, rhs):
+    if loss is None or rate is None or _one_sample(notation, lhs, rhs) or _unread_entry_zero(notation, lhs):
         return None
     try:
         gradient = parse_expression(f"{rate} \\frac{{\\partial}}{{\\partial {lhs_text}}} {loss}")
@@ -71,6 +71,15 @@ def _factors(notation: Notation) -> list[n.Node | None]:
             out += [count, n.Div(n.Num("1"), count), n.Mul((n.Num("2"), count)),
                     n.Div(n.Num("1"), n.Mul((n.Num("2"), count)))]
     return out
+
+
+def _unread_entry_zero(notation: Notation, lhs: n.Node) -> bool:
+    """``\\theta_0 := \\theta_0 - …`` where no definition writes θ_0: the intercept of a text that counts from 0
+    (its feature x_0 = 1), outside the range read for θ, so the notation's gradient by it (zero) is not the text's.
+    Where a definition writes it (``J(\\theta_0, \\theta_1)``, ``h = \\theta_0 + \\theta_1 x``) it is checked."""
+    if not (isinstance(lhs, n.Scripted) and any(isinstance(i, n.Num) and i.text == "0" for i in lhs.sub or ())):
+        return False
+    return not any(x == lhs for d in notation.definitions for side in (d.lhs, d.rhs) for x in n.walk(side))
 
 
 def _one_sample(notation: Notation, lhs: n.Node, rhs: n.Node) -> bool:
