@@ -941,3 +941,20 @@ def test_a_letter_that_is_an_index_in_one_place_and_a_quantity_in_another_is_not
     $$\frac{\partial l}{\partial \theta_j} = y x_j - e^{\theta^T x} x_j$$
     """
     assert [s.verdict for s in checked(text).steps] == ["valid", "unsupported", "unsupported"]
+
+
+def test_a_label_the_text_says_is_0_or_1_is_proved_by_cases_and_refuted_only_at_0_or_1():
+    r"""``y \in \{0,1\}`` in the prose: y² log h + (1-y)² log(1-h) = y log h + (1-y) log(1-h) holds at y = 0 and
+    y = 1 only (it was refuted at y = 3); y log h + (1-y) log(1-h) = log h fails at y = 0, and the
+    counterexample says so. Keyed with SymPy: the first difference vanishes at y ∈ {0, 1}, the second is
+    log(1-h) - log h at y = 0."""
+    text = r"""
+    The label is $y \in \{0,1\}$, the score $z$ is any number and $h = \frac{1}{1+e^{-z}}$.
+
+    $$y^2 \log h + (1 - y)^2 \log(1 - h) = y \log h + (1 - y) \log(1 - h)$$
+
+    $$y \log h + (1 - y) \log(1 - h) = \log h$$
+    """
+    steps = checked(text).steps
+    assert [s.verdict for s in steps] == ["valid", "invalid"]
+    assert dict(steps[1].counterexample.inputs)["y"] == "0"

@@ -41,6 +41,15 @@ def share(name: str) -> Share:
     return Share(name, positive=True)
 
 
+class Binary(sp.Symbol):
+    """A variable the text says is 0 or 1 (``y^{(i)} \\in \\{0, 1\\}``): a real variable to the identity test,
+    so a proof covers 0 and 1 among the rest, and refute.py samples it at 0 and 1 only."""
+
+
+def binary(name: str) -> Binary:
+    return Binary(name)
+
+
 @dataclass
 class AtomTable:
     """Defined quantities at one label assignment: atom -> the value of its definition."""

@@ -17,7 +17,7 @@ from ..latex import nodes as n
 from ..latex.nodes import INDICATOR
 from ..notation.conventions import EXPECTATIONS
 from ..notation.header import LABEL_ROLES, Family
-from .atoms import share, variable
+from .atoms import binary, share, variable
 from .abstract import vector_map
 from .indices import flat_items
 from .matrices import stack
@@ -190,7 +190,7 @@ class Symbols:
         def leaf(extra: tuple[int, ...]) -> sp.Symbol:
             full = list(entry) + list(extra)
             suffix = f"[{','.join(map(str, full))}]" if full else ""
-            symbol = variable(prefix + suffix, positive)
+            symbol = binary(prefix + suffix) if fam.name in self.notation.binary else variable(prefix + suffix, positive)
             if fam.role == "unknown":
                 self.atoms.opaque[symbol] = fam.name
             if fam.name in self.notation.ambiguous:

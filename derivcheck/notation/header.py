@@ -100,6 +100,7 @@ class Notation:
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
     fixed_sizes: frozenset[str] = frozenset()          # sizes the text gives a number and a role ({K: {role: classes, value: 3}})
     shapes_stated: frozenset[str] = frozenset()        # symbols whose shape the text states (X ∈ R^{N×D})
+    binary: frozenset[str] = frozenset()               # symbols the text says are 0 or 1 (y^{(i)} ∈ {0, 1})
     upstream: dict[str, str] = field(default_factory=dict)  # a loss never defined -> what it is any function of
     einstein: bool = False                             # an index written twice in a term is summed
     operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
@@ -243,6 +244,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     readings = tuple(_reading(r) for r in _list(header, "readings"))
     ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
     shapes_stated = frozenset(_names(_list(header, "shapes_stated"), "shapes_stated"))
+    binary = frozenset(_names(_list(header, "binary"), "binary"))
     upstream = header.get("upstream", {})
     if not isinstance(upstream, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in upstream.items()):
         raise NotationError("upstream: expected a mapping from a loss to the quantity it is a function of")
@@ -257,7 +259,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
                     assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
-                    shapes_stated=shapes_stated, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
+                    shapes_stated=shapes_stated, binary=binary, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
                     differentials=varying, raw=dict(header), fixed_sizes=fixed_sizes,
                     sizes_override=sizes_override)
 

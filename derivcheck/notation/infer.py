@@ -27,7 +27,7 @@ from collections import Counter
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from ..read.source import Document, cut_prose
-from .axes import Axes
+from .axes import Axes, head_name
 from .blocks import display_notes
 from .conventions import EINSTEIN, QUANTIFIER, SIZE_DEFAULTS
 from .definitions import (
@@ -43,8 +43,8 @@ from .definitions import (
 from .einstein import occurrences
 from .scope import writes_narrow_operator
 from .evidence import Evidence, Inferred, family_entry
-from .gather import names_used
-from .header import DEFAULT_SIZES, NotationError, load_notation
+from .gather import names_used, read_math
+from .header import DEFAULT_SIZES, LABEL_ROLES, NotationError, load_notation
 from .names import DIFFERENTIALS, NUMBERED, SQUARED
 from .model import complete, declare_unknowns
 from .upstream import upstream_losses
@@ -122,6 +122,24 @@ def _stated_sizes(ev: Evidence, axes: "Axes") -> dict[str, int]:
                 ev.note("stated", f"${lhs.name} = {value}$ (the text says so): every step is checked with "
                                   f"{lhs.name} = {value}, at no other size", item.line)
     return out
+
+
+#: ``y^{(i)} \\in \\{0, 1\\}``: the values a symbol takes, stated in the prose.
+_IN_ZERO_ONE = re.compile(r"^\s*(?P<name>.+?)\s*\\in\s*\\\{\s*0\s*,\s*1\s*\\\}\s*[.,;]?\s*$")
+
+
+def _stated_binary(ev: Evidence, families: dict[str, dict]) -> list[str]:
+    """The symbols the text says are 0 or 1 (``y^{(i)} \\in \\{0,1\\}``): a counterexample keeps them there. A
+    proof still holds for every real value (a step that holds only because y² = y is not proved, never refuted)."""
+    out = []
+    for item, _ in ev.read.inline:
+        m = _IN_ZERO_ONE.match(item.text)
+        node = read_math(m.group("name"))[1] if m else None
+        name = head_name(node) if node is not None else None
+        if name in families and families[name]["role"] not in LABEL_ROLES and name not in out:
+            out.append(name)
+            ev.note("stated", f"${name}$ is 0 or 1 (the text says so): a counterexample keeps it there", item.line)
+    return sorted(out)
 
 
 def _roots_of_squares(ev: Evidence) -> None:
@@ -211,6 +229,9 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         header["upstream"] = dict(sorted(ev.upstream.items()))
     if ev.shaped:
         header["shapes_stated"] = sorted(ev.shaped)
+    binary = _stated_binary(ev, families)
+    if binary:
+        header["binary"] = binary
     readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions) + other_differentials
     if any(writes_narrow_operator(e.node) for e in ev.read.chain_exprs()):
         readings.append({"name": "each derivative operator applying to the whole product after it",

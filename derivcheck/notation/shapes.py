@@ -79,7 +79,7 @@ def _membership_roles(ev: Evidence, roles: dict[str, str]) -> dict[str, str]:
 def _group_role(ev: Evidence, g: Group, roles: dict[str, str], class_labels: dict[str, str]) -> str | None:
     names = {s[0] for s in g.slots}
     kinds = {roles.get(x) for x in names}
-    if g.labels or g.exp_summed or any(_a_softmax(ev, x) for x in names):
+    if g.labels or g.exp_summed or any(_a_softmax(ev, name) for name, kind, _ in g.slots if kind == "sub"):
         return "classes"
     if any(class_labels.get(x) for x in names) or any(is_loss(ev, x) for x in names):
         return "samples"
@@ -104,7 +104,8 @@ def _group_role(ev: Evidence, g: Group, roles: dict[str, str], class_labels: dic
 
 
 def _a_softmax(ev: Evidence, name: str) -> bool:
-    """``\\hat y = \\operatorname{softmax}(z)``: its entries are the classes, whatever letter indexes them."""
+    """``\\hat y = \\operatorname{softmax}(z)``: its entries (its subscripts; a superscript ``(n)`` counts samples)
+    are the classes, whatever letter indexes them."""
     d = ev.definitions.get(name)
     return d is not None and isinstance(d.rhs, n.Call) and isinstance(d.rhs.head, n.Sym) and d.rhs.head.name == SOFTMAX
 

@@ -13,11 +13,13 @@ is why a non-zero result is only "not proved" and refute.py looks for a countere
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..meaning.abstract import abstract_applications
+from ..meaning.atoms import Binary
 from ..meaning.values import Value, is_matrix
 
 
@@ -175,7 +177,24 @@ def is_zero(expr: sp.Expr, names: Rationalizer) -> bool:
     parts = _independent_parts(rational)
     if len(parts) > 1 and all(_numerator_is_zero(part) for part in parts):
         return True
-    return _numerator_is_zero(rational)
+    return _numerator_is_zero(rational) or _zero_at_every_bit(expr, names)
+
+
+#: At most this many variables that are 0 or 1 are tried value by value (2^n cases).
+MAX_BINARY = 4
+
+
+def _zero_at_every_bit(expr: sp.Expr, names: Rationalizer) -> bool:
+    """Zero at every value of the variables the text says are 0 or 1 (``y^2 = y``): a proof by cases, where
+    the identity in real variables fails. A case whose value is undefined (``\\log y`` at 0) proves nothing."""
+    bits = sorted((s for s in expr.free_symbols if isinstance(s, Binary)), key=str)
+    if not bits or len(bits) > MAX_BINARY:
+        return False
+    for values in itertools.product((sp.Integer(0), sp.Integer(1)), repeat=len(bits)):
+        case = expr.xreplace(dict(zip(bits, values)))
+        if case.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not is_zero(case, names):
+            return False
+    return True
 
 
 def _numerator_is_zero(rational: sp.Expr) -> bool:

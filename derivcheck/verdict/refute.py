@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..meaning.abstract import concrete
-from ..meaning.atoms import Share
+from ..meaning.atoms import Binary, Share
 from ..meaning.values import Value, is_matrix
 
 DIGITS = 30
@@ -88,7 +88,9 @@ def _entry_pairs(lhs: Value, rhs: Value):
 
 
 def _value(v: sp.Symbol, rng: random.Random, attempt: int) -> sp.Rational:
-    """Small, readable values first (non-zero integers), then fractions."""
+    """Small, readable values first (non-zero integers), then fractions; 0 or 1 for what the text says is."""
+    if isinstance(v, Binary):       # every one 0, then every one 1, then mixed
+        return sp.Integer(attempt if attempt < 2 else rng.randint(0, 1))
     if attempt == 0:
         value = rng.choice([1, 2, -1, 3, -2])
     else:
