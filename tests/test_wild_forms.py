@@ -958,3 +958,95 @@ def test_a_label_the_text_says_is_0_or_1_is_proved_by_cases_and_refuted_only_at_
     steps = checked(text).steps
     assert [s.verdict for s in steps] == ["valid", "invalid"]
     assert dict(steps[1].counterexample.inputs)["y"] == "0"
+
+
+def test_a_row_for_one_case_is_checked_with_the_value_of_its_case():
+    r"""With the cost defined (-y log h - (1-y) log(1-h)), a row closing with ``\text{if } y = 0`` is checked with
+    y = 0 put in: -log(1-h) holds there, -log h does not (keyed with SymPy at y = 0: the cost is -log(1-h))."""
+    text = r"""
+    The label is $y \in \{0, 1\}$ and the prediction is $h = \frac{1}{1+e^{-z}}$ for a score $z$.
+
+    $$\mathrm{Cost}(h, y) = - y \log(h) - (1 - y) \log(1 - h)$$
+
+    $$
+    \begin{align}
+    & \mathrm{Cost}(h,y) = -\log(h) \; & \text{if y = 1} \\
+    & \mathrm{Cost}(h,y) = -\log(1-h) \; & \text{if } y = 0 \\
+    & \mathrm{Cost}(h,y) = -\log(h) \; & \text{if } y = 0
+    \end{align}
+    $$
+    """
+    steps = checked(text).steps
+    assert [s.verdict for s in steps] == ["valid", "valid", "valid", "invalid"]
+    assert "checked where $y = 0$, the case its row names" in steps[3].notes
+
+
+def test_a_loss_differentiated_by_a_weight_it_does_not_involve_reads_its_symbols_as_unknowns():
+    r"""E = ½ Σ (y^{(i)} - t^{(i)})² differentiated by w, the prose saying y is the network's output: read as data, y
+    made every derivative 0 and proved a lost factor 2 (batch 16). Its symbols are unknown quantities now, and
+    the factor is found (keyed: ½ Σ 2(y-t) ∂(y-t)/∂w is twice ½ Σ (y-t) ∂(y-t)/∂w wherever it is not 0)."""
+    text = r"""
+    The output $y^{(i)}$ of the network depends on the weight $w$.
+
+    $$E = \frac{1}{2}\sum_{i=1}^{M}\left(y^{(i)} - t^{(i)}\right)^2$$
+
+    $$\frac{\partial E}{\partial w} = \frac{1}{2}\sum_{i=1}^{M} 2\left(y^{(i)}-t^{(i)}\right)\frac{\partial}{\partial w}\left(y^{(i)}-t^{(i)}\right) = \frac{1}{2}\sum_{i=1}^{M}\left(y^{(i)}-t^{(i)}\right)\frac{\partial}{\partial w}\left(y^{(i)}-t^{(i)}\right)$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["valid", "valid", "invalid"]
+
+
+
+
+def test_two_losses_each_led_in_by_what_it_is_for_are_two_definitions():
+    """"For cross-entropy: J = … For squared error: J = …" (batch 16): the second is no claim that the two are
+    equal (it was refuted); the chain rule after them, ∂J/∂W = ∂J/∂Z · ∂Z/∂W (correct, keyed with NumPy finite
+    differences by the batch's key), is not refuted either: one sample's A^{[L](i)} reaches W but not Z as
+    written, and the 0 that gave ∂J/∂Z is not taken as its value."""
+    text = r"""
+    $$Z^{[L]} = W^{[L]} A^{[L-1]} + b^{[L]}$$
+
+    $$A^{[L]} = \sigma(Z^{[L]})$$
+
+    $$\sigma(z) = \frac{1}{1+e^{-z}}$$
+
+    For cross-entropy:
+
+    $$J = -\frac{1}{m} \sum_{i=1}^{m}~[ Y^{(i)} \log(A^{[L] (i)}) + (1-Y^{(i)}) \log(1-A^{[L] (i)})]$$
+
+    For squared error:
+
+    $$J = \frac{1}{2m} \sum_{i=1}^{m} ||A^{[L] (i)} - Y^{(i)}||^2$$
+
+    $$\frac{\partial J}{\partial W^{[L]}} = \frac{\partial J}{\partial Z^{[L]}} \cdot \frac{\partial Z^{[L]}}{\partial W^{[L]}}$$
+    """
+    steps = checked(text).steps
+    assert [s.verdict for s in steps[3:5]] == ["valid", "valid"]
+    assert steps[5].verdict == "unsupported"
+
+
+def test_github_math_fences_are_displays():
+    """GitHub renders a ```math block as display math (batch 16's README was refused whole: "no display
+    math"); a ```python block stays code. Keyed by expanding: (x+1)² = x²+2x+1, (x-1)² ≠ x²+2x+1."""
+    text = "The expansion:\n\n```math\n(x+1)^2 = x^2 + 2x + 1\n```\n\n```python\ny = (x+1)**2\n```\n\n" \
+           "```math\n(x-1)^2 = x^2 + 2x + 1\n```\n"
+    assert [s.verdict for s in checked(text).steps] == ["valid", "invalid"]
+
+
+def test_two_columns_read_as_a_dot_product_with_guessed_shapes_refute_nothing():
+    r"""``2X^TXθ - 2X^Ty = 2X^T(Xθ - y)`` holds for any matrix X (keyed: distributivity); with X's shape never
+    stated and guessed a vector, X^T(Xθ) read Xθ as a dot product and refuted it (-56 vs -54)."""
+    text = r"""
+    $$2 X^T X \theta - 2 X^T y = 2 X^T (X \theta - y)$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["unsupported"]
+
+
+def test_a_vector_written_whole_beside_a_sum_counted_from_zero_is_not_refuted():
+    r"""``\sum_{j=0}^{n} θ_j x_j`` defines J; ``θ^T x^{(i)}`` in the gradient writes θ whole. Whether the whole θ has
+    the entry θ_0 is the text's convention (keyed: with θ = (θ_0, …, θ_n) the gradient is correct), not refuted."""
+    text = r"""
+    $$J = \frac{1}{2m} \sum_{i=1}^{m} (\sum_{j=0}^{n} \theta_j x_j^{(i)} - y^{(i)})^2$$
+
+    $$\frac{\partial}{\partial \theta_k} J = \frac{1}{m} \sum_{i=1}^{m} (\theta^T x^{(i)} - y^{(i)}) x_k^{(i)}$$
+    """
+    assert [s.verdict for s in checked(text).steps] == ["valid", "unsupported"]

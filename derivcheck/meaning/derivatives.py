@@ -7,12 +7,18 @@ intermediate quantity holds everything upstream of it as a variable.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
 from ..notation.conventions import stem
 from .values import Env, Unsupported, Value, column, is_matrix, is_vector, node_text, row, scalar, shape_text
+
+
+#: The letters a symbol's name starts with (``Z`` of ``Z^{(L)}``, ``f`` of ``f_{k}'``): its quantity.
+_LETTERS = re.compile(r"\\?[A-Za-z]*")
 
 
 class Derivatives:
@@ -45,9 +51,24 @@ class Derivatives:
             raise Unsupported(f"${node_text(node.body)}$ as defined does not involve ${node_text(node.wrt)}$, which the "
                               "text never defines: it may be a name the text gives in words (the argument of a "
                               "function, say), so its derivative is not taken to be 0")
-        if _zero(result) and self._defined_elsewhere(node.body, node.wrt):
+        if _zero(result) and (self._defined_elsewhere(node.body, node.wrt) or self._shares_inputs(body, variables)):
             return self._zero_of_two_meanings(result, node)
         return result
+
+    def _shares_inputs(self, body: Value, variables: list) -> bool:
+        """∂J/∂Z^{[L]} = 0 where J is computed from what Z^{[L]} is computed from (W, A, b) but, as the text
+        writes it (``A^{[L](i)}``, one sample's activation), not through Z: the text means the path through Z,
+        which its notation does not spell, so the 0 is not taken as the derivative's value."""
+        atoms = [v for v in variables if v in self.atoms.expansion]
+        if not atoms:
+            return False
+        inputs = set().union(*(self.atoms._reachable(a) for a in atoms)) - set(atoms)
+        used = set().union(*(e.free_symbols for e in (list(body) if is_matrix(body) else [body])))
+        reach = set(used).union(*(self.atoms._reachable(s) for s in used if s in self.atoms.expansion))
+        letters = {_LETTERS.match(a.name).group(0) for a in atoms}
+        if any(_LETTERS.match(s.name).group(0) in letters for s in used):
+            return False        # ∂e^{f_j}/∂f_k: another entry of the same quantity, truly independent of f_k
+        return bool(inputs & reach)
 
     def _zero_of_two_meanings(self, result: Value, node: n.Deriv) -> Value:
         """0, as an atom of two meanings: the body as defined does not involve the variable, but the text

@@ -129,6 +129,10 @@ def _placeholder_sized(value: Value, beside: Value) -> Value:
     return coefficient * matrix
 
 
+#: What the evaluator notes where it reads two columns side by side as their dot product (``w_j x_i``).
+DOT_OF_COLUMNS = "two columns side by side read as their dot product"
+
+
 def multiply(a: Value, b: Value, notes: list[str] | None = None) -> Value:
     """Product with the conventions of written math: a column next to a column of the same length is a
     dot product (``w_j x_i``); a row next to a row is refused (see _is_row)."""
@@ -137,6 +141,8 @@ def multiply(a: Value, b: Value, notes: list[str] | None = None) -> Value:
     if a.shape[1] == b.shape[0]:
         return _simplify_shape(a * b)
     if is_vector(a) and is_vector(b) and len(a) == len(b) and not (_is_row(a) and _is_row(b)):
+        if notes is not None and a.shape[1] == 1 and b.shape[1] == 1 and DOT_OF_COLUMNS not in notes:
+            notes.append(DOT_OF_COLUMNS)
         return sum((x * y for x, y in zip(a, b)), sp.Integer(0))
     raise ShapeError(f"multiplying a {shape_text(a)} by a {shape_text(b)}")
 

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from ..latex import nodes as n
 from .axes import Axes, head_name
 from .conditions import arbitrary_variables, assume, at_a_point, continuations, defined_bare, find_conditions
-from .conventions import CUES_ONE_HOT_AT
+from .conventions import CUES_ALTERNATIVE, CUES_ONE_HOT_AT
 from .evidence import Evidence, family_entry
 from .gather import ChainExprs
 
@@ -40,11 +40,32 @@ def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], 
     continuations(ev, tags)
     _generic_blocks(ev)
     _one_sample_blocks(ev, axes, families)
+    _alternative_definitions(ev)
     for chain in ev.read.chains:
         if chain.update and chain.blocks:
             ev.block_notes[chain.blocks[0]]["kind"] = "definition"
             ev.note("stated", f"line {doc.source_line(doc.blocks[chain.blocks[0]].line)} defines the next "
                       "iterate of an update rule; it is not a step")
+
+
+def _alternative_definitions(ev: Evidence) -> None:
+    """"For cross-entropy: $$J = …$$ … For squared error: $$J = …$$": each display, led in by what it is for,
+    defines J for one choice; the second is no claim that the two are equal. It is a definition, and J has two
+    meanings: a step that uses it is proved under the first, never refuted."""
+    first: dict[str, int] = {}
+    for chain in ev.read.chains:
+        if len(chain.exprs) != 2 or len(set(chain.blocks)) != 1 or not isinstance(chain.exprs[0].node, n.Sym):
+            continue
+        name, block = chain.exprs[0].node.name, chain.blocks[0]
+        if not CUES_ALTERNATIVE.search(ev.doc.blocks[block].before):
+            continue
+        if name not in first:
+            first[name] = block
+            continue
+        ev.block_notes[block]["kind"] = "definition"
+        ev.ambiguous.add(name)
+        ev.note("stated", f"the display on line {ev.doc.source_line(ev.doc.blocks[block].line)} defines ${name}$ for "
+                          "another choice the text names; a step that uses it is not refuted")
 
 
 def _one_hot_at(ev: Evidence, families: dict[str, dict]) -> None:

@@ -49,6 +49,10 @@ def is_conventional(name: str, *roles: str) -> bool:
     return bool(conventional((name,), *roles))
 
 
+#: The words that lead in a display defining one choice among several: "For cross-entropy:", "**With MSE:**".
+CUES_ALTERNATIVE = re.compile(r"(?:^|\n)\s*(?:\*\*|__)?\s*(?:for|with|using|if we use|in the case of)\s+(?:the\s+|a\s+)?"
+                              r"[A-Za-z][\w\s()-]{0,40}?:\s*(?:\*\*|__)?\s*$", re.I)
+
 #: A text that speaks of a softmax: a function it applies to one entry (``f(z_j)``) may act on the whole vector.
 CUES_SOFTMAX = re.compile(r"\bsoftmax\b", re.I)
 #: A letter's kind in words: "$A$ is a matrix", "$x$ the unknown vector", "the design matrix $X$" (at most two

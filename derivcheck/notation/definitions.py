@@ -8,6 +8,7 @@ aside; a definition written out inside another is read through it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..latex import nodes as n
@@ -251,6 +252,33 @@ def keep_parameters_reachable(ev: Evidence, targets) -> None:
                 if ev.later[name]:
                     ev.definitions[name] = ev.later[name].pop(0)
                 changed = True
+
+
+#: A name's subscript (``\\theta_{j}`` is an entry of ``\\theta``).
+_SUBSCRIPT = re.compile(r"_(?:\{.*\}|.)$")
+
+
+def hidden_dependence(ev: Evidence, targets, families: dict[str, dict]) -> None:
+    """``E = \\frac{1}{2} \\sum_i (y^{(i)} - t^{(i)})^2`` differentiated by w, with nothing of it written in w:
+    the text means a dependence it does not write (y is the network's output, says the prose). Read as data,
+    every derivative by w would be 0 and prove any step (a lost factor 2 among them); the symbols of the loss
+    that no convention makes data are read as unknown quantities instead, which may depend on w."""
+    params: dict[str, set[str]] = {}
+    for _, node in targets:
+        params.setdefault(head_name(node.body), set()).add(head_name(node.wrt))
+    for loss, wrts in params.items():
+        forms = {f for p in wrts for base in (p, _SUBSCRIPT.sub("", p)) for f in (base, base.lower(), base.upper())}
+        if loss not in ev.definitions or any(reaches(ev, loss, f) for f in forms):
+            continue        # it involves one of them: the text writes how it depends on its parameters
+        param = sorted(wrts)[0]
+        hidden = sorted(name for name in _closure(ev, loss)
+                        if name in families and families[name]["role"] == "variable")
+        for name in hidden:
+            families[name]["role"] = "unknown"
+        if hidden:
+            ev.note("stated", f"${loss}$ as written does not involve ${param}$, which the text differentiates it by: "
+                              f"${'$, $'.join(hidden)}$ may depend on ${param}$ in a way the text does not write, and "
+                              "each is read as an unknown quantity")
 
 
 def reaches(ev: Evidence, name: str, param: str, seen: frozenset = frozenset()) -> bool:

@@ -35,6 +35,7 @@ from .definitions import (
     entry_definitions,
     explicit_definitions,
     first_step_definitions,
+    hidden_dependence,
     named_subexpressions,
     fold_definitions,
     keep_parameters_reachable,
@@ -74,6 +75,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     axes = find_axes(ev, found_roles)
     families = find_families(ev, found_roles, axes)
     complete(ev, found_roles, axes, families)
+    hidden_dependence(ev, targets, families)
     _indexed_and_transposed(ev, families)
     _labels_without_classes(ev, axes, families)
     ev.notes = [x for x in ev.notes if not any(f"called ${r}$" in x.text for r in axes.renamed)]

@@ -53,7 +53,9 @@ def mask_markdown(segment: str) -> str:
         if token.map is None:
             continue
         a, b = lines(token)
-        if token.type == "fence" or token.type == "code_block" and not _indented_math(segment, starts, token.map):
+        if token.type == "fence" and token.info.strip().lower() == "math":
+            _math_fence(segment, starts, token.map, out)
+        elif token.type == "fence" or token.type == "code_block" and not _indented_math(segment, starts, token.map):
             blank(a, b)
         elif token.type == "html_block":
             _mask_html(segment, a, b, blank)
@@ -65,6 +67,22 @@ def mask_markdown(segment: str) -> str:
                 blank(a + x, a + y)
     masked = "".join(out)
     return _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+
+
+_FENCE_LINE = re.compile(r"[ \t]*(?:`{3,}|~{3,})[ \t]*(?:math)?[ \t]*(?=\n|$)", re.I)
+
+
+def _math_fence(segment: str, starts: list[int], span: list[int], out: list[str]) -> None:
+    """GitHub's fenced ```` ```math ```` block is display math: its fence lines become ``$$`` (same length),
+    so the display reader reads what is between them. An unclosed fence runs to the end, as a ``$$`` would."""
+    first, last = span
+    for line in (first, last - 1) if last - 1 > first else (first,):
+        m = _FENCE_LINE.match(segment, starts[line])
+        if m is None:
+            continue
+        for i in range(m.start(), m.end()):
+            out[i] = " "
+        out[m.start()], out[m.start() + 1] = "$", "$"
 
 
 def _indented_math(segment: str, starts: list[int], span: list[int]) -> bool:

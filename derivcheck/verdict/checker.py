@@ -246,7 +246,8 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         info = infos[link.piece.block]
         if position > 0 and link.piece.block != chain.links[position - 1].piece.block:
             track, cases = _case_start(infos, chain.links[position - 1].piece.block, first_info, info, track, cases)
-        assume = tuple(dict.fromkeys(first_info.assume + info.assume + chain.conditions))
+        case = (link.piece.case,) if link.piece.case else ()
+        assume = tuple(dict.fromkeys(first_info.assume + info.assume + chain.conditions + case))
         step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation, doc.macros)
         damage, repaired_text = _damage(doc, chain, link, step, start, reading)
@@ -288,7 +289,7 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
             track_next = track.moved(reading, step.id, known=False)
         elif verdict == "invalid" and (link.piece.restriction or chain.first.restriction):
             step.verdict, step.reason = "unsupported", Restricted(link.piece.restriction or chain.first.restriction)
-        elif verdict == "invalid" and (link.piece.case or chain.first.case):
+        elif verdict == "invalid" and (link.piece.case or chain.first.case) and not (result and result.in_case):
             step.verdict, step.reason = "unsupported", OneCase(link.piece.case or chain.first.case)
         elif verdict == "invalid" and link.piece.alternative:
             step.verdict, step.reason = "unsupported", OneOfTheCases()

@@ -19,7 +19,7 @@ from ..latex import nodes as n
 from ..meaning.atoms import AtomTable, Labels, format_key
 from ..meaning.evaluate import Evaluator
 from ..meaning.indices import instances
-from ..meaning.values import IDENTITY, ONES, ShapeError, Unsupported, Value, is_matrix, is_vector, shape_text
+from ..meaning.values import DOT_OF_COLUMNS, IDENTITY, ONES, ShapeError, Unsupported, Value, is_matrix, is_vector, shape_text
 from .findings import Counterexample
 from .identity import Rationalizer, fails_for_every_function, is_nonnegative, is_zero
 from ..notation.conventions import stem
@@ -56,6 +56,7 @@ class Context:
         self._label_free: dict[tuple, tuple[n.Node, Value]] = {}   # evaluated while asking which labels it reads
         self._numbers: dict[tuple, complex | None] = {}
         self.written: dict[tuple, set] = {}           # atoms of two meanings each value was written with
+        self.dotted: set[tuple] = set()               # (node, env) read with two columns as their dot product
 
     def value(self, node: n.Node, env: dict[str, int], labels: tuple) -> Value:
         """The fully expanded value of ``node`` (cached: chains reuse their expressions)."""
@@ -136,8 +137,10 @@ class Context:
             raise Unsupported("I (the identity matrix) where no square matrix beside it fixes its size")
         if value.has(ONES):
             raise Unsupported("a vector of ones (\\mathbf{1}) whose length nothing beside it fixes")
+        if DOT_OF_COLUMNS in self.evaluator.notes:
+            self.dotted.add((id(node), tuple(sorted(env.items()))))
         for note in self.evaluator.notes:
-            if note not in self.notes:
+            if note not in self.notes and note != DOT_OF_COLUMNS:
                 self.notes.append(note)
         return value
 
@@ -207,6 +210,45 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
         return Outcome("unproved", covered + f"; not proved at {', '.join(unproved[:3])}"
                        + (" …" if len(unproved) > 3 else ""), sampled=sampled)
     return Outcome("proved", covered)
+
+
+#: A counterexample's input that is an entry numbered 0: ``\\theta_{0}``, ``x^{(1)}_{0}``.
+_ENTRY_ZERO = re.compile(r"^(?P<base>\\?[A-Za-z]+)(?:\^\{\([^)]*\)\})?_\{0\}$")
+
+
+def not_refuted_because(ctx: Context, lhs: n.Node, rhs: n.Node, cex: Counterexample) -> str | None:
+    """Why a refuted step is not called invalid after all: a vector written whole beside a sum counted from 0,
+    or two columns read as their dot product with guessed shapes (None: it stands)."""
+    whole = _whole_counted_from_zero(cex.inputs, lhs, rhs)
+    if whole is not None:
+        return (f"the text counts ${whole}$ from 0 (${whole}_0$) and writes ${whole}$ whole: whether the whole has "
+                "the entry 0 is not settled, so the step is not refuted")
+    if _dotted_columns(ctx, lhs, rhs, dict(cex.indices)):
+        return ("it multiplies two columns, read as their dot product (the shapes are the ones guessed from the "
+                "text, not stated), so it is not refuted")
+    return None
+
+
+def _whole_counted_from_zero(inputs: tuple, lhs: n.Node, rhs: n.Node) -> str | None:
+    """``\\sum_{j=0}^{n} \\theta_j x_j`` beside ``\\theta^T x``: a family with an entry 0 among the inputs and
+    written whole in the step (θ, x^{(i)}): the whole vector may or may not hold that entry (the text counts
+    from 0, its vectors from wherever the reader guessed), so a difference proves nothing."""
+    bases = {m.group("base") for name, _ in inputs if (m := _ENTRY_ZERO.match(str(name)))}
+    for x in (y for node in (lhs, rhs) for y in n.walk(node)):
+        # θ^T, x^{(i)}: the whole vector, transposed or of one sample (a bare θ may be a label, as in h_θ)
+        if isinstance(x, n.Scripted) and not x.sub and x.sup and isinstance(x.base, n.Sym) and x.base.name in bases:
+            return x.base.name
+    return None
+
+
+def _dotted_columns(ctx: Context, lhs: n.Node, rhs: n.Node, env: dict[str, int]) -> bool:
+    """Whether a side was read with two columns side by side as their dot product, and writes a capital letter
+    (a matrix, by convention) whose shape the text does not state (``X^T(X\\theta - y)`` with X guessed a vector,
+    where (X^T X)θ is another product). ``\\vec w \\cdot \\vec x`` means the dot product and stays decided."""
+    keys = {(id(node), tuple(sorted(env.items()))) for node in (lhs, rhs)}
+    capitals = {x.name for node in (lhs, rhs) for x in n.walk(node)
+                if isinstance(x, n.Sym) and len(x.name) == 1 and x.name.isupper()}
+    return bool(keys & ctx.dotted) and bool(capitals - ctx.notation.shapes_stated)
 
 
 def _held_elsewhere(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, env: dict[str, int],

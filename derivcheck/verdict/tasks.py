@@ -14,7 +14,7 @@ from typing import Any
 
 from ..latex import nodes as n
 from ..latex.braces import splice_underbraces
-from .decide import Context, Outcome, compare
+from .decide import Context, Outcome, compare, not_refuted_because
 from .sizes import prove
 from .implies import implication
 from .updates import update_outcome
@@ -25,6 +25,7 @@ from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
 from ..latex.errors import LatexError, TooLarge
 from ..latex.parse import parse_expression
+from ..latex.render import to_latex
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Result:
     update: str = ""                # compare: an update rule checked as a step on this loss
     implied: str = ""               # implies: how the equation follows ("rearranged" | "solved")
     shapes_stated: bool = False     # compare: the text states the shape of every symbol of both sides
+    in_case: bool = False           # compare: checked in the case its row names (y = 1 put for y)
     header: dict | None = None      # infer: the notation the document implies
     inferred: list = field(default_factory=list)  # infer: the notes saying how
     seconds: float = 0.0
@@ -146,6 +148,10 @@ def _run(task: Task, target: list) -> Result:
             return Result(failure="unsupported", message=f"${letter}$ is an index elsewhere in the text and a quantity "
                                                          "here (two meanings), so the step is not compared")
         assume = tuple(parse_condition(a) for a in task.assume)
+        cases = tuple(a for a in assume if _value_case(a, ctx.notation, lhs, rhs))
+        if cases:       # Cost(h, y) = -\log h \text{ if } y = 1: the step is checked with y = 1
+            lhs, rhs = _in_cases(lhs, cases), _in_cases(rhs, cases)
+            assume = tuple(a for a in assume if a not in cases)
         def at_sizes(sizes: dict[str, int]) -> Context:
             return _at_sizes(task.spec, ctx.notation, sizes)
 
@@ -186,12 +192,18 @@ def _run(task: Task, target: list) -> Result:
             return Result(failure="unsupported", message=GIVEN_VALUE)
         if outcome.status == "refuted" and _rounded(lhs, rhs, outcome.counterexample):
             return Result(failure="unsupported", message=ROUNDED)
+        cex = outcome.counterexample if outcome.status == "refuted" else None
+        why = not_refuted_because(at_sizes(dict(cex.sizes)) if cex.sizes else ctx, lhs, rhs, cex) if cex else None
+        if why is not None:
+            return Result(failure="unsupported", message=why)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
+        notes += [f"checked where ${to_latex(c)}$, the case its row names" for c in cases]
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
         notes += size_notes((lhs, rhs), ctx.notation)
         return Result(outcome=outcome, notes=list(dict.fromkeys(notes)),
                       definition=task.equation and is_definition(lhs, ctx.notation, rhs),
-                      shapes_stated=outcome.status == "shape" and ctx.notation.shapes_from_text(lhs, rhs))
+                      shapes_stated=outcome.status == "shape" and ctx.notation.shapes_from_text(lhs, rhs),
+                      in_case=bool(cases))
     except _Unreadable as err:
         kind = "unsupported" if isinstance(err.error, TooLarge) else "garbled"
         return Result(failure=kind, side=err.side, message=str(err))
@@ -255,6 +267,23 @@ def _rounded(lhs: n.Node, rhs: n.Node, cex) -> bool:
             except (TypeError, ValueError):
                 return False
     return False
+
+
+def _value_case(rel: n.Rel, notation: Notation, *nodes: n.Node) -> bool:
+    """``y = 1`` for a symbol that is no index, no size, and written bare (never ``y_i``) in the step: a case
+    the row names, checked by putting the number in."""
+    name = rel.lhs.name if isinstance(rel.lhs, n.Sym) else None
+    if rel.op != "=" or not isinstance(rel.rhs, n.Num) or name is None or name in notation.indices \
+            or name in notation.sizes:
+        return False
+    written = [x for node in nodes for x in n.walk(node)]
+    return any(x == rel.lhs for x in written) and not any(isinstance(x, n.Scripted) and x.base == rel.lhs
+                                                          for x in written)
+
+
+def _in_cases(node: n.Node, cases: tuple[n.Rel, ...]) -> n.Node:
+    values = {c.lhs.name: c.rhs for c in cases}
+    return n.rebuild(node, lambda x: values.get(x.name, x) if isinstance(x, n.Sym) else x)
 
 
 def _index_as_quantity(lhs: n.Node, rhs: n.Node, notation: Notation) -> str | None:
