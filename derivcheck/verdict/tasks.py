@@ -185,17 +185,9 @@ def _run(task: Task, target: list) -> Result:
                 return Result(failure="unsupported", message=ASSIGNMENT)
             outcome, loss, note = update
             return Result(outcome=outcome, notes=[note], update=loss)
-        if outcome.status == "refuted" and outcome.counterexample.inputs and (_data(lhs) or _data(rhs)):
-            # μ̂ = (1 + 2 + 3)/3: the defined quantity evaluated at data the text lists, not an identity
-            return Result(failure="unsupported", message=AT_VALUES)
-        if outcome.status == "refuted" and task.equation and _given_value(lhs, rhs):
-            return Result(failure="unsupported", message=GIVEN_VALUE)
-        if outcome.status == "refuted" and _rounded(lhs, rhs, outcome.counterexample):
-            return Result(failure="unsupported", message=ROUNDED)
-        cex = outcome.counterexample if outcome.status == "refuted" else None
-        why = not_refuted_because(at_sizes(dict(cex.sizes)) if cex.sizes else ctx, lhs, rhs, cex) if cex else None
-        if why is not None:
-            return Result(failure="unsupported", message=why)
+        withdrawn = _withdrawn(task, ctx, at_sizes, lhs, rhs, outcome) if outcome.status == "refuted" else None
+        if withdrawn is not None:
+            return Result(failure="unsupported", message=withdrawn)
         notes = ctx.notes[before:] + (scope_notes(lhs, ctx.notation) if task.equation else [])
         notes += [f"checked where ${to_latex(c)}$, the case its row names" for c in cases]
         notes += scope_notes(rhs, ctx.notation) + label_claims(ctx, rhs, assume)
@@ -267,6 +259,19 @@ def _rounded(lhs: n.Node, rhs: n.Node, cex) -> bool:
             except (TypeError, ValueError):
                 return False
     return False
+
+
+def _withdrawn(task: Task, ctx: Context, at_sizes, lhs: n.Node, rhs: n.Node, outcome: Outcome) -> str | None:
+    """Why a refuted step is not called invalid after all (None: the refutation stands). Each reason is the
+    text's, not the step's: it lists data, gives a value, rounds, or the reading of its notation is a guess."""
+    cex = outcome.counterexample
+    if cex.inputs and (_data(lhs) or _data(rhs)):
+        return AT_VALUES        # μ̂ = (1 + 2 + 3)/3: the defined quantity evaluated at data the text lists
+    if task.equation and _given_value(lhs, rhs):
+        return GIVEN_VALUE
+    if _rounded(lhs, rhs, cex):
+        return ROUNDED
+    return not_refuted_because(at_sizes(dict(cex.sizes)) if cex.sizes else ctx, lhs, rhs, cex)
 
 
 def _value_case(rel: n.Rel, notation: Notation, *nodes: n.Node) -> bool:
