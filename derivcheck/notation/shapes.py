@@ -107,7 +107,7 @@ def _a_softmax(ev: Evidence, name: str) -> bool:
     """``\\hat y = \\operatorname{softmax}(z)``: its entries (its subscripts; a superscript ``(n)`` counts samples)
     are the classes, whatever letter indexes them."""
     d = ev.definitions.get(name)
-    return d is not None and isinstance(d.rhs, n.Call) and isinstance(d.rhs.head, n.Sym) and d.rhs.head.name == SOFTMAX
+    return d is not None and isinstance(d.rhs, n.Call) and head_name(d.rhs.head) == SOFTMAX
 
 
 def find_families(ev: Evidence, roles: dict[str, str], axes: "Axes") -> dict[str, dict]:
