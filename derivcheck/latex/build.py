@@ -358,7 +358,7 @@ def _apply_prefix(op: Prefix, operand: n.Node, span: n.Span) -> n.Node:
             operand = n.Deriv(operand, wrt, gradient=True, span=span)
         return n.Deriv(operand, wrt, gradient=True, span=span)
     if op.kind == "deriv":
-        return n.Deriv(operand, op.wrt, span=span)
+        return n.Deriv(operand, op.wrt, span=span, operator=True)
     return _sum(op, operand, span)
 
 

@@ -166,6 +166,8 @@ class Deriv:
     wrt: "Node"
     gradient: bool = False
     span: Span = field(default=(0, 0), compare=False, repr=False)
+    #: written as an operator before its operand (``\\frac{\\partial}{\\partial x} a b``), not as a fraction
+    operator: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

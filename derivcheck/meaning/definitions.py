@@ -9,6 +9,7 @@ it means what its author meant. What a use takes from where it stands is context
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from sympy import ImmutableMatrix
 
@@ -16,7 +17,7 @@ from ..latex import nodes as n
 from ..notation.header import Definition
 from .indices import flat_items
 from .matrices import stack
-from .values import SAMPLE, Bound, Env, Unsupported, Value, column, hashable, is_matrix, node_text
+from .values import SAMPLE, Bound, Env, ShapeError, Unsupported, Value, column, hashable, is_matrix, node_text
 
 
 class Definitions:
@@ -44,7 +45,7 @@ class Definitions:
                             key=lambda d: (len(d.sub_axes), len(d.sup_axes)) != written)
         for defn in candidates:
             try:
-                value = self._use(defn, sub, sup_index, args, env)
+                value = self._use_entrywise(defn, sub, sup_index, args, env)
             except _NoMatch as why:
                 errors.append(str(why))
                 continue
@@ -92,6 +93,37 @@ class Definitions:
                 if is_matrix(entries) and entries.shape == value.shape:
                     return entries
         return value
+
+    def _use_entrywise(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env) -> Value:
+        """``defn`` at this use; a function of one number (``\\sigma(a) = \\frac{1}{1 + e^{-a}}``, or written
+        ``\\sigma(z_i) = …``) applied to a vector or matrix, or to an expression not of its parameter's form,
+        is applied entry by entry, as ML writes it. A body that reads its parameter as a whole (``w^T x``)
+        is evaluated with the whole value first, and only its failure leads here."""
+        scalar = _of_one_number(defn)
+        if scalar is None or len(args) != 1 or sub or sup_index:
+            return self._use(defn, sub, sup_index, args, env)
+        arg = n.ungroup(args[0])
+        if isinstance(defn.params[0], n.Scripted) and not _fits(defn.params[0], arg):
+            value = self.value(arg, env)
+            return self._entries(scalar, value)
+        try:
+            return self._use(defn, sub, sup_index, args, env)
+        except (Unsupported, ShapeError) as why:
+            value = self.value(arg, env)
+            if not is_matrix(value):
+                raise
+            try:
+                result = self._entries(scalar, value)
+            except (Unsupported, ShapeError):
+                raise why from None
+            self.note(f"{defn.name} is a function of a number, applied to each entry of its argument")
+            return result
+
+    def _entries(self, scalar: Definition, value: Value) -> Value:
+        if not is_matrix(value):
+            return self._atom(scalar, [], [], {_ARGUMENT: Bound(value)})
+        entries = [self._atom(scalar, [], [], {_ARGUMENT: Bound(e)}) for e in value]
+        return ImmutableMatrix(value.shape[0], value.shape[1], entries)
 
     def _use(self, defn: Definition, sub: tuple, sup_index: tuple, args: tuple, env: Env,
              lead: int | None = None) -> Value:
@@ -207,6 +239,49 @@ class Definitions:
 
 class _NoMatch(Exception):
     pass
+
+
+#: The parameter of a function of one number, renamed so that no letter of the text can meet it.
+_ARGUMENT = "\\#argument"
+
+
+def _of_one_number(defn: Definition) -> Definition | None:
+    """``defn`` as a function of one number, its parameter renamed ``_ARGUMENT``; None unless its one
+    parameter is a name (``a``) or one entry (``z_i``), written in the body only as itself, and the
+    definition has no index of its own."""
+    if defn.params is None or len(defn.params) != 1 or defn.sub_axes or defn.sup_axes:
+        return None
+    pattern = defn.params[0]
+    if isinstance(pattern, n.Sym):
+        base = pattern.name
+    elif isinstance(pattern, n.Scripted) and isinstance(pattern.base, n.Sym) and pattern.sub and pattern.sup is None:
+        base = pattern.base.name
+    else:
+        return None
+    letters = {i.name for i in flat_items(pattern.sub)} if isinstance(pattern, n.Scripted) else set()
+    if isinstance(pattern, n.Sym) and any(isinstance(x, n.Scripted) and x.base == pattern and (x.sub or _transposes(x))
+                                          for x in n.walk(defn.rhs)):
+        return None         # a_k, a^T: the parameter is a vector
+    placeholder = n.Sym(_ARGUMENT)
+
+    def swap(x: n.Node) -> n.Node:
+        return placeholder if x == pattern else x
+    body = n.rebuild(defn.rhs, swap)
+    for x in n.walk(body):
+        if isinstance(x, n.Sym) and (x.name == base or x.name in letters) or isinstance(x, n.Sum) and x.index in letters:
+            return None     # the parameter read otherwise (z_k, z^T), or its index used on its own
+    return replace(defn, text=f"{defn.text} [of one number]", params=(placeholder,), rhs=body)
+
+
+def _transposes(x: n.Scripted) -> bool:
+    return x.sup is not None and any(isinstance(y, n.Sym) and y.name in ("T", "\\top", "\\intercal", "\\mathsf{T}")
+                                     for y in n.walk(x.sup))
+
+
+def _fits(pattern: n.Scripted, arg: n.Node) -> bool:
+    """``z_j`` for the parameter ``z_i``: the usual binding, index by index."""
+    return isinstance(arg, n.Scripted) and isinstance(arg.base, n.Sym) and arg.base == pattern.base \
+        and arg.sub is not None and len(flat_items(arg.sub)) == len(flat_items(pattern.sub))
 
 
 def _atom_display(defn: Definition, sup_vals, sub_vals, binding: dict) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from ..latex import nodes as n
-from .axes import Axes, head_name
+from .axes import Axes, head_name, index_items
 from .conditions import arbitrary_variables, assume, at_a_point, continuations, defined_bare, find_conditions
 from .conventions import CUES_ALTERNATIVE, CUES_ONE_HOT_AT
 from .evidence import Evidence, family_entry
 from .gather import ChainExprs
+from .shapes import memberships
 
 
 def display_notes(ev: Evidence, roles, axes: "Axes", families: dict[str, dict], overrides: dict[int, dict]) -> None:
@@ -153,24 +154,49 @@ def _local_definitions(ev: Evidence, chain: ChainExprs, wrts: set) -> dict[str, 
 
 def _one_sample_blocks(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:
     """``P(y=1|x)`` where x is elsewhere ``x^{(i)}`` (or y is elsewhere ``y_n``): in that display it is
-    one sample. A bare ``Y`` that is elsewhere ``Y_{nk}`` is the whole matrix (``(P - Y)/N``)."""
+    one sample. A bare ``Y`` that is elsewhere ``Y_{nk}`` is the whole matrix (``(P - Y)/N``), and so is a bare
+    symbol the text declares a vector over the samples (``y \\in \\mathbb{R}^n``: ``X^\\top(p - y)``)."""
+    stated = memberships(ev)
     sampled = {name: fam for name, fam in families.items()
                if (any(axes.role_of_slot(s) == "samples" for s in fam["sup"])
                    or [axes.role_of_slot(s) for s in fam["sub"]] == ["samples"])
-               and ev.scanner.uses[name].indexed}
+               and ev.scanner.uses[name].indexed
+               and not [axes.sizes.get(d) for d in stated.get(name, ())] == ["samples"]}
+    whole = _sample_matrices(ev, axes, families, stated)
     for chain in ev.read.chains:
         if chain.skipped:
             continue
         used = defaultdict(set)
         for e in chain.exprs:
+            indexed = {id(x.base) for x in n.walk(e.node) if isinstance(x, n.Scripted) and x.sub}
             for x in n.walk(e.node):
+                if isinstance(x, n.Sym) and x.name in whole and id(x) not in indexed:
+                    used[x.name].add("whole")
                 if isinstance(x, n.Sym) and x.name in sampled:
                     used[x.name].add("bare")
                 elif isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.base.name in sampled:
                     used[x.base.name].add("indexed")
+        if any("whole" in how for how in used.values()):
+            continue
         for name, how in used.items():
             if how == {"bare"} and not defined_bare(ev, name):
                 fam = sampled[name]
                 entry = family_entry(name, fam, axes, drop="samples")
                 for block in chain.blocks:
                     ev.block_notes[block].setdefault("symbols", {}).update(entry)
+
+
+def _sample_matrices(ev: Evidence, axes: "Axes", families: dict[str, dict], stated: dict[str, list[str]]) -> set[str]:
+    """``X \\in \\mathbb{R}^{n \\times d}``, ``X_{ij}`` with i a sample, or X defined as the matrix whose rows are
+    the samples' ``x_i``: a display that writes it whole is about every sample at once."""
+    size_of_letter = {letter: size for size, letter in axes.canonical.items()}
+    out = {name for name, dims in stated.items() if len(dims) == 2 and "samples" in map(axes.sizes.get, dims)}
+    out |= {name for name, fam in families.items() if len(fam["sub"]) == 2
+            and "samples" in {axes.role_of_slot(s) for s in fam["sub"]}}
+    for d in ev.definitions.values():
+        head = d.lhs.head if isinstance(d.lhs, n.Call) else d.lhs
+        items = index_items(head.sub) if isinstance(head, n.Scripted) and head.sub else []
+        if len(items) == 2 and any(isinstance(i, n.Sym) and axes.sizes.get(size_of_letter.get(i.name)) == "samples"
+                                   for i in items):
+            out.add(d.name)
+    return out

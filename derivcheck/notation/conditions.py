@@ -208,10 +208,16 @@ def _index_conditions(text: str, scanner: Scanner) -> list[str]:
     if len(parts) != 2:
         return out
     (_, left), (rel, right) = parts
-    if rel in ("=", "\\neq") and re.fullmatch(r"[a-z]", left.strip() or "-") and re.fullmatch(r"[a-z]", right.strip() or "-"):
-        if scanner.is_index_letter(left.strip()) and scanner.is_index_letter(right.strip()):
-            out.append(f"{left.strip()} {rel} {right.strip()}")
+    left, right = _bare_letter(left), _bare_letter(right)      # i \ne{j}: the braces hold one letter
+    if rel in ("=", "\\neq") and re.fullmatch(r"[a-z]", left or "-") and re.fullmatch(r"[a-z]", right or "-"):
+        if scanner.is_index_letter(left) and scanner.is_index_letter(right):
+            out.append(f"{left} {rel} {right}")
     return out
+
+
+def _bare_letter(text: str) -> str:
+    text = text.strip()
+    return text[1:-1].strip() if text.startswith("{") and text.endswith("}") else text
 
 
 def _free_letters(chain: ChainExprs, scanner: Scanner) -> set[str]:

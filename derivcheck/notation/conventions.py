@@ -100,7 +100,7 @@ EXPECTATIONS = frozenset({"\\mathbb{E}", "\\operatorname{Var}", "\\operatorname{
 #: index (π_{ik}, d_j) they are symbols like any other.
 CONSTANTS = frozenset({"e", "\\pi", "d"})
 CUES_CONDITION = re.compile(r"(?:\bif\b|\bwhen\b|\bfor\b|\bcase\b|\bassum\w*|\bsuppose\b)[^$]{0,40}\$([^$]+)\$"
-                             r"\s*[:,.)\]]?\s*$", re.I)
+                             r"\s*(?:\([^()$\n]{0,60}\)\s*)?[:,.)\]]?\s*$", re.I)   # "When $i=j$ (by the quotient rule):"
 #: "y is a one-hot vector with a 1 for the true outside word $o$": the index whose entry is the 1.
 CUES_ONE_HOT_AT = re.compile(r"one[- ]hot[^.$]{0,60}?\b(?:a\s+)?(?:1|one)\s+(?:for|at|in)\b[^.$]{0,40}?\$\s*([a-z])\s*\$",
                              re.I)
@@ -109,7 +109,8 @@ CUES_CONDITION_SHORT = re.compile(r"(?:^|\n)[ \t]*[^\n$]{0,30}\$([^$]+)\$[ \t*_]
 #: A list item that is a condition alone, right before its display ("1. $i \\neq j$", "- $i = j$:", "(b) $k=l$").
 CUES_CONDITION_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\d+[.)]|[-*+]|\(?[a-z]\))[ \t]+\$([^$]+)\$[ \t]*[:,.]?[ \t]*$")
 #: A condition that opens the paragraph before a display ("When $i=k$, using …, we get:").
-CUES_CONDITION_OPENING = re.compile(r"(?:^|\n\s*\n)\s*(?:if|when|for|assuming|suppose)\s+\$([^$]+)\$\s*[,:]"
+CUES_CONDITION_OPENING = re.compile(r"(?:^|\n\s*\n)\s*(?:if|when|for|assuming|suppose)\s+\$([^$]+)\$\s*"
+                                    r"(?:\([^()$\n]{0,60}\)\s*)?[,:]"
                                     r"[^\n]*(?:\n(?!\s*\n)[^\n]*)*\s*$", re.I)
 #: The same in words, in a label or sentence before a display ("[terms j not equal to i]", "when k = l"):
 #: a cue word, then two index letters compared.
@@ -142,6 +143,10 @@ BINARY = re.compile(r"\\in\s*\\\{\s*0\s*,\s*1\s*\\\}|binary label|\{0,\s*1\}", r
 #: ``z = W^T x \\in \\mathbb{R}^C`` it is z's shape, not x's).
 MEMBER = re.compile(r"(?:^|(?<=[,;]))\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)(?:\^\{\([a-z]\)\}|\^\([a-z]\))?\s*\\in\s*"
                     r"(?:\\mathbb\{R\}|\\\{\s*0\s*,\s*1\s*\\\})\^\{?((?<=\{)[^}$]*|[A-Za-z0-9])\}?")
+#: ``x_i \\in \\mathbb{R}^d``, ``\\mathbf{w}_k \\in \\mathbb{R}^{D}``: each entry of a family, written with one index, is a
+#: vector (one feature vector per sample, one weight vector per class).
+MEMBER_EACH = re.compile(r"(?:^|(?<=[,;]))\s*(\\?[A-Za-z]+(?:\{[A-Za-z]+\})?)_\{?([a-z])\}?\s*\\in\s*"
+                         r"\\mathbb\{R\}\^\{?((?<=\{)[^}$]*|[A-Za-z0-9])\}?")
 #: Linear algebra's spaces: ``A \\in M_{mn}(\\mathbb{R})`` (m × n matrices), ``x \\in F^n(\\mathbb{R})``,
 #: ``x \\in \\mathbb{F}^n`` (n-vectors); the name may be braced (``{A} \\in …``).
 MATRIX_SPACE = re.compile(r"\{?(\\?[A-Za-z]+)\}?\s*\\in\s*(?:M|\\mathcal\{M\})_\{?\s*([a-zA-Z])\s*,?\s*([a-zA-Z])\s*\}?"

@@ -103,7 +103,7 @@ class Notation:
     binary: frozenset[str] = frozenset()               # symbols the text says are 0 or 1 (y^{(i)} ∈ {0, 1})
     upstream: dict[str, str] = field(default_factory=dict)  # a loss never defined -> what it is any function of
     einstein: bool = False                             # an index written twice in a term is summed
-    operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B)
+    operator_scope: str = "bracket"                    # ∂/∂x (A)(B): "bracket" takes (A), "product" (A)(B); "factor": ∂/∂x a b takes a
     differentials: frozenset[str] = frozenset()        # dx is x's differential, for these variables x
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -249,8 +249,8 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     if not isinstance(upstream, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in upstream.items()):
         raise NotationError("upstream: expected a mapping from a loss to the quantity it is a function of")
     operator_scope = header.get("operator_scope", "bracket")
-    if operator_scope not in ("bracket", "product"):
-        raise NotationError("operator_scope: expected 'bracket' or 'product'")
+    if operator_scope not in ("bracket", "product", "factor"):
+        raise NotationError("operator_scope: expected 'bracket', 'product' or 'factor'")
     einstein = header.get("einstein", False)
     if not isinstance(einstein, bool):
         raise NotationError("einstein: expected true or false")

@@ -21,6 +21,8 @@ Every inference is a Note, kept as data; the report shows the notes and the head
 
 from __future__ import annotations
 
+import itertools
+
 import re
 from collections import Counter
 
@@ -42,7 +44,7 @@ from .definitions import (
     reaches,
 )
 from .einstein import occurrences
-from .scope import writes_narrow_operator
+from .scope import writes_narrow_operator, writes_wide_operator
 from .evidence import Evidence, Inferred, family_entry
 from .gather import names_used, read_math
 from .header import DEFAULT_SIZES, LABEL_ROLES, NotationError, load_notation
@@ -239,6 +241,10 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         readings.append({"name": "each derivative operator applying to the whole product after it",
                          "operator_scope": "product",
                          "note": "holds if the derivative operator applies to the whole product after it"})
+    if any(writes_wide_operator(e.node) for e in ev.read.chain_exprs()):
+        readings.append({"name": "each derivative operator applying to the factor right after it",
+                         "operator_scope": "factor",
+                         "note": "holds if the derivative operator applies only to the factor right after it"})
     if EINSTEIN.search(ev.doc.text):
         header["einstein"] = True
         ev.note("stated", "an index written twice in one term is summed (Einstein's convention, the text says so)")
@@ -291,10 +297,24 @@ def _script_letters(pattern: str) -> set[str]:
 
 
 def _with_combination(readings: list[dict]) -> list[dict]:
-    """The readings, and, where there are several, all of them at once (a text may need two: its
-    scalars set as the prose says and its operators read over the whole product)."""
-    if len(readings) < 2 or len(readings) > 3:
+    """The readings, and, where there are several, each largest set of them that can hold at once (a text
+    may need two: its scalars set as the prose says and its operators read over the whole product).
+    Two readings that set one thing two ways (an operator over the whole product, over one factor)
+    are never combined."""
+    if len(readings) < 2 or len(readings) > 4:
         return readings
+    sets = [c for size in range(len(readings), 1, -1) for c in itertools.combinations(readings, size)
+            if all(_compatible(a, b) for a, b in itertools.combinations(c, 2))]
+    largest = [c for c in sets if not any(set(map(id, c)) < set(map(id, other)) for other in sets)]
+    return readings + [_together(c) for c in largest]
+
+
+def _compatible(a: dict, b: dict) -> bool:
+    return all(a[key] == b[key] or isinstance(a[key], (dict, list)) for key in a.keys() & b.keys()
+               if key not in ("name", "note"))
+
+
+def _together(readings: tuple[dict, ...]) -> dict:
     together: dict = {"name": " and ".join(r["name"] for r in readings),
                       "note": "; ".join(r["note"] for r in readings if r.get("note"))}
     for r in readings:
@@ -307,7 +327,7 @@ def _with_combination(readings: list[dict]) -> list[dict]:
                 together[key] = list(dict.fromkeys(together.get(key, []) + value))
             else:
                 together[key] = value
-    return readings + [together]
+    return together
 
 
 def _differentials(ev: Evidence, families: dict) -> tuple[bool | list[str], list[dict]]:

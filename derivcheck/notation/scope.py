@@ -30,6 +30,23 @@ def widened(node: n.Node) -> n.Node:
 
 
 
+def narrowed(node: n.Node) -> n.Node:
+    """``node`` with each derivative operator written before a product (``\\frac{\\partial}{\\partial z_i}
+    e^{z_j} (\\sum_k e^{z_k})``, the quotient rule's first term) taking only the factor right after it."""
+    def narrow(x: n.Node) -> n.Node:
+        if isinstance(x, n.Deriv) and x.operator and isinstance(x.body, n.Mul) and len(x.body.factors) > 1:
+            first, *rest = x.body.factors
+            return n.Mul((replace(x, body=first), *rest))
+        return x
+    return n.rebuild(node, narrow)
+
+
+def writes_wide_operator(node: n.Node) -> bool:
+    """Whether ``node`` has a derivative operator written before a product of several factors."""
+    return any(isinstance(x, n.Deriv) and x.operator and isinstance(x.body, n.Mul) and len(x.body.factors) > 1
+               for x in n.walk(node))
+
+
 def writes_narrow_operator(node: n.Node) -> bool:
     """Whether ``node`` has a derivative operator that takes a bracket and stands before more factors."""
     return any(isinstance(x, n.Mul) and any(isinstance(f, n.Deriv) and isinstance(f.body, n.Group)

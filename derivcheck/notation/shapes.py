@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..latex import nodes as n
 from ..latex.render import to_latex
 from .axes import INDEX_LETTER, Axes, Group, head_name
-from .conventions import CONSTANTS, CONVENTIONS, MATRIX_SPACE, MEMBER, RESERVED, SHAPE_IN_WORDS, VECTOR_SPACE, SIZE_ROLES, SOFTMAX, free_letter, stem
+from .conventions import CONSTANTS, CONVENTIONS, MATRIX_SPACE, MEMBER, MEMBER_EACH, RESERVED, SHAPE_IN_WORDS, VECTOR_SPACE, SIZE_ROLES, SOFTMAX, free_letter, stem
 from .definitions import other_forms
 from .evidence import Evidence
 from .gather import read_math
@@ -65,7 +65,7 @@ def _membership_roles(ev: Evidence, roles: dict[str, str]) -> dict[str, str]:
     layouts = {("input", 1): ("features",), ("input", 2): ("samples", "features"),
                ("weights", 1): ("features",), ("weights", 2): ("classes", "features")}
     out: dict[str, str] = {}
-    for name, dims in memberships(ev).items():
+    for name, dims in [*memberships(ev).items(), *each_memberships(ev).items()]:
         kinds = layouts.get((roles.get(name), len(dims)))
         if kinds == ("classes", "features") and (SIZE_ROLES.get(dims[1]) == "classes"
                                                  or SIZE_ROLES.get(dims[0]) == "features"):
@@ -235,6 +235,16 @@ def memberships(ev: Evidence) -> dict[str, list[str]]:
     return out
 
 
+def each_memberships(ev: Evidence) -> dict[str, list[str]]:
+    """``x_i \\in \\mathbb{R}^d``: the one size each entry of a family is declared with (a vector per sample)."""
+    out: dict[str, list[str]] = {}
+    for item, _ in ev.read.inline:
+        for m in MEMBER_EACH.finditer(item.text):
+            if re.fullmatch(r"[A-Za-z]", m.group(3).strip()):
+                out.setdefault(_canonical(m.group(1)), [m.group(3).strip()])
+    return out
+
+
 def _declared_shapes(ev: Evidence, families: dict[str, dict], axes: "Axes") -> set[str]:
     """Apply the memberships to symbols written with no index; return the names done. One written
     per sample (``\\mathbf{y}^{(n)} \\in \\{0,1\\}^K``) is a vector of that shape for each sample."""
@@ -255,6 +265,14 @@ def _declared_shapes(ev: Evidence, families: dict[str, dict], axes: "Axes") -> s
         ev.shaped.add(name)
         done.add(name)
         ev.note("stated", f"${name}$ has the shape {' × '.join(dims)} (the text says so)")
+    for name, dims in each_memberships(ev).items():
+        fam = families.get(name)
+        if fam is None or name in done or len(fam["sub"]) != 1 or fam["sup"] or fam["shape"] \
+                or dims[0] not in axes.sizes:
+            continue        # x_i ∈ R^d beside w ∈ R^{d+1} (x_i with a 1 appended): the size is no axis's
+        fam["shape"] = list(dims)
+        done.add(name)
+        ev.note("stated", f"each entry of ${name}$ is a vector of length {dims[0]} (the text says so)")
     return done
 
 

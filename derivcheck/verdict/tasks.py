@@ -19,7 +19,7 @@ from .sizes import prove
 from .implies import implication
 from .updates import update_outcome
 from ..notation.einstein import matched_sums
-from ..notation.scope import extended_sums, widened
+from ..notation.scope import extended_sums, narrowed, widened
 from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
@@ -139,6 +139,8 @@ def _run(task: Task, target: list) -> Result:
             lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices, ctx.notation.relabel(chain) if chain else None)
         if ctx.notation.operator_scope == "product":
             lhs, rhs = widened(lhs), widened(rhs)
+        elif ctx.notation.operator_scope == "factor":
+            lhs, rhs = narrowed(lhs), narrowed(rhs)
         if task.kind == "reference":
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)

@@ -1,0 +1,65 @@
+"""Readings of public derivations nobody tuned on, each once a correct step flagged: a case stated with
+an aside after it ("When $i=j$ (using the quotient rule):"), a case written ``i \\ne{j}``, and the
+quotient rule written with the operator before a product (``\\frac{\\partial}{\\partial z_i} e^{z_j}
+(\\sum_k e^{z_k})``, the operator taking only the factor after it)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from derivcheck.read.source import read_document
+from derivcheck.verdict.checker import Options, check, run_inline
+
+
+def checked(text: str):
+    return run_inline(check(read_document("doc.md", textwrap.dedent(text)), Options()))
+
+
+SOFTMAX = r"""
+The softmax is
+
+$$ \hat{y}_{i} = \frac{e^{z_{i}}}{\sum_{k=1}^{C} e^{z_k}} $$
+
+CONDITION
+
+$$ \frac{\partial \hat{y}_{i}}{\partial z_{j}} = RHS $$
+"""
+
+
+def test_a_case_with_an_aside_after_it_holds_for_its_display():
+    doc = SOFTMAX.replace("CONDITION", "When $i=j$ (using the quotient rule):")
+    assert [s.verdict for s in checked(doc.replace("RHS", r"\hat{y}_{i} (1 - \hat{y}_{i})")).steps] == ["valid"] * 2
+    wrong = checked(doc.replace("RHS", r"\hat{y}_{i} (1 + \hat{y}_{i})")).steps[-1]
+    assert wrong.verdict == "invalid"
+    cex = dict(wrong.counterexample.indices)
+    assert cex["i"] == cex["j"]
+
+
+def test_a_case_written_with_a_braced_letter_holds_for_its_display():
+    doc = SOFTMAX.replace("CONDITION", r"When $i \ne{j}$:")
+    assert [s.verdict for s in checked(doc.replace("RHS", r"- \hat{y}_{i} \hat{y}_{j}")).steps] == ["valid"] * 2
+    wrong = checked(doc.replace("RHS", r"\hat{y}_{i} \hat{y}_{j}")).steps[-1]
+    assert wrong.verdict == "invalid"
+    cex = dict(wrong.counterexample.indices)
+    assert cex["i"] != cex["j"]
+
+
+QUOTIENT = r"""
+Let $s_j = \frac{e^{z_j}}{\sum_{k=1}^{K} e^{z_k}}$. For $i = j$:
+
+$$ \frac{\partial s_j}{\partial z_i} = \frac{\frac{\partial}{\partial z_i} e^{z_j} (\sum_{k=1}^{K} e^{z_k})
+   - e^{z_j} (\frac{\partial}{\partial z_i} \sum_{k=1}^{K} e^{z_k})}{(\sum_{k=1}^{K} e^{z_k})^2}
+   = RESULT $$
+"""
+
+
+def test_an_operator_before_a_product_may_take_only_the_factor_after_it():
+    r = checked(QUOTIENT.replace("RESULT", r"\frac{e^{z_i} \sum_{k=1}^{K} e^{z_k} - (e^{z_i})^2}{(\sum_{k=1}^{K} e^{z_k})^2}"))
+    assert [s.verdict for s in r.steps] == ["valid", "valid"]
+    assert r.reading is not None and r.reading.adopted == "each derivative operator applying to the factor right after it"
+    assert any("applies only to the factor right after it" in note for note in r.steps[0].notes)
+
+
+def test_the_narrow_reading_does_not_hide_a_wrong_result():
+    r = checked(QUOTIENT.replace("RESULT", r"\frac{e^{z_i} \sum_{k=1}^{K} e^{z_k} + (e^{z_i})^2}{(\sum_{k=1}^{K} e^{z_k})^2}"))
+    assert r.steps[-1].verdict == "invalid"
