@@ -190,3 +190,35 @@ def test_the_spacing_argument_of_a_line_break_is_layout():
     steps = checked(text).steps
     assert [s.latex.strip().startswith("(x") for s in steps] == [True, True, True]
     assert [s.verdict for s in steps] == ["valid", "valid", "invalid"]
+
+
+def test_a_stray_single_dollar_span_does_not_outweigh_a_kramdown_texts_double_dollars():
+    """A Jekyll post that names its symbols with $$ (three times) and once writes "the $qj$th output": its
+    "gives 1 when $$c=j$$" is still a condition inside a sentence, not a step refuted at c = 1, j = 2."""
+    text = textwrap.dedent(r"""
+    $$ (x+1)^2 = x^2 + 2x + 1 $$
+
+    Here $$1_{c=j}$$ is the indicator that gives 1 when $$c=j$$, and $$0$$ otherwise, for the $$c$$th
+    class of the $$q$$th sample; the $qj$th output is one entry.
+    """)
+    doc = read_document("doc.md", text)
+    assert len(doc.blocks) == 1
+    assert [s.verdict for s in checked(text).steps] == ["valid"]
+
+
+def test_kramdowns_escaped_brackets_are_a_display_and_a_spaced_line_break_in_prose_is_not():
+    """In kramdown Markdown ``\\\\[`` is the escaped ``\\[``: a display where ``\\\\]`` closes it."""
+    text = "Title\\\\[2pt] and text.\n\n\\\\[ (x+1)^2 = x^2 + 2x + CONST \\\\]\n"
+    assert [s.verdict for s in checked(text.replace("CONST", "1")).steps] == ["valid"]
+    assert [s.verdict for s in checked(text.replace("CONST", "2")).steps] == ["invalid"]
+
+
+def test_a_bare_aligned_environment_in_a_notebook_cell_is_a_display():
+    """Jupyter sets ``\\begin{aligned}`` with no dollars around it as a display."""
+    import json
+    cell = "Text\n\n\\begin{aligned}\n(x+1)^2 &= x^2 + 2x + CONST\n\\end{aligned}\n"
+    for const, verdict in (("1", "valid"), ("2", "invalid")):
+        nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": cell.replace("CONST", const)}],
+              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        doc = read_document("doc.ipynb", json.dumps(nb))
+        assert [s.verdict for s in run_inline(check(doc, Options())).steps] == [verdict]

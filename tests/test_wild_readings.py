@@ -63,3 +63,15 @@ def test_an_operator_before_a_product_may_take_only_the_factor_after_it():
 def test_the_narrow_reading_does_not_hide_a_wrong_result():
     r = checked(QUOTIENT.replace("RESULT", r"\frac{e^{z_i} \sum_{k=1}^{K} e^{z_k} + (e^{z_i})^2}{(\sum_{k=1}^{K} e^{z_k})^2}"))
     assert r.steps[-1].verdict == "invalid"
+
+
+LASSO = r"""
+The lasso penalty with features $j = 0, \dots, n$; isolate the $\theta_j$ term:
+
+$$ \lambda \sum_{j=0}^n |\theta_j| = \lambda |\theta_j| + REST $$
+"""
+
+
+def test_a_sum_with_no_lower_limit_starts_where_the_steps_other_sum_to_that_limit_starts():
+    assert [s.verdict for s in checked(LASSO.replace("REST", r"\lambda \sum_{k\neq j}^n |\theta_k|")).steps] == ["valid"]
+    assert [s.verdict for s in checked(LASSO.replace("REST", r"\sum_{k\neq j}^n |\theta_k|")).steps] == ["invalid"]

@@ -52,6 +52,24 @@ def writes_narrow_operator(node: n.Node) -> bool:
     return any(isinstance(x, n.Mul) and any(isinstance(f, n.Deriv) and isinstance(f.body, n.Group)
                                             for f in x.factors[:-1]) for x in n.walk(node))
 
+def inherited_lower_limits(lhs: n.Node, rhs: n.Node) -> tuple[n.Node, n.Node]:
+    """``\\sum_{j=0}^n |\\theta_j| = |\\theta_j| + \\sum_{k \\neq j}^n |\\theta_k|``: a sum written with its upper
+    limit and no lower one runs from where the step's other sums to that same limit start (one start only)."""
+    starts: dict[n.Node, set] = {}
+    for side in (lhs, rhs):
+        for x in n.walk(side):
+            if isinstance(x, n.Sum) and x.lower is not None and x.upper is not None:
+                starts.setdefault(x.upper, set()).add(x.lower)
+
+    def inherit(x: n.Node) -> n.Node:
+        if isinstance(x, n.Sum) and x.lower is None and len(starts.get(x.upper, ())) == 1:
+            return replace(x, lower=next(iter(starts[x.upper])))
+        return x
+    if not starts:
+        return lhs, rhs
+    return n.rebuild(lhs, inherit), n.rebuild(rhs, inherit)
+
+
 def extended_sums(lhs: n.Node, rhs: n.Node, letters) -> tuple[n.Node, n.Node]:
     """``\\ell = \\sum_i y_i \\log h_i + (1 - y_i) \\log(1 - h_i)``: an index free on one side of an
     equation only, after a sum over it in the same run of terms, is summed by that sum: the sum reaches

@@ -1,7 +1,8 @@
 """Finding the displays of a document in its mask (the text with what is never math blanked).
 
-Displays are ``$$…$$``, ``\\[…\\]`` and top-level display environments (``equation``, ``align``,
-``gather``, ``multline``, ``eqnarray``, ``flalign``, ``alignat``, starred or not), searched segment
+Displays are ``$$…$$``, ``\\[…\\]`` (kramdown's escaped ``\\\\[…\\\\]`` too) and top-level display
+environments (``equation``, ``align``, ``gather``, ``multline``, ``eqnarray``, ``flalign``, ``alignat``,
+starred or not; ``aligned`` and ``gathered``, which Jupyter sets as displays), searched segment
 by segment (the body, or each notebook cell). A display that is never closed is not allowed to
 swallow the next one: it ends at the end of its paragraph, as one broken block, and the search
 goes on after it.
@@ -20,7 +21,8 @@ _ENVIRONMENTS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|flalign
 #: ``$\\begin{aligned} … \\end{aligned}$`` on lines of its own: single dollars around an alignment, which
 #: GitHub and MathJax set as a display (CS224n write-ups do).
 _ALIGNED_IN_DOLLARS = r"(?:aligned|gathered|split|array|eqnarray\*?|align\*?)"
-_OPENER = re.compile(r"\$\$|(?<!\\)\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}"
+_OPENER = re.compile(r"\$\$|(?<!\\)\\\[|(?<!\\)\\\\\[|\\begin\{(" + _ENVIRONMENTS + r")\}"
+                     r"|(?m:^[ \t>]*)\\begin\{(aligned|gathered)\}"   # on a line of its own, as Jupyter sets it
                      r"|(?m:^[ \t>]*)\$(?=\s*\\begin\{" + _ALIGNED_IN_DOLLARS + r"\})"
                      r"|\{\{<\s*katex(?:\s+display)?\s*>\}\}")     # Hugo's shortcode (the Book theme)
 _KATEX_CLOSER = re.compile(r"\{\{<\s*/katex\s*>\}\}")
@@ -45,6 +47,9 @@ def find_blocks(text: str, mask: str, segments: list[tuple[int, int]], relations
             if not m:
                 break
             found = closers.close(m)
+            if found is None and m.group(0) == "\\\\[":
+                pos = m.end()       # a line break with spacing (\\[2pt]) in prose, not kramdown's display
+                continue
             line = bisect.bisect_left(newlines, m.start()) + 1
             before = _prose(text, mask, last_end, m.start())
             if found is None:
@@ -113,19 +118,25 @@ class _Closers:
             return (m.end(), close.start(), close.end()) if close else None
         if opener.endswith("$") and not opener.endswith("$$"):
             return self._aligned_in_dollars(m)
+        if opener == "\\\\[":
+            # kramdown's escaped \[ (Markdown reads \\ as \): a display only where its escaped \] closes it
+            close, _ = self._next("\\\\]", m.end())
+            if close == -1 or _BLANK_LINE.search(mask, m.end(), close):
+                return None
+            return m.end(), close, close + 3
         if opener == "\\[":
             close, _ = self._next("\\]", m.end())
             if close == -1 or (_BLANK_LINE.search(mask, m.end(), close) and _OPENER.search(mask, m.end(), close)):
                 return None
             return m.end(), close, close + 2
-        env = m.group(1)
-        end_tag = f"\\end{{{env}}}"
+        env = m.group(1) or m.group(2)
+        begin, end_tag = f"\\begin{{{env}}}", f"\\end{{{env}}}"
         close, _ = self._next(end_tag, m.end())
-        again, _ = self._next(opener, m.end())
+        again, _ = self._next(begin, m.end())
         if close == -1 or -1 < again < close:
             return None
         if env.startswith(_KEEP_ENVIRONMENT):
-            return m.start(), close + len(end_tag), close + len(end_tag)
+            return m.end() - len(begin), close + len(end_tag), close + len(end_tag)
         return m.end(), close, close + len(end_tag)
 
 
@@ -141,12 +152,13 @@ def writes_inline_math_with_double_dollars(mask: str, segments: list[tuple[int, 
     writes single-dollar math, and it names a symbol or an expression with no relation in ``$$…$$``
     inside a sentence ("the sum over $$k$$ is zero"). Nobody sets a lone symbol as a display in the
     middle of a line, so such a span is the author's evidence; without it a ``$$…$$`` in a line of
-    text stays a display, as MathJax reads it."""
+    text stays a display, as MathJax reads it. A stray single-dollar span ("the $qj$th output") does not
+    outweigh more such ``$$`` spans."""
     text = "".join(mask[a:b] for a, b in segments)
-    if _SINGLE_DOLLAR.search(_ANY_DOUBLE_DOLLARS.sub(" ", text)):     # ($ in a display's \text is not)
-        return False
-    return any(not _RELATION.search(m.group(1)) and in_a_sentence(text, m.start(), m.end())
-               for m in _DOUBLE_DOLLARS.finditer(text))
+    singles = len(_SINGLE_DOLLAR.findall(_ANY_DOUBLE_DOLLARS.sub(" ", text)))     # ($ in a display's \text is not)
+    named = sum(1 for m in _DOUBLE_DOLLARS.finditer(text)
+                if not _RELATION.search(m.group(1)) and in_a_sentence(text, m.start(), m.end()))
+    return named > singles
 
 
 def in_a_sentence(mask: str, start: int, end: int) -> bool:

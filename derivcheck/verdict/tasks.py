@@ -19,7 +19,7 @@ from .sizes import prove
 from .implies import implication
 from .updates import update_outcome
 from ..notation.einstein import matched_sums
-from ..notation.scope import extended_sums, narrowed, widened
+from ..notation.scope import extended_sums, inherited_lower_limits, narrowed, widened
 from ..meaning.values import EvaluationError
 from .findings import Repair
 from ..notation.header import ROLE_OF_FLAG, Notation, NotationError, load_notation, parse_condition
@@ -134,6 +134,7 @@ def _run(task: Task, target: list) -> Result:
                           definition=is_definition(lhs, ctx.notation))
         rhs = ctx.notation.relabel(_read(task.rhs, "rhs"))
         lhs, rhs = extended_sums(lhs, rhs, ctx.notation.indices)
+        lhs, rhs = inherited_lower_limits(lhs, rhs)
         if ctx.notation.einstein:
             chain = _read(task.start, "lhs") if task.start else None
             lhs, rhs = matched_sums(lhs, rhs, ctx.notation.indices, ctx.notation.relabel(chain) if chain else None)
