@@ -75,3 +75,59 @@ $$ \lambda \sum_{j=0}^n |\theta_j| = \lambda |\theta_j| + REST $$
 def test_a_sum_with_no_lower_limit_starts_where_the_steps_other_sum_to_that_limit_starts():
     assert [s.verdict for s in checked(LASSO.replace("REST", r"\lambda \sum_{k\neq j}^n |\theta_k|")).steps] == ["valid"]
     assert [s.verdict for s in checked(LASSO.replace("REST", r"\sum_{k\neq j}^n |\theta_k|")).steps] == ["invalid"]
+
+
+BATCHNORM = r"""
+Recall that BatchNorm is defined as follows:
+
+$$
+\begin{align*}
+  \mu_B      &= \frac{1}{m} \Sigma^m_{i=1} x_i \\
+  \sigma^2_B &= \frac{1}{m} \Sigma^m_{i=1}(x_i - \mu_B)^2 \\
+  \hat{x}_i  &= \frac{x_i - \mu_B}{\sqrt{\sigma^2_B + \epsilon}}
+\end{align*}
+$$
+
+$$
+\begin{align*}
+\frac{\partial \hat{x}_i}{\partial \mu_B} &= \frac{-1}{\sqrt{\sigma^2_B + \epsilon}} \\
+\frac{\partial \hat{x}_i}{\partial \sigma^2_B} &= -\frac{1}{2} (x_i - \mu_B)(\sigma^2_B + \epsilon)^{-3/2} \\
+\frac{\partial \sigma^2_B}{\partial \mu_B} &= \frac{2}{m} \Sigma^m_{i=1} (x_i - \mu_B) (-1)
+\end{align*}
+$$
+
+$$
+\begin{align*}
+\frac{\partial \hat{x}_i}{\partial x_i} &= \frac{\partial}{\partial x_i} \left[ \frac{x_i - \mu_B}{\sqrt{\sigma^2_B + \epsilon}} \right] \\
+&= LOCAL
+\end{align*}
+$$
+"""
+
+
+def test_a_capital_sigma_with_a_sums_limits_is_a_sum_and_a_batch_label_is_part_of_a_name():
+    r = checked(BATCHNORM.replace("LOCAL", r"\frac{1}{\sqrt{\sigma^2_B + \epsilon}}"))
+    v = {s.latex.strip(): s.verdict for s in r.steps}
+    assert v[r"\sigma^2_B &= \frac{1}{m} \Sigma^m_{i=1}(x_i - \mu_B)^2"] == "valid"
+    assert v[r"\frac{\partial \hat{x}_i}{\partial \mu_B} &= \frac{-1}{\sqrt{\sigma^2_B + \epsilon}}"] == "valid"
+    assert v[r"\frac{\partial \sigma^2_B}{\partial \mu_B} &= \frac{2}{m} \Sigma^m_{i=1} (x_i - \mu_B) (-1)"] == "valid"
+
+
+def test_a_local_derivative_that_holds_the_batch_statistics_fixed_is_not_refuted():
+    """∂x̂_i/∂x_i = 1/√(σ² + ε) holds with μ and σ² held fixed, as the text's chain rule through them
+    means; the total derivative differs. Neither reading is certain, so it is not refuted."""
+    r = checked(BATCHNORM.replace("LOCAL", r"\frac{1}{\sqrt{\sigma^2_B + \epsilon}}"))
+    step = r.steps[-1]
+    assert step.verdict == "unsupported" and "held fixed" in str(step.reason)
+
+
+def test_a_local_derivative_wrong_under_either_reading_is_refuted():
+    r = checked(BATCHNORM.replace("LOCAL", r"\frac{2}{\sqrt{\sigma^2_B + \epsilon}}"))
+    assert r.steps[-1].verdict == "invalid"
+
+
+def test_a_capital_sigma_without_a_sums_limits_is_a_symbol():
+    from derivcheck.latex import nodes as n
+    from derivcheck.latex.parse import parse_expression
+    assert not any(isinstance(x, n.Sum) for x in n.walk(parse_expression(r"\Sigma_i + \Sigma^{-1} x")))
+    assert isinstance(parse_expression(r"\Sigma_{k=1}^{K} e^{z_k}"), n.Sum)

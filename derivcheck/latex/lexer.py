@@ -123,6 +123,8 @@ class _Process:
             for _ in range(LAYOUT_ARGUMENTS[name]):
                 self._skip_group()
             return
+        if name == "Sigma" and self._opens_a_sum():
+            kind, tok = "BIGOP", Token.new_borrow_pos("COMMAND", "\\sum", tok)
         value = REL_SPELLING.get(name, tok.value) if kind == "REL" else tok.value
         if kind == "NORM":
             kind = "NORM_R" if self.in_norm else "NORM_L"
@@ -138,6 +140,34 @@ class _Process:
         elif kind == "ABS_R":
             self.bars = max(0, self.bars - 1)
         yield self._seen(Token.new_borrow_pos(kind, value, tok))
+
+    def _opens_a_sum(self) -> bool:
+        """``\\Sigma^m_{i=1}``, ``\\Sigma_{i=1}^m``: the capital letter set with a sum's limits is the sum sign
+        (a subscript that assigns its index; a bare ``\\Sigma_i`` is a symbol)."""
+        k = 0
+        for _ in range(2):
+            script = self.tokens.peek(k)
+            if script is None or script.type not in ("_SUB", "_SUP"):
+                return False
+            if script.type == "_SUB":
+                brace, letter, rel = self.tokens.peek(k + 1), self.tokens.peek(k + 2), self.tokens.peek(k + 3)
+                return brace is not None and brace.type == "_LBR" and letter is not None and letter.type == "LETTER" \
+                    and rel is not None and rel.type == "REL" and rel.value == "="
+            k = self._after_script(k + 1)
+        return False
+
+    def _after_script(self, k: int) -> int:
+        """The position after the script argument that starts at ``k`` (a braced group or one token)."""
+        first = self.tokens.peek(k)
+        if first is None or first.type != "_LBR":
+            return k + 1
+        level = 0
+        while (tok := self.tokens.peek(k)) is not None:
+            level += (tok.type == "_LBR") - (tok.type == "_RBR")
+            k += 1
+            if level == 0:
+                break
+        return k
 
     def _invisible(self, tok: Token) -> Iterator[Token]:
         """``\\left.`` and ``\\right.``: invisible delimiters, unless ``\\left.`` is closed by

@@ -61,6 +61,8 @@ class AtomTable:
     _derivatives: dict[tuple, sp.Expr] = field(default_factory=dict)
     opaque: dict[sp.Symbol, str] = field(default_factory=dict)  # never-defined symbol -> its name
     ambiguous: set[sp.Symbol] = field(default_factory=set)       # symbols of a letter with two meanings
+    graph_nodes: set[sp.Symbol] = field(default_factory=set)     # statistics a local derivative may hold fixed
+    held: frozenset = frozenset()                                # graph nodes held fixed now (decide.py)
 
     def new_atom(self, display: str) -> sp.Symbol:
         name = display
@@ -84,11 +86,18 @@ class AtomTable:
         expansion: the atoms stay in the result and are expanded only when a step is decided.
         One pass over the expression (forward mode), shared sub-expressions differentiated once.
         """
-        key = (expr, v)
+        key = (expr, v, self.held)
         hit = self._derivatives.get(key)
         if hit is None:
             hit = self._derivatives[key] = self._d(expr, v)
         return hit
+
+    def local_derivative(self, expr: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        """d expr / d v, where a held graph node is held fixed inside ``expr`` but not when it is ``expr``
+        itself (``∂μ/∂x_i`` is μ's own slope; in ``∂x̂_i/∂x_i`` μ stays)."""
+        if expr in self.held and expr != v:
+            return self.derivative(self.expansion[expr], v)
+        return self.derivative(expr, v)
 
     def _depends(self, expr: sp.Expr, v: sp.Symbol) -> bool:
         """Whether ``expr`` may change with ``v``: it holds v, or an atom that reaches v, or a symbol
@@ -128,6 +137,8 @@ class AtomTable:
         if expr.is_Symbol:
             if expr == v:
                 return sp.Integer(1)
+            if expr in self.held:
+                return sp.Integer(0)
             if expr in self.opaque:
                 if v in self.expansion and expr in self._reachable(v):
                     return sp.Integer(0)    # ∂μ/∂y with y defined through μ: μ is upstream of y, held fixed
@@ -165,7 +176,7 @@ class AtomTable:
         return out
 
     def _slope(self, atom: sp.Symbol, v: sp.Symbol) -> sp.Expr:
-        key = (atom, v)
+        key = (atom, v, self.held)
         if key not in self._slopes:
             self._slopes[key] = self.derivative(self.expansion[atom], v)
         return self._slopes[key]

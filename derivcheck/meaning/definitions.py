@@ -233,6 +233,8 @@ class Definitions:
             result = atom
         if defn.name in self.notation.ambiguous:     # σ after "let σ = \sqrt{σ^2 + ε}": never refuted
             self.atoms.ambiguous.update(result if is_matrix(result) else [result])
+        if defn.name in self.notation.graph_nodes:   # batch norm's μ: a local derivative may hold it fixed
+            self.atoms.graph_nodes.update(result if is_matrix(result) else [result])
         self.atoms.by_key.setdefault(key, []).append((deps, result))
         return result
 

@@ -34,8 +34,8 @@ class Derivatives:
             base, power = wrt.args
             body = self.value(node.body, env)
             slope = power * base ** (power - 1)
-            return body.applyfunc(lambda e: self.atoms.derivative(e, base) / slope) if is_matrix(body) \
-                else self.atoms.derivative(body, base) / slope
+            return body.applyfunc(lambda e: self.atoms.local_derivative(e, base) / slope) if is_matrix(body) \
+                else self.atoms.local_derivative(body, base) / slope
         variables = list(wrt) if is_matrix(wrt) else [wrt]
         for v in variables:
             if not isinstance(v, sp.Symbol):
@@ -46,7 +46,7 @@ class Derivatives:
                               "(it has two meanings), so its derivative is not taken to be 0")
         body = self.value(node.body, env)
         result = differentiate(body, wrt, gradient=node.gradient, layout=self.notation.layout,
-                               diff=self.atoms.derivative)
+                               diff=self.atoms.local_derivative)
         if _zero(result) and self._stands_apart(node.wrt):
             raise Unsupported(f"${node_text(node.body)}$ as defined does not involve ${node_text(node.wrt)}$, which the "
                               "text never defines: it may be a name the text gives in words (the argument of a "

@@ -58,7 +58,7 @@ class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions,
         labels it read (so one evaluation serves every label assignment it does not depend on)."""
         method = getattr(self, "_" + type(node).__name__.lower())
         key = (id(node), tuple((name, hashable(env[name])) for name in self._names_in(node) if name in env),
-               self.sample_in_use(env))     # a bare x (x^{(i)} elsewhere) is the example in use
+               self.sample_in_use(env), self.atoms.held)     # a bare x (x^{(i)} elsewhere) is the example in use
         entry = self._memo.get(key)
         if entry is not None:
             for deps, value, notes in entry[1]:

@@ -77,6 +77,7 @@ class Evidence:
         self.block_notes: dict[int, dict] = defaultdict(dict)
         self.unstated_one_hot: set[str] = set()   # labels indexed by class, one-hot only as a reading
         self.ambiguous: set[str] = set()          # letters the text gives a second meaning (let σ = …)
+        self.graph_nodes: set[str] = set()        # statistics a local derivative may hold fixed (batch norm's μ)
 
     def note(self, kind: str, text: str, line: int | None = None) -> None:
         if not any(x.text == text for x in self.notes):

@@ -161,8 +161,14 @@ def _size_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
+#: Small Greek letters: a statistic written with a capital label (``\\mu_B``, ``\\sigma^2_B``: the batch's) is a name.
+_GREEK = frozenset(f"\\{g}" for g in ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
+                                       "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "psi", "omega"))
+
+
 def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]]:
-    """``E_D`` beside no size D: the D is part of the name (Bishop's E_D and E_W), not an index."""
+    """``E_D`` (or ``\\mu_B``) beside no size D: the D is part of the name (Bishop's E_D and E_W, a batch's
+    mean), not an index."""
     sizes = set(re.findall(r"\\mathbb\{R\}\^\{?([^}$]*)", text))
     sizes = {c for group in sizes for c in re.findall(r"[A-Z]", group)}
     pairs = set()
@@ -173,7 +179,7 @@ def _capital_labels(nodes: list[n.Node], text: str) -> frozenset[tuple[str, str]
             if isinstance(x, n.Scripted) and isinstance(x.base, n.Sym) and x.sub and len(x.sub) == 1 \
                     and isinstance(x.sub[0], n.Sym) and len(x.sub[0].name) == 1 and x.sub[0].name.isupper():
                 if x.base.name[-1:].isupper() or x.base.name.startswith("\\mathcal") or \
-                        (x.base.name.startswith("\\") and x.base.name[1:2].isupper()):
+                        (x.base.name.startswith("\\") and x.base.name[1:2].isupper()) or x.base.name in _GREEK:
                     pairs.add((x.base.name, x.sub[0].name))
                 else:
                     sizes.add(x.sub[0].name)     # x_D: the last entry, D is a size

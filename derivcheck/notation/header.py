@@ -98,6 +98,7 @@ class Notation:
     names: frozenset[tuple[str, str]] = frozenset()   # E_D: a subscript that is part of a name
     readings: tuple[dict[str, Any], ...] = ()          # other readings of the text (with_reading)
     ambiguous: frozenset[str] = frozenset()            # symbols the text gives two meanings: never refuted
+    graph_nodes: frozenset[str] = frozenset()          # statistics a local derivative may hold fixed (batch norm's μ)
     fixed_sizes: frozenset[str] = frozenset()          # sizes the text gives a number and a role ({K: {role: classes, value: 3}})
     shapes_stated: frozenset[str] = frozenset()        # symbols whose shape the text states (X ∈ R^{N×D})
     binary: frozenset[str] = frozenset()               # symbols the text says are 0 or 1 (y^{(i)} ∈ {0, 1})
@@ -242,7 +243,8 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
     blocks = tuple(_block_note(b) for b in _list(header, "blocks"))
     assumptions = tuple(str(a) for a in _list(header, "assumptions"))
     readings = tuple(_reading(r) for r in _list(header, "readings"))
-    ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous"))
+    ambiguous = frozenset(_names(_list(header, "ambiguous"), "ambiguous", names))
+    graph_nodes = frozenset(_names(_list(header, "graph_nodes"), "graph_nodes", names))
     shapes_stated = frozenset(_names(_list(header, "shapes_stated"), "shapes_stated"))
     binary = frozenset(_names(_list(header, "binary"), "binary"))
     upstream = header.get("upstream", {})
@@ -258,7 +260,7 @@ def load_notation(header: dict[str, Any], sizes_override: dict[str, int] | None 
         definitions = tuple(replace(d, rhs=implied_sums(d.rhs, indices)) for d in definitions)
     return Notation(sizes=sizes, size_roles=size_roles, indices=indices, families=families,
                     definitions=definitions, functions=functions, layout=layout, targets=targets,
-                    assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous,
+                    assumptions=assumptions, blocks=blocks, names=names, readings=readings, ambiguous=ambiguous, graph_nodes=graph_nodes,
                     shapes_stated=shapes_stated, binary=binary, upstream=dict(upstream), einstein=einstein, operator_scope=operator_scope,
                     differentials=varying, raw=dict(header), fixed_sizes=fixed_sizes,
                     sizes_override=sizes_override)
@@ -292,9 +294,12 @@ def _reading(spec: Any) -> dict[str, Any]:
     return dict(spec)
 
 
-def symbol_name(latex: str) -> str:
-    """The canonical name of a symbol written in LaTeX (``\\boldsymbol{\\Theta}`` -> ``\\Theta``)."""
+def symbol_name(latex: str, names: frozenset = frozenset()) -> str:
+    """The canonical name of a symbol written in LaTeX (``\\boldsymbol{\\Theta}`` -> ``\\Theta``; ``\\mu_B`` ->
+    ``\\mu_{B}`` where ``names`` lists it)."""
     node = differential_names(_parse(latex, "symbol"))      # a key is one symbol: dz^{(L)} is dz^{(L)}
+    if names:
+        node = relabel(node, names)
     head = _head(node)
     if head is None:
         raise NotationError(f"{latex!r} is not a symbol")
@@ -312,10 +317,11 @@ def _list(header: dict, key: str) -> list:
     return value
 
 
-def _names(value, key: str) -> list[str]:
+def _names(value, key: str, names: frozenset = frozenset()) -> list[str]:
+    """Each symbol's name; with ``names``, one listed there (``\\mu_B``) keeps its subscript."""
     if not isinstance(value, list):
         raise NotationError(f"{key}: expected a list of symbols")
-    return [symbol_name(str(v)) for v in value]
+    return [symbol_name(str(v), names) for v in value]
 
 
 def _sizes(spec: dict, override: dict[str, int]) -> tuple[dict[str, int], dict[str, str], frozenset[str]]:

@@ -72,6 +72,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     keep_parameters_reachable(ev, targets)
     fold_definitions(ev)
     announce_definitions(ev)
+    _graph_nodes(ev)
     ev.names |= names_used(d.rhs for d in ev.definitions.values())   # S = XW + 1b^T in the prose
     found_roles = find_roles(ev, targets)
     axes = find_axes(ev, found_roles)
@@ -158,6 +159,27 @@ def _roots_of_squares(ev: Evidence) -> None:
                               "derivative does, so it is proved but never refuted")
 
 
+def _graph_nodes(ev: Evidence) -> None:
+    """A defined statistic of a variable the text differentiates by (batch norm's μ = Σ_i x_i / m), itself
+    differentiated by, beside a quantity that uses both it and that variable directly (x̂_i = (x_i − μ)/σ).
+    There ``∂x̂_i/∂x_i`` may be a computational graph's partial derivative (μ held fixed, as the chain rule
+    through μ requires) or the total one: a step that uses the statistic is proved, never refuted."""
+    wrts = {head_name(x.wrt) for node in ev.read.all_nodes() for x in n.walk(node) if isinstance(x, n.Deriv)}
+    defined = {d.name: d for d in ev.definitions.values()}
+    for d in ev.definitions.values():
+        uses = names_used([d.rhs])
+        for q in sorted(uses & wrts):
+            if q == d.name or q not in defined or q in ev.ambiguous:
+                continue
+            summed = names_used([x.body for x in n.walk(defined[q].rhs) if isinstance(x, n.Sum)])
+            if summed & uses & wrts - set(defined):
+                ev.ambiguous.add(q)
+                ev.graph_nodes.add(q)
+                ev.note("stated", f"${q}$ sums a variable that ${d.name}$ also uses directly, and the text differentiates "
+                                  f"by both: a derivative of ${d.name}$ may hold ${q}$ fixed (a computational graph's "
+                                  "partial) or not, so a step that uses it is proved but never refuted")
+
+
 def _labels_without_classes(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:
     """A label used as a class (``P(y_i)``) in a text that counts no classes (a binary y_i ∈ {0, 1}): its
     values are any numbers, as a binary label's are in every identity it takes part in."""
@@ -229,6 +251,8 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         header["differentials"], other_differentials = _differentials(ev, families)
     if ev.ambiguous:
         header["ambiguous"] = sorted(ev.ambiguous)
+    if ev.graph_nodes:
+        header["graph_nodes"] = sorted(ev.graph_nodes)
     if ev.upstream:
         header["upstream"] = dict(sorted(ev.upstream.items()))
     if ev.shaped:

@@ -139,7 +139,7 @@ class Document:
 #: (Jekyll's ``layout: post``, ``title``, ``date``, ``tags``), and the notation is read from the text.
 NOTATION_KEYS = frozenset({
     "sizes", "indices", "symbols", "definitions", "functions", "gradient", "names", "differentials",
-    "assumptions", "blocks", "readings", "ambiguous", "shapes_stated", "binary", "upstream", "operator_scope",
+    "assumptions", "blocks", "readings", "ambiguous", "graph_nodes", "shapes_stated", "binary", "upstream", "operator_scope",
     "einstein", "inferred"})
 #: ``layout`` is ours only with one of our values: a blog's ``layout: post`` names a page template.
 _OUR_LAYOUTS = ("numerator", "denominator")

@@ -189,7 +189,11 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
             if _holds(a, b, relation, ctx.names):
                 continue
             a, b = _as_one_spelling(ctx, a, b, relation, _algebraic(lhs, rhs))
-            _no_unknowns(ctx, a, b, ctx.ambiguous_in(lhs, env, labels) | ctx.ambiguous_in(rhs, env, labels))
+            written = ctx.ambiguous_in(lhs, env, labels) | ctx.ambiguous_in(rhs, env, labels)
+            if written and written <= ctx.atoms.graph_nodes:
+                _not_held(ctx, lhs, rhs, env, labels, relation, written)
+                written = set()     # wrong with the graph nodes held fixed too: wrong under either meaning
+            _no_unknowns(ctx, a, b, written)
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
             if point is not None and point.functions and notation.raw.get("inferred") \
@@ -288,6 +292,23 @@ def _particular_function(point: Point) -> str:
     return (f"{names} {'is' if len(point.functions) == 1 else 'are'} never defined: with {shown} the two sides "
             f"differ ({point.lhs} vs {point.rhs}), so the step holds at most for a particular function, which "
             "the text does not give")
+
+
+def _not_held(ctx: Context, lhs: n.Node, rhs: n.Node, env: dict, labels: tuple, relation: str, held: set) -> None:
+    """Raise Unsupported where the step holds with ``held`` (batch norm's μ, σ) held fixed in every local
+    derivative, as a computational graph's partial derivatives hold them."""
+    ctx.labels.values, ctx.labels.default = dict(labels), None
+    ctx.atoms.held = frozenset(held)
+    try:
+        a, b = (ctx.atoms.expand(ctx._evaluate(side, env)) for side in (lhs, rhs))
+        holds = _holds(a, b, relation, ctx.names)
+    finally:
+        ctx.atoms.held = frozenset()
+    if holds:
+        names = sorted({_FAMILY.sub("", s.name).rstrip("'") for s in held})
+        raise Unsupported(f"it holds if ${'$, $'.join(names)}$ {'is' if len(names) == 1 else 'are'} held fixed in the "
+                          "derivative (a computational graph's partial derivative), as the text's chain rule through "
+                          f"{'it' if len(names) == 1 else 'them'} implies; it fails if not, so it is not refuted")
 
 
 def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -> None:
