@@ -56,7 +56,9 @@ class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions,
     def value(self, node: n.Node, env: Env) -> Value:
         """The value of ``node`` here; cached by the node, the part of ``env`` it uses, and the
         labels it read (so one evaluation serves every label assignment it does not depend on)."""
-        method = getattr(self, "_" + type(node).__name__.lower())
+        method = getattr(self, "_" + type(node).__name__.lower(), None)
+        if method is None:
+            raise Unsupported(f"{node_text(node)}: a form derivcheck reads but does not evaluate")
         key = (id(node), tuple((name, hashable(env[name])) for name in self._names_in(node) if name in env),
                self.sample_in_use(env), self.atoms.held)     # a bare x (x^{(i)} elsewhere) is the example in use
         entry = self._memo.get(key)
@@ -120,6 +122,18 @@ class Evaluator(SumsAndIndices, VectorsAndMatrices, Symbols, Calls, Definitions,
 
     def _given(self, node: n.Given, env: Env) -> Value:
         raise Unsupported("a conditional bar '|' outside P(…|…)")
+
+    def _at(self, node: n.At, env: Env) -> Value:
+        """``\\left. f \\right|_{x=a}``: the value of f with each variable of the point put to its value (the
+        defined quantities in f expanded first, so that what depends on x changes with it)."""
+        subs = {}
+        for rel in node.point:
+            var = self.value(rel.lhs, env) if rel.op == "=" else None
+            if not isinstance(var, sp.Symbol) or var in self.atoms.expansion:
+                raise Unsupported(f"evaluation at {node_text(rel)}: only a variable can be given a value")
+            subs[var] = scalar(self.value(rel.rhs, env), "a value at a point")
+        body = self.atoms.expand(self.value(node.body, env))
+        return body.applyfunc(lambda e: e.xreplace(subs)) if is_matrix(body) else body.xreplace(subs)
 
     def _underbrace(self, node: n.Underbrace, env: Env) -> Value:
         return self.value(node.body, env)

@@ -148,6 +148,11 @@ class Scanner:
         if isinstance(node, n.Indicator):
             self._relation(node.condition, scope)
             return
+        if isinstance(node, n.At):
+            self._walk(node.body, scope)      # f|_{x=2}: x takes a value there, it is no index
+            for rel in node.point:
+                self._walk(rel.rhs, scope)
+            return
         if isinstance(node, n.Rel):
             self._relation(node, scope)
             return

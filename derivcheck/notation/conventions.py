@@ -135,6 +135,8 @@ ONE_HOT = re.compile(r"(?:one|1)[- ]hot|1-of-\$?\\?[kKcC]|indicator vector|\\sum
 #: A text that writes sums by Einstein's convention (a repeated index is summed), in its words.
 EINSTEIN = re.compile(r"einstein|summation convention|repeated ind\w*\s+(?:are|is)\s+(?:implicitly\s+)?summed|"
                       r"implied sum|implicit sum", re.I)
+#: An upright d before a bracket (``\\mathrm{d}(AB)``): the differential of an expression, by convention.
+UPRIGHT_D = re.compile(r"\\(?:mathrm|operatorname|rm)\s*\{?\s*d\s*\}?\s*(?:\\left|\\big)?\s*\{?\s*\(")
 #: Labels that are not one-hot, in the text's words: counts, soft labels, probabilities.
 NOT_ONE_HOT = re.compile(r"soft[- ](?:labels?|targets?)|label smoothing|(?:labels?|targets?)\s+(?:are|is|as)\s+"
                          r"(?:counts|probabilit|(?:a\s+)?(?:probability\s+)?distribution)|counts of", re.I)

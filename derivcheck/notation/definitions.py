@@ -187,6 +187,9 @@ def explicit_definitions(ev: Evidence) -> None:
             ev.definitions[d.name] = d
         elif d.how == "inline" and arity(d.lhs) == arity(ev.definitions[d.name].lhs):
             ev.later[d.name].append(d)     # tried if the first is set aside
+        elif d.how == "display" and arity(d.lhs) == 0 and arity(ev.definitions[d.name].lhs) > 1:
+            continue    # H_{kl} = …, then H = X^T X: the matrix, said again from its entries, is a claim to check
+                        # (L beside a per-sample L_i is another quantity, the total)
         elif arity(d.lhs) != arity(ev.definitions[d.name].lhs):
             # p_j and, later, p_{i,j}: a second pattern of the same symbol
             ev.definitions.setdefault(f"{d.name}@{arity(d.lhs)}", d)

@@ -31,7 +31,7 @@ from ..latex.render import to_latex
 from ..read.source import Document, cut_prose
 from .axes import Axes, head_name
 from .blocks import display_notes
-from .conventions import EINSTEIN, QUANTIFIER, SIZE_DEFAULTS
+from .conventions import EINSTEIN, QUANTIFIER, SIZE_DEFAULTS, UPRIGHT_D
 from .definitions import (
     announce_definitions,
     entry_definitions,
@@ -73,6 +73,7 @@ def infer(doc: Document, defaults: dict | None = None) -> Inferred:
     fold_definitions(ev)
     announce_definitions(ev)
     _graph_nodes(ev)
+    _upright_differential(ev)
     ev.names |= names_used(d.rhs for d in ev.definitions.values())   # S = XW + 1b^T in the prose
     found_roles = find_roles(ev, targets)
     axes = find_axes(ev, found_roles)
@@ -180,6 +181,22 @@ def _graph_nodes(ev: Evidence) -> None:
                                   "partial) or not, so a step that uses it is proved but never refuted")
 
 
+def _upright_differential(ev: Evidence) -> None:
+    """``\\mathrm{d}(AB) = \\mathrm{d}A\\,B + A\\,\\mathrm{d}B``: an upright d the text never defines is the
+    differential operator, not a number d; where the differentials are not read as names (``dx``), a step
+    that uses it is proved, never refuted (at d = 1 the product rule fails)."""
+    from ..latex.macros import expand
+    text = expand(ev.doc.text, ev.doc.macros) if ev.doc.macros else ev.doc.text
+    if "d" in ev.definitions or not UPRIGHT_D.search(_FRACTIONS_OUT.sub(" ", text)):
+        return
+    ev.ambiguous.add("d")
+    ev.note("stated", "an upright $\\mathrm{d}$ is the differential: a step that uses it is proved but never refuted")
+
+
+#: ``\\frac{\\mathrm d f}{\\mathrm d x}``: a derivative, whose upright d's are read with it.
+_FRACTIONS_OUT = re.compile(r"\\frac\s*\{[^{}]*\}\s*\{[^{}]*\}")
+
+
 def _labels_without_classes(ev: Evidence, axes: "Axes", families: dict[str, dict]) -> None:
     """A label used as a class (``P(y_i)``) in a text that counts no classes (a binary y_i ∈ {0, 1}): its
     values are any numbers, as a binary label's are in every identity it takes part in."""
@@ -260,7 +277,8 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
     binary = _stated_binary(ev, families)
     if binary:
         header["binary"] = binary
-    readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions) + other_differentials
+    readings = _one_hot_readings(ev, families, axes) + _stated_values(ev, definitions) + other_differentials \
+        + _restated_definitions(ev, definitions)
     if any(writes_narrow_operator(e.node) for e in ev.read.chain_exprs()):
         readings.append({"name": "each derivative operator applying to the whole product after it",
                          "operator_scope": "product",
@@ -301,6 +319,9 @@ def header(ev: Evidence, axes: "Axes", families: dict[str, dict], indices: dict[
         blocks.append({"at": at, **note})
     if blocks:
         header["blocks"] = blocks
+    for reading in header.get("readings", []):
+        if "blocks" in reading:     # a reading's own notes come on top of the document's
+            reading["blocks"] = blocks + reading["blocks"]
     return header
 
 
@@ -417,6 +438,35 @@ def _stated_values(ev: Evidence, definitions: list[str]) -> list[dict]:
     said = ", ".join(dict.fromkeys(values))
     return [{"name": f"${said}$ (as the text sets them)", "definitions": definitions + list(dict.fromkeys(values)),
              "note": f"holds with ${said}$, as the text sets them"}]
+
+
+def _restated_definitions(ev: Evidence, definitions: list[str]) -> list[dict]:
+    """``h_\\theta(x) = \\sum_{i=0}^n \\theta_i x_i`` after ``h_\\theta(x) = \\theta_0 + \\theta_1 x_1 + \\theta_2 x_2``: a display
+    that says again what a defined symbol is in its general form, a sum, after an example written term by term.
+    Read as a claim it is checked against the example; the other reading takes it for the definition (one, at
+    most). A restatement that is no generalisation (``\\hat{x}_i = (x_i - \\mu)(\\sqrt{σ^2 + ε})^{-0.5}`` after its
+    first form) stays a claim: absorbing it would hide the slip it may hold."""
+    for chain in ev.read.chains:
+        if chain.skipped or len(chain.exprs) != 2:
+            continue
+        lhs, rhs = chain.exprs[0].node, chain.exprs[1].node
+        first = ev.definitions.get(head_name(lhs) or "")
+        if first is None or first.lhs != lhs or first.rhs == rhs or first.line == chain.exprs[0].line \
+                or first.text not in definitions or _sums(first.rhs) or not _sums(rhs):
+            continue
+        text = f"{chain.exprs[0].text.strip()} = {chain.exprs[1].text.strip()}"
+        line = ev.doc.source_line(chain.exprs[0].line)
+        # the first display stays what it was, a definition (an example's), not a claim about the second
+        shown = [c.blocks[0] for c in ev.read.chains if c.exprs and c.exprs[0].line == first.line and c.blocks]
+        blocks = [{"at": f"line {ev.doc.source_line(ev.doc.blocks[shown[0]].line)}", "kind": "definition"}] if shown else []
+        return [{"name": f"${head_name(lhs)}$ as line {line} defines it",
+                 "definitions": [text if d == first.text else d for d in definitions], "blocks": blocks,
+                 "note": f"holds with ${head_name(lhs)}$ as line {line} defines it (the text defines it twice)"}]
+    return []
+
+
+def _sums(node: n.Node) -> bool:
+    return any(isinstance(x, n.Sum) for x in n.walk(node))
 
 
 def _repeats_an_index(ev: Evidence, letters: set[str]) -> bool:

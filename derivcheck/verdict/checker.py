@@ -45,6 +45,19 @@ class Reading:
     slips: list[rules.Finding]
 
 
+def _defines_itself(first: str, text: str, notation: Notation) -> bool:
+    """Whether the chain's first link is the very definition the notation read from it (``h(x) = \\sum_i θ_i x_i
+    = θ^T x``, h defined nowhere else): it says what h is, and proves nothing (the next link is compared
+    with it, so what cannot be read in it still shows there)."""
+    from ..latex.errors import LatexError
+    from ..latex.parse import parse_expression
+    try:
+        lhs, rhs = (notation.relabel(parse_expression(t)) for t in (first, text))
+    except LatexError:
+        return False
+    return any(d.lhs == lhs and d.rhs == rhs for d in notation.definitions)
+
+
 def read(text: str, notation: Notation | None, macros: dict | None = None) -> Reading:
     repaired, damage = rules.apply(expand(text, macros), "damage", notation)
     reading, slips = rules.apply(repaired, "slip", notation)
@@ -251,7 +264,9 @@ def _walk_chain(doc: Document, chain: Chain, infos: dict[int, _BlockInfo], ids: 
         step = _new_step(doc, chain, link, ids[id(link)], track)
         reading = read(link.piece.text, info.notation, doc.macros)
         damage, repaired_text = _damage(doc, chain, link, step, start, reading)
-        if info.kind == "definition" and position == 0:
+        if position == 0 and (info.kind == "definition"
+                              or given is None and not damage and len(chain.links) > 1
+                              and _defines_itself(start.text, reading.text, info.notation)):
             step.kind, step.verdict = "definition", "valid"
             step.reason = DefinitionAdopted(chain.first.text, False)
             step.notes.extend(_update_notes(reading.text))

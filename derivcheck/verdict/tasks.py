@@ -18,6 +18,7 @@ from .decide import Context, Outcome, compare, not_refuted_because
 from .sizes import prove
 from .implies import implication
 from .updates import update_outcome
+from ..notation.conventions import UPRIGHT_D
 from ..notation.einstein import matched_sums
 from ..notation.scope import extended_sums, inherited_lower_limits, narrowed, widened
 from ..meaning.values import EvaluationError
@@ -146,6 +147,9 @@ def _run(task: Task, target: list) -> Result:
             from .reference import compare_with_reference
             index, outcome = compare_with_reference(ctx, lhs, rhs, task.reference)
             return Result(outcome=outcome, reference=index)
+        if "d" in ctx.notation.ambiguous and any(UPRIGHT_D.search(t) for t in (task.lhs, task.rhs)):
+            return Result(failure="unsupported", message="an upright $\\mathrm{d}$ is the differential here, which "
+                                                         "derivcheck reads only as part of a derivative, so the step is not compared")
         letter = _index_as_quantity(lhs, rhs, ctx.notation)
         if letter is not None:
             return Result(failure="unsupported", message=f"${letter}$ is an index elsewhere in the text and a quantity "
@@ -253,8 +257,11 @@ ROUNDED = ("a rounded decimal: the exact value agrees with it to the places writ
 
 
 def _rounded(lhs: n.Node, rhs: n.Node, cex) -> bool:
-    """``\\sigma(-2) = 0.12``: one side a decimal, the other's exact value within half a unit of its last place."""
+    """``\\sigma(-2) = 0.12`` (or ``= -0.227``): one side a decimal, the other's exact value within half a unit of
+    its last place."""
     for side in (lhs, rhs):
+        side = n.ungroup(side)
+        side = n.ungroup(side.arg) if isinstance(side, n.Neg) else side
         if isinstance(side, n.Num) and "." in side.text:
             places = len(side.text.split(".")[1])
             try:
