@@ -97,3 +97,19 @@ def test_a_chain_that_opens_with_its_own_definition_proves_nothing_by_it():
     $$ h(x)=\sum_{i=1}^n\theta_ix_i=\theta^Tx $$
     """)
     assert [(s.kind, s.verdict) for s in r.steps] == [("definition", "valid"), ("step", "valid")]
+
+
+def test_a_symbol_the_text_never_defines_differentiated_by_another_is_not_taken_as_constant():
+    """θ (the softmax's input, θ = U v_c only in words) differentiated by v_c: not the 0 of two independent
+    parameters, so ∂θ/∂v_c = U is not refuted at lhs 0."""
+    r = checked(r"""
+    The softmax regression $\hat{y} = \text{softmax}(\theta)$ has
+
+    $$ \frac{\partial J}{\partial \theta} = \hat{y}_o - y_o $$
+
+    $$ \frac{\partial \theta}{\partial v_c} = U $$
+
+    $$ \frac{\partial J}{\partial v_c} = \frac{\partial J}{\partial \theta}\frac{\partial \theta}{\partial v_c} = (\hat{y} - y)^T U $$
+    """)
+    step = next(s for s in r.steps if s.latex.strip() == r"\frac{\partial \theta}{\partial v_c} = U")
+    assert step.verdict == "unsupported" and "two meanings" in str(step.reason)

@@ -51,7 +51,8 @@ class Derivatives:
             raise Unsupported(f"${node_text(node.body)}$ as defined does not involve ${node_text(node.wrt)}$, which the "
                               "text never defines: it may be a name the text gives in words (the argument of a "
                               "function, say), so its derivative is not taken to be 0")
-        if _zero(result) and (self._defined_elsewhere(node.body, node.wrt) or self._shares_inputs(body, variables)):
+        if _zero(result) and (self._defined_elsewhere(node.body, node.wrt) or self._shares_inputs(body, variables)
+                              or self._undefined_by_another(node.body, node.wrt)):
             return self._zero_of_two_meanings(result, node)
         return result
 
@@ -91,6 +92,15 @@ class Derivatives:
             return False        # ∂L/∂z^{(L-1)}: z of another layer is defined, so the chain says whether L involves it
         return not any(_writes(d.rhs, by) for d in own) and \
             any(_writes(d.rhs, by) for d in self.notation.definitions if d.name != name)
+
+    def _undefined_by_another(self, body: n.Node, wrt: n.Node) -> bool:
+        """``\\frac{\\partial \\theta}{\\partial v_c}``, θ never defined (its role guessed: a parameter) and v_c
+        another symbol: the text writes the derivative because θ depends on v_c in a way it does not spell
+        (θ = U v_c in words), so the 0 of two independent symbols is not taken as its value."""
+        name, by = _name(body), _name(wrt)
+        if name is None or by is None or name == by or not self.notation.raw.get("inferred"):
+            return False
+        return not self.notation.definitions_of(name) and name in self.notation.families
 
     def _stands_apart(self, wrt: n.Node) -> bool:
         """Whether ``wrt`` names a symbol the text never defines nor uses in any definition."""
