@@ -27,6 +27,7 @@ import re
 from collections import Counter
 
 from ..latex import nodes as n
+from ..latex.macros import expand
 from ..latex.render import to_latex
 from ..read.source import Document, cut_prose
 from .axes import Axes, head_name
@@ -164,7 +165,8 @@ def _graph_nodes(ev: Evidence) -> None:
     """A defined statistic of a variable the text differentiates by (batch norm's μ = Σ_i x_i / m), itself
     differentiated by, beside a quantity that uses both it and that variable directly (x̂_i = (x_i − μ)/σ).
     There ``∂x̂_i/∂x_i`` may be a computational graph's partial derivative (μ held fixed, as the chain rule
-    through μ requires) or the total one: a step that uses the statistic is proved, never refuted."""
+    through μ requires) or the total one: a step that uses the statistic is proved as written, and refuted only
+    where it fails with the statistic held fixed too (decide.py)."""
     wrts = {head_name(x.wrt) for node in ev.read.all_nodes() for x in n.walk(node) if isinstance(x, n.Deriv)}
     defined = {d.name: d for d in ev.definitions.values()}
     for d in ev.definitions.values():
@@ -178,14 +180,13 @@ def _graph_nodes(ev: Evidence) -> None:
                 ev.graph_nodes.add(q)
                 ev.note("stated", f"${q}$ sums a variable that ${d.name}$ also uses directly, and the text differentiates "
                                   f"by both: a derivative of ${d.name}$ may hold ${q}$ fixed (a computational graph's "
-                                  "partial) or not, so a step that uses it is proved but never refuted")
+                                  "partial) or not, so a step that uses it is refuted only where it fails either way")
 
 
 def _upright_differential(ev: Evidence) -> None:
     """``\\mathrm{d}(AB) = \\mathrm{d}A\\,B + A\\,\\mathrm{d}B``: an upright d the text never defines is the
     differential operator, not a number d; where the differentials are not read as names (``dx``), a step
     that uses it is proved, never refuted (at d = 1 the product rule fails)."""
-    from ..latex.macros import expand
     text = expand(ev.doc.text, ev.doc.macros) if ev.doc.macros else ev.doc.text
     if "d" in ev.definitions or not UPRIGHT_D.search(_FRACTIONS_OUT.sub(" ", text)):
         return

@@ -18,7 +18,9 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from ..latex import rules
+from ..latex.errors import LatexError
 from ..latex.macros import expand
+from ..latex.parse import parse_expression
 from .findings import DerivationResult, Display, FinalResult, ReferenceCheck, Repair, StepResult, TargetResult
 from ..notation.conventions import point_cue
 from .readings import adopt, settled
@@ -49,8 +51,6 @@ def _defines_itself(first: str, text: str, notation: Notation) -> bool:
     """Whether the chain's first link is the very definition the notation read from it (``h(x) = \\sum_i θ_i x_i
     = θ^T x``, h defined nowhere else): it says what h is, and proves nothing (the next link is compared
     with it, so what cannot be read in it still shows there)."""
-    from ..latex.errors import LatexError
-    from ..latex.parse import parse_expression
     try:
         lhs, rhs = (notation.relabel(parse_expression(t)) for t in (first, text))
     except LatexError:

@@ -73,6 +73,16 @@ class Context:
         self._expanded[key] = (node, value)
         return value
 
+    def values_holding(self, nodes: tuple[n.Node, ...], env: dict[str, int], labels: tuple, held: set) -> list[Value]:
+        """The expanded values of ``nodes`` with the graph nodes ``held`` held fixed in every local derivative
+        (never cached: the step's own values are the ones without)."""
+        self.labels.values, self.labels.default = dict(labels), None
+        self.atoms.held = frozenset(held)
+        try:
+            return [self.atoms.expand(self._evaluate(node, env)) for node in nodes]
+        finally:
+            self.atoms.held = frozenset()
+
     def ambiguous_in(self, node: n.Node, env: dict[str, int], labels: tuple) -> set:
         """The atoms of two meanings ``node`` is written with (gone from its expanded value)."""
         return self.written.get((id(node), tuple(sorted(env.items())), labels), set())
@@ -297,14 +307,8 @@ def _particular_function(point: Point) -> str:
 def _not_held(ctx: Context, lhs: n.Node, rhs: n.Node, env: dict, labels: tuple, relation: str, held: set) -> None:
     """Raise Unsupported where the step holds with ``held`` (batch norm's μ, σ) held fixed in every local
     derivative, as a computational graph's partial derivatives hold them."""
-    ctx.labels.values, ctx.labels.default = dict(labels), None
-    ctx.atoms.held = frozenset(held)
-    try:
-        a, b = (ctx.atoms.expand(ctx._evaluate(side, env)) for side in (lhs, rhs))
-        holds = _holds(a, b, relation, ctx.names)
-    finally:
-        ctx.atoms.held = frozenset()
-    if holds:
+    a, b = ctx.values_holding((lhs, rhs), env, labels, held)
+    if _holds(a, b, relation, ctx.names):
         names = sorted({_FAMILY.sub("", s.name).rstrip("'") for s in held})
         raise Unsupported(f"it holds if ${'$, $'.join(names)}$ {'is' if len(names) == 1 else 'are'} held fixed in the "
                           "derivative (a computational graph's partial derivative), as the text's chain rule through "
