@@ -113,3 +113,19 @@ def test_a_symbol_the_text_never_defines_differentiated_by_another_is_not_taken_
     """)
     step = next(s for s in r.steps if s.latex.strip() == r"\frac{\partial \theta}{\partial v_c} = U")
     assert step.verdict == "unsupported" and "two meanings" in str(step.reason)
+
+
+def test_two_sides_written_in_data_nothing_links_refute_nothing():
+    """A loss in the rows x^{(i)} and its gradient in the design matrix X that the prose says stacks them:
+    read as unrelated numbers they differ, and the final answer was called incorrect."""
+    r = checked(r"""
+    The hypothesis is $h_\theta(x)=\theta_0+\theta_1x_1+\theta_2x_2$. The cost is
+
+    $$J(\theta)=\frac{1}{2}\sum_{i=1}^m\left(h_\theta\left(x^{(i)}\right)-y^{(i)}\right)^2$$
+
+    The design matrix $X$ has the rows $\left(x^{(i)}\right)^T$, and
+
+    $$\nabla_\theta J(\theta)=\nabla_\theta\frac{1}{2}\left(X\theta-\vec y\right)^T\left(X\theta-\vec y\right)$$
+    """)
+    assert r.steps[1].verdict == "unsupported" and "different data" in str(r.steps[1].reason)
+    assert r.final.verdict != "incorrect"

@@ -204,6 +204,7 @@ def compare(ctx: Context, lhs: n.Node, rhs: n.Node, relation: str, assumptions: 
                 _not_held(ctx, lhs, rhs, env, labels, relation, written)
                 written = set()     # wrong with the graph nodes held fixed too: wrong under either meaning
             _no_unknowns(ctx, a, b, written)
+            _same_data(ctx, a, b)
             point, compared = _refute(a, b, relation)
             sampled = sampled or compared > 0
             if point is not None and point.functions and notation.raw.get("inferred") \
@@ -313,6 +314,27 @@ def _not_held(ctx: Context, lhs: n.Node, rhs: n.Node, env: dict, labels: tuple, 
         raise Unsupported(f"it holds if ${'$, $'.join(names)}$ {'is' if len(names) == 1 else 'are'} held fixed in the "
                           "derivative (a computational graph's partial derivative), as the text's chain rule through "
                           f"{'it' if len(names) == 1 else 'them'} implies; it fails if not, so it is not refuted")
+
+
+#: The letters a data symbol's name starts with (``X`` of ``X_{1,2}``, ``x`` of ``x^{(1)}_{2}``): its family.
+_DATA_FAMILY = re.compile(r"\\?[A-Za-z]+(?:\{[A-Za-z]+\})?")
+
+
+def _same_data(ctx: Context, a: Value, b: Value) -> None:
+    """Raise Unsupported where the two sides are written in different data, no definition linking them:
+    ``X^\\top X\\theta - X^\\top y`` beside a loss in the rows ``x^{(i)}`` of the design matrix X the prose
+    describes. Read as unrelated numbers they differ, which refutes nothing the text says."""
+    if not ctx.notation.raw.get("inferred"):
+        return
+    families = ctx.notation.families
+
+    def data(v: Value) -> set[str]:
+        names = {m.group(0) for m in (_DATA_FAMILY.match(s.name) for s in _symbols(v)) if m}
+        return {x for x in names if x in families and families[x].role == "input"}
+    left, right = data(a), data(b)
+    if left and right and not left & right:
+        raise Unsupported(f"the two sides are written in different data (${'$, $'.join(sorted(left))}$ and "
+                          f"${'$, $'.join(sorted(right))}$), which nothing in the text links, so the step is not refuted")
 
 
 def _no_unknowns(ctx: Context, a: Value, b: Value, written: set = frozenset()) -> None:
