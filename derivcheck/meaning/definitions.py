@@ -14,6 +14,7 @@ from dataclasses import replace
 from sympy import ImmutableMatrix
 
 from ..latex import nodes as n
+from ..notation.axes import split_sup
 from ..notation.header import Definition
 from .indices import flat_items
 from .matrices import stack
@@ -261,7 +262,7 @@ def _of_one_number(defn: Definition) -> Definition | None:
     else:
         return None
     letters = {i.name for i in flat_items(pattern.sub)} if isinstance(pattern, n.Scripted) else set()
-    if isinstance(pattern, n.Sym) and any(isinstance(x, n.Scripted) and x.base == pattern and (x.sub or _transposes(x))
+    if isinstance(pattern, n.Sym) and any(isinstance(x, n.Scripted) and x.base == pattern and (x.sub or split_sup(x.sup)[2])
                                           for x in n.walk(defn.rhs)):
         return None         # a_k, a^T: the parameter is a vector
     placeholder = n.Sym(_ARGUMENT)
@@ -273,11 +274,6 @@ def _of_one_number(defn: Definition) -> Definition | None:
         if isinstance(x, n.Sym) and (x.name == base or x.name in letters) or isinstance(x, n.Sum) and x.index in letters:
             return None     # the parameter read otherwise (z_k, z^T), or its index used on its own
     return replace(defn, text=f"{defn.text} [of one number]", params=(placeholder,), rhs=body)
-
-
-def _transposes(x: n.Scripted) -> bool:
-    return x.sup is not None and any(isinstance(y, n.Sym) and y.name in ("T", "\\top", "\\intercal", "\\mathsf{T}")
-                                     for y in n.walk(x.sup))
 
 
 def _fits(pattern: n.Scripted, arg: n.Node) -> bool:
